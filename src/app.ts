@@ -1,0 +1,79 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Config } from './config.js';
+import type { DatabaseHandle } from './db/connection.js';
+import { registerAuth } from './platform/auth.js';
+import { registerErrorHandling } from './platform/http.js';
+import { registerIdempotency } from './platform/idempotency.js';
+import { newId } from './platform/ids.js';
+import { registerRateLimit } from './platform/rate-limit.js';
+import { apiKeyRoutes } from './modules/api-keys/routes.js';
+import { customerRoutes } from './modules/customers/routes.js';
+import { eventRoutes } from './modules/events/routes.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export type AppOptions = Pick<Config, 'logLevel' | 'rateLimitPerMinute' | 'bodyLimitBytes'>;
+
+export async function buildApp(database: DatabaseHandle, options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logLevel === 'silent' ? false : { level: options.logLevel },
+    bodyLimit: options.bodyLimitBytes,
+    // Echo a caller's X-Request-Id when it is a sane token; otherwise make one.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId('req');
+    },
+    requestIdHeader: false,
+    // A log line per request costs throughput; they are kept for debug and trace levels.
+    logController: new LogController({ disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace' }),
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  // Response schemas document the API; the handlers build exactly those shapes, so answers are
+  // serialised directly rather than re-validated on every request.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+  registerErrorHandling(app);
+  registerAuth(app, database.db);
+  registerRateLimit(app, options.rateLimitPerMinute);
+  registerIdempotency(app, database.db);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Opsline API',
+        version: '1.0.0',
+        description: 'Self-hostable commerce-operations API. Money is integer cents; every list is an envelope {object, data, has_more, total_count, next_cursor}; writes accept Idempotency-Key and If-Match.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer sk_... (or the legacy "Token sk_...")' } } },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/health', {
+    schema: {
+      tags: ['Health'], summary: 'Liveness and database check (no API key needed)', security: [],
+      response: { 200: z.object({ status: z.literal('ok'), database: z.enum(['sqlite', 'postgres']) }) },
+    },
+  }, async () => {
+    await database.db.selectFrom('api_keys').select('id').limit(1).execute();
+    return { status: 'ok' as const, database: database.dialect };
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const deps = { db: database.db };
+  await app.register(apiKeyRoutes, deps);
+  await app.register(eventRoutes, deps);
+  await app.register(customerRoutes, deps);
+  return app;
+}

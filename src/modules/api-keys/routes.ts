@@ -1,0 +1,64 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { DB } from '../../db/connection.js';
+import { errorResponses, IdParams } from '../../platform/http.js';
+import { listEnvelopeSchema, listQuerySchema } from '../../platform/list.js';
+import { IsoDateTimeSchema } from '../../platform/schemas.js';
+import { apiKeyListSpec, createApiKey, getApiKey, listApiKeys, revokeApiKey } from './service.js';
+
+const ApiKeySchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('api_key'),
+    name: z.string().nullable(),
+    key_prefix: z.string(),
+    scopes: z.array(z.string()),
+    expires_at: z.string().nullable(),
+    revoked_at: z.string().nullable(),
+    last_used_at: z.string().nullable(),
+    status: z.enum(['active', 'revoked', 'expired']),
+    version: z.number().int(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'ApiKey' });
+
+const CreateApiKeyBody = z.strictObject({
+  name: z.string().max(100).optional(),
+  scopes: z.array(z.string()).min(1).describe('e.g. ["orders:read","orders:write"], "admin" or "*"'),
+  expires_at: IsoDateTimeSchema.optional(),
+});
+
+const tags = ['API keys'];
+const admin = { scope: 'admin' };
+
+export async function apiKeyRoutes(app: FastifyInstance, { db }: { db: DB }) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.post('/v1/api_keys', {
+    config: admin,
+    schema: {
+      tags, summary: 'Create an API key', description: 'The secret is in this response only; it is stored hashed.',
+      body: CreateApiKeyBody,
+      response: { 201: ApiKeySchema.extend({ secret: z.string() }), ...errorResponses() },
+    },
+  }, async (req, reply) => {
+    const { apiKey, secret } = await createApiKey(db, req.body);
+    return reply.code(201).send({ ...apiKey, secret });
+  });
+  r.get('/v1/api_keys', {
+    config: admin,
+    schema: { tags, summary: 'List API keys', querystring: listQuerySchema(apiKeyListSpec), response: { 200: listEnvelopeSchema(ApiKeySchema), ...errorResponses() } },
+  }, async (req) => listApiKeys(db, req.query));
+  r.get('/v1/api_keys/:id', {
+    config: admin,
+    schema: { tags, summary: 'Retrieve an API key', params: IdParams, response: { 200: ApiKeySchema, ...errorResponses(404) } },
+  }, async (req) => getApiKey(db, req.params.id));
+  for (const [method, url] of [['POST', '/v1/api_keys/:id/revoke'], ['DELETE', '/v1/api_keys/:id']] as const) {
+    r.route({
+      method, url, config: admin,
+      schema: { tags, summary: 'Revoke an API key', params: IdParams, response: { 200: ApiKeySchema, ...errorResponses(404) } },
+      handler: async (req) => revokeApiKey(db, req.params.id),
+    });
+  }
+}

@@ -1,0 +1,214 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { DB, Executor } from '../../db/connection.js';
+import type { CustomersTable } from '../../db/schema.js';
+import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
+import { selectForUpdate } from '../../platform/db-helpers.js';
+import { ConflictError, isUniqueViolation, NotFoundError, PreconditionFailedError } from '../../platform/errors.js';
+import { changedAttributes, recordEvent } from '../../platform/events.js';
+import { newId, nowIso } from '../../platform/ids.js';
+import { parseJson, tagsIndex, toJson } from '../../platform/json.js';
+import { containsText, runList, toEnvelope, type ListSpec } from '../../platform/list.js';
+import { applyAliases, mergeMetadata } from '../../platform/schemas.js';
+import { CUSTOMER_ALIASES, CUSTOMER_STATUSES, type CreateCustomerInput, type Customer, type UpdateCustomerInput } from './schemas.js';
+
+export function toCustomer(row: CustomersTable): Customer {
+  return {
+    id: row.id,
+    object: 'customer',
+    email: row.email,
+    first_name: row.first_name,
+    last_name: row.last_name,
+    phone: row.phone,
+    company: row.company,
+    stripe_customer_id: row.stripe_customer_id,
+    addresses: parseJson(row.addresses, []),
+    default_shipping_address: parseJson(row.default_shipping_address, null),
+    default_billing_address: parseJson(row.default_billing_address, null),
+    tags: parseJson(row.tags, []),
+    notes: row.notes,
+    status: row.status,
+    activation_date: row.activation_date,
+    order_count: Number(row.order_count),
+    lifetime_value: Number(row.lifetime_value),
+    metadata: parseJson(row.metadata, {}),
+    anonymized_at: row.anonymized_at,
+    version: row.version,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+function searchText(c: { email: string; first_name?: string | null; last_name?: string | null; company?: string | null }): string {
+  return [c.first_name, c.last_name, c.email, c.company].filter(Boolean).join(' ').toLowerCase();
+}
+
+function emailTaken(email: string): ConflictError {
+  return new ConflictError('already_exists', `A customer with email "${email}" already exists.`, undefined, 'email');
+}
+
+export const customerListSpec: ListSpec = {
+  table: 'customers',
+  sortable: ['updated_at', 'email', 'lifetime_value', 'order_count'],
+  updatedRange: true,
+  filters: {
+    email: { kind: 'exact', column: 'email_normalized', normalize: normalizeEmail },
+    status: { kind: 'exact', column: 'status', multi: true, values: CUSTOMER_STATUSES },
+    tag: { kind: 'custom', schema: z.string().min(1), apply: (qb, tag: string) => qb.where(containsText('tags_index', `|${tag}|`)) },
+    search: { kind: 'custom', schema: z.string().min(1), apply: (qb, term: string) => qb.where(containsText('search_text', term)) },
+  },
+};
+
+export async function createCustomer(db: DB, ctx: RequestContext, raw: CreateCustomerInput): Promise<Customer> {
+  const input = applyAliases(raw, CUSTOMER_ALIASES);
+  return db.transaction().execute((trx) => insertCustomer(trx, ctx, input));
+}
+
+/** Inserts a customer inside the caller's transaction (orders create customers inline). */
+export async function insertCustomer(trx: Executor, ctx: RequestContext, input: CreateCustomerInput): Promise<Customer> {
+  const now = nowIso();
+  const tags = input.tags ?? [];
+  const row: CustomersTable = {
+    id: newId('cus'),
+    email: input.email.trim(),
+    email_normalized: normalizeEmail(input.email),
+    first_name: input.first_name ?? null,
+    last_name: input.last_name ?? null,
+    phone: input.phone ?? null,
+    company: input.company ?? null,
+    stripe_customer_id: input.stripe_customer_id ?? null,
+    addresses: toJson(input.addresses ?? []),
+    default_shipping_address: input.default_shipping_address ? toJson(input.default_shipping_address) : null,
+    default_billing_address: input.default_billing_address ? toJson(input.default_billing_address) : null,
+    tags: toJson(tags),
+    tags_index: tagsIndex(tags),
+    search_text: searchText(input),
+    notes: input.notes ?? null,
+    status: input.status ?? 'active',
+    activation_date: input.activation_date ?? now,
+    metadata: toJson(input.metadata ?? {}),
+    order_count: 0,
+    lifetime_value: 0,
+    anonymized_at: null,
+    version: 1,
+    created_at: now,
+    updated_at: now,
+  };
+  try {
+    await trx.insertInto('customers').values(row).execute();
+  } catch (err) {
+    if (isUniqueViolation(err)) throw emailTaken(input.email);
+    throw err;
+  }
+  const customer = toCustomer(row);
+  await recordEvent(trx, ctx, 'customer.created', customer);
+  return customer;
+}
+
+export async function getCustomer(db: Executor, id: string): Promise<Customer> {
+  const row = await db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw new NotFoundError('customer', id);
+  return toCustomer(row);
+}
+
+export async function findCustomerByEmail(db: Executor, email: string): Promise<CustomersTable | undefined> {
+  return db.selectFrom('customers').selectAll().where('email_normalized', '=', normalizeEmail(email)).executeTakeFirst();
+}
+
+export async function listCustomers(db: DB, query: Record<string, unknown>) {
+  return toEnvelope(await runList<CustomersTable>(db, customerListSpec, query), toCustomer);
+}
+
+/** Loads a customer for a command, locked, checking the caller's If-Match version. */
+async function lockCustomer(trx: Executor, id: string, expected: ExpectedVersion): Promise<CustomersTable> {
+  const row = await selectForUpdate(trx as any, 'customers', id);
+  if (!row) throw new NotFoundError('customer', id);
+  if (expected !== undefined && expected !== row.version) throw new PreconditionFailedError(String(expected), row.version);
+  return row;
+}
+
+export async function updateCustomer(db: DB, ctx: RequestContext, id: string, raw: UpdateCustomerInput, expected?: ExpectedVersion): Promise<Customer> {
+  const input = applyAliases(raw, CUSTOMER_ALIASES);
+  return db.transaction().execute(async (trx) => {
+    const row = await lockCustomer(trx, id, expected);
+    const before = toCustomer(row);
+    const next = { ...before };
+    for (const key of ['first_name', 'last_name', 'phone', 'company', 'stripe_customer_id', 'notes', 'status', 'activation_date', 'addresses', 'default_shipping_address', 'default_billing_address', 'tags'] as const) {
+      if (input[key] !== undefined) (next as any)[key] = input[key];
+    }
+    if (input.email !== undefined) next.email = input.email.trim();
+    next.metadata = mergeMetadata(before.metadata, input.metadata ?? undefined);
+    const previous = changedAttributes(before, next);
+    if (Object.keys(previous).length === 0) return before;
+    next.version = row.version + 1;
+    next.updated_at = nowIso();
+    try {
+      await trx
+        .updateTable('customers')
+        .set({
+          email: next.email,
+          email_normalized: normalizeEmail(next.email),
+          first_name: next.first_name,
+          last_name: next.last_name,
+          phone: next.phone,
+          company: next.company,
+          stripe_customer_id: next.stripe_customer_id,
+          addresses: toJson(next.addresses),
+          default_shipping_address: next.default_shipping_address ? toJson(next.default_shipping_address) : null,
+          default_billing_address: next.default_billing_address ? toJson(next.default_billing_address) : null,
+          tags: toJson(next.tags),
+          tags_index: tagsIndex(next.tags),
+          search_text: searchText(next),
+          notes: next.notes,
+          status: next.status,
+          activation_date: next.activation_date,
+          metadata: toJson(next.metadata),
+          version: next.version,
+          updated_at: next.updated_at,
+        })
+        .where('id', '=', id)
+        .execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw emailTaken(next.email);
+      throw err;
+    }
+    await recordEvent(trx, ctx, 'customer.updated', next, previous);
+    return next;
+  });
+}
+
+/**
+ * Deletes a customer with no orders. One with orders is kept for the orders' sake: refused (409)
+ * unless `force`, which anonymises the personal data instead.
+ */
+export async function deleteCustomer(db: DB, ctx: RequestContext, id: string, force: boolean, expected?: ExpectedVersion) {
+  return db.transaction().execute(async (trx) => {
+    const row = await lockCustomer(trx, id, expected);
+    const customer = toCustomer(row);
+    if (row.anonymized_at) throw new NotFoundError('customer', id);
+    if (Number(row.order_count) > 0) {
+      if (!force) {
+        throw new ConflictError('customer_has_orders', `Customer ${id} has ${row.order_count} order(s); pass force=true to anonymise it instead.`, { order_count: Number(row.order_count) });
+      }
+      const now = nowIso();
+      await trx
+        .updateTable('customers')
+        .set({
+          email: `deleted+${id}@anonymized.invalid`,
+          email_normalized: `deleted+${id}@anonymized.invalid`,
+          first_name: null, last_name: null, phone: null, company: null, stripe_customer_id: null,
+          addresses: '[]', default_shipping_address: null, default_billing_address: null,
+          notes: null, search_text: '', status: 'inactive', metadata: '{}',
+          anonymized_at: now, updated_at: now, version: sql`version + 1`,
+        })
+        .where('id', '=', id)
+        .execute();
+    } else {
+      await trx.deleteFrom('customers').where('id', '=', id).execute();
+    }
+    await recordEvent(trx, ctx, 'customer.deleted', customer);
+    return { id, object: 'customer' as const, deleted: true as const };
+  });
+}

@@ -1,0 +1,8 @@
+/** What a service needs to know about who asked: carried from the route, never an HTTP type. */
+export interface RequestContext {
+  requestId: string;
+  apiKeyId?: string;
+}
+
+/** Parsed If-Match header: the version the caller last saw, if it sent one. */
+export type ExpectedVersion = number | undefined;

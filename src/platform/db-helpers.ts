@@ -1,0 +1,51 @@
+import { PostgresAdapter, sql } from 'kysely';
+import type { Executor, Trx } from '../db/connection.js';
+import type { Database } from '../db/schema.js';
+
+export function isPostgres(db: Executor): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+/**
+ * Reads one row for a command, locking it on PostgreSQL (SELECT ... FOR UPDATE) so two commands on
+ * the same record run one after the other. SQLite already serialises writers on its one connection.
+ */
+export async function selectForUpdate<T extends keyof Database & string>(
+  trx: Trx,
+  table: T,
+  id: string,
+): Promise<Database[T] | undefined> {
+  let query = (trx as any).selectFrom(table).selectAll().where('id', '=', id);
+  if (isPostgres(trx)) query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+/**
+ * Next value of a named counter (order numbers, RMA numbers...). PostgreSQL uses a sequence so
+ * concurrent transactions never queue on one row; SQLite has a single writer and uses a table.
+ */
+export async function nextNumber(trx: Executor, name: string): Promise<number> {
+  if (isPostgres(trx)) {
+    const { rows } = await sql<{ value: number }>`SELECT nextval(${`seq_${name}`}) AS value`.execute(trx);
+    return Number(rows[0].value);
+  }
+  const updated = await trx
+    .updateTable('counters')
+    .set({ value: sql`value + 1` })
+    .where('name', '=', name)
+    .returning('value')
+    .executeTakeFirst();
+  if (updated) return Number(updated.value);
+  await trx.insertInto('counters').values({ name, value: 1 }).execute();
+  return 1;
+}
+
+/** Migrations call this for each counter a module numbers its documents with. */
+export async function createCounter(db: Executor, name: string): Promise<void> {
+  if (isPostgres(db)) await sql`CREATE SEQUENCE IF NOT EXISTS ${sql.id(`seq_${name}`)}`.execute(db);
+  else await db.insertInto('counters').values({ name, value: 0 }).execute();
+}
+
+export function formatNumber(prefix: string, value: number): string {
+  return `${prefix}-${String(value).padStart(6, '0')}`;
+}

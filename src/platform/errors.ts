@@ -1,0 +1,95 @@
+/**
+ * Domain errors. Services throw these; the one error handler in app.ts turns them into the API's
+ * error shape {"error":{type,code,message,param?,details?,request_id}}.
+ */
+export type ErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found'
+  | 'conflict'
+  | 'precondition_failed'
+  | 'rate_limited'
+  | 'api_error';
+
+export interface ErrorDetail {
+  path: string;
+  message: string;
+  code?: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly type: ErrorType,
+    readonly code: string,
+    message: string,
+    readonly extra: { param?: string; details?: unknown } = {},
+  ) {
+    super(message);
+  }
+}
+
+export class ValidationError extends ApiError {
+  constructor(message: string, details: ErrorDetail[] = [], param?: string) {
+    super(400, 'invalid_request_error', 'validation_error', message, { details, param: param ?? details[0]?.path });
+  }
+}
+
+/** A 400 with a specific code (e.g. idempotency_key_reused, unknown_parameter). */
+export class BadRequestError extends ApiError {
+  constructor(code: string, message: string, param?: string) {
+    super(400, 'invalid_request_error', code, message, { param });
+  }
+}
+
+export class AuthenticationError extends ApiError {
+  constructor(message = 'A valid API key is required: send "Authorization: Bearer sk_...".') {
+    super(401, 'authentication_error', 'invalid_api_key', message);
+  }
+}
+
+export class PermissionError extends ApiError {
+  constructor(scope: string) {
+    super(403, 'permission_error', 'missing_scope', `This API key lacks the "${scope}" scope.`, { details: { required_scope: scope } });
+  }
+}
+
+export class NotFoundError extends ApiError {
+  constructor(objectName: string, id: string) {
+    super(404, 'not_found', 'not_found', `No ${objectName} with id "${id}".`, { param: 'id' });
+  }
+}
+
+export class ConflictError extends ApiError {
+  constructor(code: string, message: string, details?: unknown, param?: string) {
+    super(409, 'conflict', code, message, { details, param });
+  }
+}
+
+export class InvalidTransitionError extends ConflictError {
+  constructor(objectName: string, action: string, currentStatus: string) {
+    super('invalid_transition', `Cannot ${action} ${objectName} in status "${currentStatus}".`, {
+      action,
+      current_status: currentStatus,
+    });
+  }
+}
+
+export class PreconditionFailedError extends ApiError {
+  constructor(expected: string, actual: number) {
+    super(412, 'precondition_failed', 'precondition_failed',
+      `If-Match version ${expected} does not match the current version ${actual}.`, { details: { current_version: actual } });
+  }
+}
+
+/** Database constraint errors, recognised in one place for both dialects. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+export function isForeignKeyViolation(err: unknown): boolean {
+  const e = err as { code?: string };
+  return e?.code === '23503' || e?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}

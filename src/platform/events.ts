@@ -1,0 +1,61 @@
+import type { Executor } from '../db/connection.js';
+import { newId, nowIso } from './ids.js';
+import { parseJson } from './json.js';
+import type { RequestContext } from './context.js';
+
+export interface ApiEvent {
+  id: string;
+  object: 'event';
+  type: string;
+  data: { object: unknown; previous_attributes?: Record<string, unknown> };
+  request_id: string | null;
+  created_at: string;
+}
+
+/**
+ * Writes an event with the executor of the command's own transaction, so the event exists exactly
+ * when the change does (the outbox that webhooks deliver from).
+ */
+export async function recordEvent(
+  trx: Executor,
+  ctx: RequestContext,
+  type: string,
+  object: { id: string; object: string },
+  previous?: Record<string, unknown>,
+): Promise<void> {
+  const data: ApiEvent['data'] = { object };
+  if (previous && Object.keys(previous).length) data.previous_attributes = previous;
+  await trx
+    .insertInto('events')
+    .values({
+      id: newId('evt'),
+      type,
+      object_type: object.object,
+      object_id: object.id,
+      data: JSON.stringify(data),
+      request_id: ctx.requestId,
+      created_at: nowIso(),
+    })
+    .execute();
+}
+
+/** The fields of `before` whose value differs in `after`, with their old values. */
+export function changedAttributes(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
+  const previous: Record<string, unknown> = {};
+  for (const key of Object.keys(after)) {
+    if (key === 'updated_at' || key === 'version') continue;
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) previous[key] = before[key];
+  }
+  return previous;
+}
+
+export function toApiEvent(row: { id: string; type: string; data: string; request_id: string | null; created_at: string }): ApiEvent {
+  return {
+    id: row.id,
+    object: 'event',
+    type: row.type,
+    data: parseJson(row.data, { object: null }),
+    request_id: row.request_id,
+    created_at: row.created_at,
+  };
+}

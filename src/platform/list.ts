@@ -1,0 +1,193 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { Executor } from '../db/connection.js';
+import { BadRequestError } from './errors.js';
+
+/**
+ * Lists for every resource: one declaration of a resource's filters and sort fields gives the
+ * query-string schema (validation + OpenAPI) and the query that answers it.
+ */
+type AnyQuery = any; // Kysely's select builder, kept untyped here because the table is chosen at run time.
+
+export type FilterDef =
+  /** `name=value`, and with `multi` also `name_in=a,b`. */
+  | { kind: 'exact'; column: string; multi?: boolean; values?: readonly [string, ...string[]]; normalize?: (v: string) => string }
+  /** `name_gte=` and `name_lte=` on an integer column. */
+  | { kind: 'range'; column: string }
+  /** Anything else: its own schema and how it narrows the query. */
+  | { kind: 'custom'; schema: z.ZodType; apply: (qb: AnyQuery, value: any) => AnyQuery };
+
+export interface ListSpec {
+  table: string;
+  /** Columns the caller may sort by, besides created_at. */
+  sortable?: readonly string[];
+  filters: Record<string, FilterDef>;
+  /** Adds `updated_after`/`updated_before` next to the created range every list has. */
+  updatedRange?: boolean;
+}
+
+export interface ListResult<Row> {
+  rows: Row[];
+  has_more: boolean;
+  total_count: number;
+  next_cursor: string | null;
+}
+
+export interface ListEnvelope<T> {
+  object: 'list';
+  data: T[];
+  has_more: boolean;
+  total_count: number;
+  next_cursor: string | null;
+}
+
+const isoInstant = z
+  .string()
+  .refine((v) => !Number.isNaN(Date.parse(v)), 'Must be an ISO 8601 date or date-time')
+  .transform((v) => new Date(v).toISOString());
+
+const commaList = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+export function listQuerySchema(spec: ListSpec) {
+  const sortFields = ['created_at', ...(spec.sortable ?? [])];
+  const sortValues = sortFields.flatMap((f) => [f, `-${f}`]) as [string, ...string[]];
+  const shape: Record<string, z.ZodType> = {
+    limit: z.coerce.number().int().min(1).max(100).default(20).describe('Page size, 1 to 100.'),
+    offset: z.coerce.number().int().min(0).optional().describe('Skip this many records (not with cursor).'),
+    cursor: z.string().optional().describe('Opaque cursor from a previous page\'s next_cursor.'),
+    sort: z.enum(sortValues).default('-created_at').describe('Field to sort by; a leading "-" sorts descending.'),
+    created_after: isoInstant.optional(),
+    created_before: isoInstant.optional(),
+  };
+  if (spec.updatedRange) {
+    shape.updated_after = isoInstant.optional();
+    shape.updated_before = isoInstant.optional();
+  }
+  for (const [name, def] of Object.entries(spec.filters)) {
+    if (def.kind === 'exact') {
+      shape[name] = (def.values ? z.enum(def.values) : z.string().min(1)).optional();
+      if (def.multi) shape[`${name}_in`] = commaList.optional();
+    } else if (def.kind === 'range') {
+      shape[`${name}_gte`] = z.coerce.number().int().optional();
+      shape[`${name}_lte`] = z.coerce.number().int().optional();
+    } else {
+      shape[name] = def.schema.optional();
+    }
+  }
+  return z.strictObject(shape);
+}
+
+function encodeCursor(value: unknown, id: string): string {
+  return Buffer.from(JSON.stringify([value, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string | number, string] {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[1] === 'string') return parsed as [string | number, string];
+  } catch {
+    // fall through to the error below
+  }
+  throw new BadRequestError('invalid_cursor', 'The cursor is not one this API returned.', 'cursor');
+}
+
+function applyFilters(spec: ListSpec, qb: AnyQuery, query: Record<string, any>): AnyQuery {
+  const t = spec.table;
+  if (query.created_after) qb = qb.where(`${t}.created_at`, '>=', query.created_after);
+  if (query.created_before) qb = qb.where(`${t}.created_at`, '<', query.created_before);
+  if (query.updated_after) qb = qb.where(`${t}.updated_at`, '>=', query.updated_after);
+  if (query.updated_before) qb = qb.where(`${t}.updated_at`, '<', query.updated_before);
+  for (const [name, def] of Object.entries(spec.filters)) {
+    if (def.kind === 'exact') {
+      const norm = def.normalize ?? ((v: string) => v);
+      if (query[name] !== undefined) qb = qb.where(def.column, '=', norm(query[name]));
+      const many = query[`${name}_in`] as string[] | undefined;
+      if (many !== undefined) qb = many.length ? qb.where(def.column, 'in', many.map(norm)) : qb.where((eb: any) => eb.val(1).eq(0));
+    } else if (def.kind === 'range') {
+      if (query[`${name}_gte`] !== undefined) qb = qb.where(def.column, '>=', query[`${name}_gte`]);
+      if (query[`${name}_lte`] !== undefined) qb = qb.where(def.column, '<=', query[`${name}_lte`]);
+    } else if (query[name] !== undefined) {
+      qb = def.apply(qb, query[name]);
+    }
+  }
+  return qb;
+}
+
+/**
+ * Runs a list query: filters, a total count, then one page by offset or cursor. `base` may narrow
+ * the query further (a parent id from the path, say).
+ */
+export async function runList<Row>(
+  db: Executor,
+  spec: ListSpec,
+  query: Record<string, any>,
+  base: (qb: AnyQuery) => AnyQuery = (qb) => qb,
+): Promise<ListResult<Row>> {
+  if (query.cursor !== undefined && query.offset !== undefined) {
+    throw new BadRequestError('validation_error', 'Send either offset or cursor, not both.', 'cursor');
+  }
+  const t = spec.table;
+  const filtered = applyFilters(spec, base((db as any).selectFrom(t)), query);
+
+  const sort: string = query.sort ?? '-created_at';
+  const descending = sort.startsWith('-');
+  const field = descending ? sort.slice(1) : sort;
+  const column = `${t}.${field}`;
+  const op = descending ? '<' : '>';
+  const direction = descending ? 'desc' : 'asc';
+  const limit: number = query.limit ?? 20;
+
+  let page = filtered.selectAll(t).orderBy(column, direction).orderBy(`${t}.id`, direction).limit(limit + 1);
+  if (query.cursor !== undefined) {
+    const [value, id] = decodeCursor(query.cursor);
+    page = page.where((eb: any) => eb.or([eb(column, op, value), eb.and([eb(column, '=', value), eb(`${t}.id`, op, id)])]));
+  } else if (query.offset) {
+    page = page.offset(query.offset);
+  }
+
+  const [rows, countRow] = await Promise.all([
+    page.execute() as Promise<Row[]>,
+    filtered.select((eb: any) => eb.fn.countAll().as('count')).executeTakeFirst(),
+  ]);
+  const hasMore = rows.length > limit;
+  if (hasMore) rows.pop();
+  const last = rows[rows.length - 1] as Record<string, any> | undefined;
+  return {
+    rows,
+    has_more: hasMore,
+    total_count: Number(countRow?.count ?? 0),
+    next_cursor: hasMore && last ? encodeCursor(last[field], last.id) : null,
+  };
+}
+
+export function toEnvelope<Row, T>(result: ListResult<Row>, map: (row: Row) => T): ListEnvelope<T> {
+  return {
+    object: 'list',
+    data: result.rows.map(map),
+    has_more: result.has_more,
+    total_count: result.total_count,
+    next_cursor: result.next_cursor,
+  };
+}
+
+/** The response schema of a list of `item`. */
+export function listEnvelopeSchema<T extends z.ZodType>(item: T) {
+  return z.object({
+    object: z.literal('list'),
+    data: z.array(item),
+    has_more: z.boolean(),
+    total_count: z.number().int(),
+    next_cursor: z.string().nullable(),
+  });
+}
+
+/**
+ * `column` contains `term` (already lower-cased columns), with LIKE wildcards in the term matched
+ * literally; the explicit ESCAPE makes it behave the same on SQLite and PostgreSQL.
+ */
+export function containsText(column: string, term: string) {
+  const pattern = `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return sql<boolean>`${sql.ref(column)} like ${pattern} escape '\\'`;
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/** Field schemas shared by every module. */
+export const MetadataSchema = z
+  .record(z.string().max(40), z.union([z.string().max(500), z.number(), z.boolean(), z.null()]))
+  .refine((m) => Object.keys(m).length <= 50, 'At most 50 metadata keys')
+  .describe('Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key.');
+
+export const AddressSchema = z.strictObject({
+  line1: z.string().min(1).max(200),
+  line2: z.string().max(200).nullish(),
+  city: z.string().min(1).max(100),
+  state: z.string().max(100).nullish(),
+  postal_code: z.string().max(20).nullish(),
+  country: z.string().length(2).describe('ISO 3166-1 alpha-2 country code').transform((c) => c.toUpperCase()),
+});
+export type Address = z.output<typeof AddressSchema>;
+
+export const CurrencySchema = z
+  .string()
+  .regex(/^[A-Za-z]{3}$/, 'Must be a 3-letter ISO 4217 code')
+  .transform((c) => c.toUpperCase());
+
+export const TagsSchema = z.array(z.string().trim().min(1).max(50)).max(50);
+
+export const E164Schema = z.string().regex(/^\+[1-9]\d{1,14}$/, 'Must be an E.164 phone number such as +14155550123');
+
+export const IsoDateTimeSchema = z
+  .string()
+  .refine((v) => !Number.isNaN(Date.parse(v)), 'Must be an ISO 8601 date or date-time')
+  .transform((v) => new Date(v).toISOString());
+
+/** Applies metadata changes the Stripe way: keys merge, null removes. */
+export function mergeMetadata(current: Record<string, unknown>, patch: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!patch) return current;
+  const next = { ...current };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete next[k];
+    else next[k] = v;
+  }
+  return next;
+}
+
+/**
+ * Copies legacy field names (StateSet's camelCase) to their snake_case field when that one is
+ * absent, and removes them, so services only ever see one name.
+ */
+export function applyAliases<T extends Record<string, unknown>>(input: T, aliases: Record<string, string>): T {
+  const out: Record<string, unknown> = { ...input };
+  for (const [alias, field] of Object.entries(aliases)) {
+    if (alias in out) {
+      if (out[field] === undefined) out[field] = out[alias];
+      delete out[alias];
+    }
+  }
+  return out as T;
+}
