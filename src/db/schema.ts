@@ -1,3 +1,4 @@
+import type { InventoryTables } from '../modules/inventory/tables.js';
 
 /**
  * Kysely table types. Both dialects store the same shapes: text ids, ISO-8601 text timestamps,
@@ -70,7 +71,8 @@ export interface CustomersTable {
   updated_at: string;
 }
 
-export interface Database {
+
+export interface Database extends InventoryTables {
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
   events: EventsTable;

@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as foundation from './0001_foundation.js';
+import * as inventory from './0002_inventory.js';
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
+  '0002_inventory': inventory,
 };

@@ -1,0 +1,309 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../db/connection.js';
+import type { RequestContext } from '../../platform/context.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
+import { recordEvent } from '../../platform/events.js';
+import { newId, nowIso } from '../../platform/ids.js';
+import type { InventoryItemsTable, InventoryReservationsTable, MovementReason } from './tables.js';
+
+/**
+ * The inventory ledger: the only code that writes on_hand and reserved. Every change appends a
+ * movement or reservation row and updates the item's cached totals in the caller's transaction.
+ * Limits are enforced by conditional updates (`WHERE on_hand - reserved >= :qty`), never by reading
+ * and then writing, so concurrent requests cannot oversell; a CHECK constraint backs this up.
+ */
+
+export interface LedgerReference {
+  type: string;
+  id: string;
+  line_id?: string | null;
+}
+
+export interface Shortage {
+  sku: string;
+  location_id: string;
+  inventory_item_id: string | null;
+  requested: number;
+  available: number;
+  shortfall: number;
+}
+
+export class InsufficientInventoryError extends ConflictError {
+  constructor(readonly shortages: Shortage[]) {
+    super(
+      'insufficient_inventory',
+      `Insufficient inventory: ${shortages.map((s) => `${s.sku} at ${s.location_id} is short by ${s.shortfall} (requested ${s.requested}, available ${s.available})`).join('; ')}.`,
+      { shortages },
+    );
+  }
+}
+
+type ItemTotals = Pick<InventoryItemsTable, 'id' | 'sku' | 'location_id' | 'on_hand' | 'reserved' | 'reorder_point'>;
+const TOTALS = ['id', 'sku', 'location_id', 'on_hand', 'reserved', 'reorder_point'] as const;
+
+const available = (i: Pick<ItemTotals, 'on_hand' | 'reserved'>) => Number(i.on_hand) - Number(i.reserved);
+
+/**
+ * Emits inventory_item.low_stock / .out_of_stock when a change moves available across the item's
+ * reorder point or down to zero (not on every change below it).
+ */
+async function emitThresholdEvents(trx: Executor, ctx: RequestContext, before: number, after: ItemTotals): Promise<void> {
+  const now = available(after);
+  if (now >= before) return;
+  const reorderPoint = Number(after.reorder_point);
+  const object = { id: after.id, object: 'inventory_item', sku: after.sku, location_id: after.location_id, on_hand: Number(after.on_hand), reserved: Number(after.reserved), available: now, reorder_point: reorderPoint };
+  if (before > 0 && now <= 0) await recordEvent(trx, ctx, 'inventory_item.out_of_stock', object, { available: before });
+  else if (before > reorderPoint && now <= reorderPoint) await recordEvent(trx, ctx, 'inventory_item.low_stock', object, { available: before });
+}
+
+function positive(quantity: number, what: string): void {
+  if (!Number.isInteger(quantity) || quantity <= 0) throw new ValidationError(`${what} must be a positive integer.`, [{ path: 'quantity', message: 'Must be a positive integer' }]);
+}
+
+export async function getItemTotals(trx: Executor, itemId: string): Promise<ItemTotals> {
+  const item = await trx.selectFrom('inventory_items').select(TOTALS).where('id', '=', itemId).executeTakeFirst();
+  if (!item) throw new NotFoundError('inventory_item', itemId);
+  return item;
+}
+
+/** The item for a SKU at a location, created empty when missing (receipts, transfer destinations). */
+export async function ensureItem(trx: Executor, sku: string, locationId: string, defaults: { description?: string | null; uom?: string; unit_cost?: number | null } = {}): Promise<string> {
+  const existing = await trx.selectFrom('inventory_items').select('id').where('sku', '=', sku).where('location_id', '=', locationId).executeTakeFirst();
+  if (existing) return existing.id;
+  const location = await trx.selectFrom('locations').select('id').where('id', '=', locationId).executeTakeFirst();
+  if (!location) throw new NotFoundError('location', locationId);
+  const now = nowIso();
+  const id = newId('inv');
+  const inserted = await trx
+    .insertInto('inventory_items')
+    .values({
+      id, sku, location_id: locationId, description: defaults.description ?? null, uom: defaults.uom ?? 'each',
+      on_hand: 0, reserved: 0, incoming: 0, reorder_point: 0, safety_stock: 0, unit_cost: defaults.unit_cost ?? null,
+      lot_tracked: 0, serial_tracked: 0, metadata: '{}', search_text: `${sku} ${defaults.description ?? ''}`.toLowerCase(),
+      version: 1, created_at: now, updated_at: now,
+    })
+    .onConflict((oc) => oc.columns(['sku', 'location_id']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (inserted) return inserted.id;
+  // Another transaction created it first.
+  const raced = await trx.selectFrom('inventory_items').select('id').where('sku', '=', sku).where('location_id', '=', locationId).executeTakeFirstOrThrow();
+  return raced.id;
+}
+
+export interface MovementInput {
+  itemId: string;
+  /** Signed change of on_hand. */
+  quantity: number;
+  reason: MovementReason;
+  reference?: LedgerReference | null;
+  note?: string | null;
+  unitCost?: number | null;
+}
+
+/**
+ * Appends a movement and applies it to on_hand. A decrease may not take on_hand below what is
+ * reserved (409 insufficient_inventory naming the shortfall).
+ */
+export async function postMovement(trx: Executor, ctx: RequestContext, input: MovementInput): Promise<ItemTotals & { movement_id: string }> {
+  if (!Number.isInteger(input.quantity) || input.quantity === 0) {
+    throw new ValidationError('A movement quantity must be a non-zero integer.', [{ path: 'quantity', message: 'Must be a non-zero integer' }]);
+  }
+  const now = nowIso();
+  let update = trx
+    .updateTable('inventory_items')
+    .set({ on_hand: sql`on_hand + ${input.quantity}`, version: sql`version + 1`, updated_at: now })
+    .where('id', '=', input.itemId);
+  if (input.quantity < 0) update = update.where(sql<boolean>`on_hand - reserved >= ${-input.quantity}`);
+  const after = await update.returning(TOTALS).executeTakeFirst();
+  if (!after) {
+    const item = await getItemTotals(trx, input.itemId);
+    throw new InsufficientInventoryError([{ sku: item.sku, location_id: item.location_id, inventory_item_id: item.id, requested: -input.quantity, available: available(item), shortfall: -input.quantity - available(item) }]);
+  }
+  const movementId = newId('mov');
+  await trx
+    .insertInto('inventory_movements')
+    .values({
+      id: movementId, inventory_item_id: input.itemId, quantity: input.quantity, reason: input.reason,
+      reference_type: input.reference?.type ?? null, reference_id: input.reference?.id ?? null, reference_line_id: input.reference?.line_id ?? null,
+      note: input.note ?? null, unit_cost: input.unitCost ?? null, created_at: now,
+    })
+    .execute();
+  if (input.quantity < 0) await emitThresholdEvents(trx, ctx, available(after) - input.quantity, after);
+  return { ...after, movement_id: movementId };
+}
+
+export interface ReserveRequest {
+  itemId: string;
+  quantity: number;
+  reference: LedgerReference;
+}
+
+/**
+ * Reserves every request or none: on any shortage it throws after checking them all, so the error
+ * lists every short SKU, and the caller's transaction rolls back the ones that succeeded. Requests
+ * for the same item (two lines of one SKU) are checked against the stock the earlier ones left.
+ * Items are locked in id order so two multi-SKU reservations cannot deadlock on PostgreSQL.
+ */
+export async function reserveStock(trx: Executor, ctx: RequestContext, requests: ReserveRequest[]): Promise<InventoryReservationsTable[]> {
+  for (const r of requests) positive(r.quantity, 'A reservation quantity');
+  const ordered = requests.map((r, index) => ({ ...r, index })).sort((a, b) => (a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : a.index - b.index));
+  const shortages: Shortage[] = [];
+  const made: InventoryReservationsTable[] = new Array(requests.length);
+  const now = nowIso();
+  for (const r of ordered) {
+    const after = await trx
+      .updateTable('inventory_items')
+      .set({ reserved: sql`reserved + ${r.quantity}`, version: sql`version + 1`, updated_at: now })
+      .where('id', '=', r.itemId)
+      .where(sql<boolean>`on_hand - reserved >= ${r.quantity}`)
+      .returning(TOTALS)
+      .executeTakeFirst();
+    if (!after) {
+      const item = await getItemTotals(trx, r.itemId);
+      const requestedForItem = ordered.filter((o) => o.itemId === r.itemId).reduce((n, o) => n + o.quantity, 0);
+      const reservedEarlier = ordered.filter((o) => o.itemId === r.itemId && o.index !== r.index && made[o.index]).reduce((n, o) => n + o.quantity, 0);
+      const existing = shortages.find((s) => s.inventory_item_id === r.itemId);
+      const availableBefore = available(item) + reservedEarlier;
+      if (existing) existing.shortfall = requestedForItem - availableBefore;
+      else shortages.push({ sku: item.sku, location_id: item.location_id, inventory_item_id: item.id, requested: requestedForItem, available: availableBefore, shortfall: requestedForItem - availableBefore });
+      continue;
+    }
+    const row: InventoryReservationsTable = {
+      id: newId('rsv'), inventory_item_id: r.itemId, quantity: r.quantity,
+      reference_type: r.reference.type, reference_id: r.reference.id, reference_line_id: r.reference.line_id ?? null,
+      status: 'active', created_at: now, updated_at: now,
+    };
+    await trx.insertInto('inventory_reservations').values(row).execute();
+    made[r.index] = row;
+    await emitThresholdEvents(trx, ctx, available(after) + r.quantity, after);
+  }
+  if (shortages.length) throw new InsufficientInventoryError(shortages);
+  return made;
+}
+
+/** Raises a shortage for a SKU that has no inventory item at the location at all. */
+export function missingItemShortage(sku: string, locationId: string, requested: number): Shortage {
+  return { sku, location_id: locationId, inventory_item_id: null, requested, available: 0, shortfall: requested };
+}
+
+/** Releases an active reservation (all of it, or `quantity` of it). Returns what was released. */
+export async function releaseReservation(trx: Executor, _ctx: RequestContext, reservationId: string, quantity?: number): Promise<number> {
+  const reservation = await trx.selectFrom('inventory_reservations').selectAll().where('id', '=', reservationId).executeTakeFirst();
+  if (!reservation) throw new NotFoundError('reservation', reservationId);
+  const take = quantity ?? Number(reservation.quantity);
+  positive(take, 'A release quantity');
+  const now = nowIso();
+  // Conditional on the reservation still holding enough, so two releases cannot both succeed.
+  const updated = await trx
+    .updateTable('inventory_reservations')
+    .set({
+      quantity: sql`quantity - ${take}`,
+      status: sql`case when quantity - ${take} = 0 then 'released' else status end`,
+      updated_at: now,
+    })
+    .where('id', '=', reservationId)
+    .where('status', '=', 'active')
+    .where('quantity', '>=', take)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) {
+    throw new ConflictError('reservation_not_active', `Reservation ${reservationId} is ${reservation.status} or holds less than ${take}.`);
+  }
+  if (quantity !== undefined && quantity < Number(reservation.quantity)) {
+    await trx.insertInto('inventory_reservations').values({ ...reservation, id: newId('rsv'), quantity: take, status: 'released', created_at: now, updated_at: now }).execute();
+  } else {
+    // Keep the released row's quantity as it was, for the record.
+    await trx.updateTable('inventory_reservations').set({ quantity: take }).where('id', '=', reservationId).execute();
+  }
+  await trx
+    .updateTable('inventory_items')
+    .set({ reserved: sql`reserved - ${take}`, version: sql`version + 1`, updated_at: now })
+    .where('id', '=', reservation.inventory_item_id)
+    .execute();
+  return take;
+}
+
+/** Active reservations held for a reference (an order, or one of its lines). */
+export async function activeReservations(trx: Executor, reference: LedgerReference): Promise<InventoryReservationsTable[]> {
+  let q = trx.selectFrom('inventory_reservations').selectAll().where('reference_id', '=', reference.id).where('reference_type', '=', reference.type).where('status', '=', 'active');
+  if (reference.line_id) q = q.where('reference_line_id', '=', reference.line_id);
+  return q.orderBy('id').execute();
+}
+
+/** Releases every active reservation of a reference; returns the total released. */
+export async function releaseByReference(trx: Executor, ctx: RequestContext, reference: LedgerReference): Promise<number> {
+  let total = 0;
+  for (const r of await activeReservations(trx, reference)) total += await releaseReservation(trx, ctx, r.id);
+  return total;
+}
+
+/**
+ * Ships reserved stock: takes `quantity` out of an active reservation and out of on_hand, with a
+ * `shipment` movement (or the reason given, e.g. production_consume).
+ */
+export async function consumeReservation(
+  trx: Executor,
+  _ctx: RequestContext,
+  reservationId: string,
+  quantity: number,
+  reason: MovementReason = 'shipment',
+  reference?: LedgerReference,
+): Promise<void> {
+  positive(quantity, 'A consumed quantity');
+  const reservation = await trx.selectFrom('inventory_reservations').selectAll().where('id', '=', reservationId).executeTakeFirst();
+  if (!reservation) throw new NotFoundError('reservation', reservationId);
+  const now = nowIso();
+  const updated = await trx
+    .updateTable('inventory_reservations')
+    .set({ quantity: sql`quantity - ${quantity}`, status: sql`case when quantity - ${quantity} = 0 then 'consumed' else status end`, updated_at: now })
+    .where('id', '=', reservationId)
+    .where('status', '=', 'active')
+    .where('quantity', '>=', quantity)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) {
+    throw new ConflictError('reservation_not_active', `Reservation ${reservationId} is ${reservation.status} or holds less than ${quantity}.`);
+  }
+  if (quantity < Number(reservation.quantity)) {
+    await trx.insertInto('inventory_reservations').values({ ...reservation, id: newId('rsv'), quantity, status: 'consumed', created_at: now, updated_at: now }).execute();
+  } else {
+    await trx.updateTable('inventory_reservations').set({ quantity }).where('id', '=', reservationId).execute();
+  }
+  // reserved and on_hand fall together, so available is unchanged and the CHECK holds.
+  await trx
+    .updateTable('inventory_items')
+    .set({ reserved: sql`reserved - ${quantity}`, on_hand: sql`on_hand - ${quantity}`, version: sql`version + 1`, updated_at: now })
+    .where('id', '=', reservation.inventory_item_id)
+    .execute();
+  await trx
+    .insertInto('inventory_movements')
+    .values({
+      id: newId('mov'), inventory_item_id: reservation.inventory_item_id, quantity: -quantity, reason,
+      reference_type: (reference ?? { type: reservation.reference_type }).type, reference_id: reference?.id ?? reservation.reference_id,
+      reference_line_id: reference?.line_id ?? reservation.reference_line_id, note: null, unit_cost: null, created_at: now,
+    })
+    .execute();
+}
+
+/**
+ * Hands an active reservation (or `quantity` of it) to another reference, e.g. when an order line
+ * moves to a split-off order or into a merged order. Stock totals do not change.
+ */
+export async function moveReservation(trx: Executor, reservationId: string, to: LedgerReference, quantity?: number): Promise<string> {
+  const reservation = await trx.selectFrom('inventory_reservations').selectAll().where('id', '=', reservationId).where('status', '=', 'active').executeTakeFirst();
+  if (!reservation) throw new ConflictError('reservation_not_active', `Reservation ${reservationId} is not active.`);
+  const now = nowIso();
+  const whole = quantity === undefined || quantity === Number(reservation.quantity);
+  if (whole) {
+    await trx.updateTable('inventory_reservations').set({ reference_type: to.type, reference_id: to.id, reference_line_id: to.line_id ?? null, updated_at: now }).where('id', '=', reservationId).execute();
+    return reservationId;
+  }
+  positive(quantity, 'A moved quantity');
+  if (quantity > Number(reservation.quantity)) throw new ConflictError('reservation_not_active', `Reservation ${reservationId} holds only ${reservation.quantity}.`);
+  await trx.updateTable('inventory_reservations').set({ quantity: sql`quantity - ${quantity}`, updated_at: now }).where('id', '=', reservationId).execute();
+  const id = newId('rsv');
+  await trx
+    .insertInto('inventory_reservations')
+    .values({ ...reservation, id, quantity, reference_type: to.type, reference_id: to.id, reference_line_id: to.line_id ?? null, created_at: now, updated_at: now })
+    .execute();
+  return id;
+}

@@ -1,0 +1,11 @@
+/**
+ * The one test entry: imports every test file so the suite shares one database per run (SQLite by
+ * default, PostgreSQL when DATABASE_URL is a postgres URL) and ends with node:test's summary.
+ */
+import { after } from 'node:test';
+import { closeTestDatabase } from './helpers.js';
+
+import './foundation.test.js';
+import './customers.test.js';
+
+after(closeTestDatabase);
