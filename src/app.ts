@@ -13,6 +13,7 @@ import { registerRateLimit } from './platform/rate-limit.js';
 import { apiKeyRoutes } from './modules/api-keys/routes.js';
 import { customerRoutes } from './modules/customers/routes.js';
 import { eventRoutes } from './modules/events/routes.js';
+import { inventoryRoutes } from './modules/inventory/routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -75,5 +76,6 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
   await app.register(apiKeyRoutes, deps);
   await app.register(eventRoutes, deps);
   await app.register(customerRoutes, deps);
+  await app.register(inventoryRoutes, deps);
   return app;
 }

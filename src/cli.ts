@@ -4,6 +4,7 @@ import { openDatabase } from './db/connection.js';
 import { migrateToLatest } from './db/migrator.js';
 import { startServer } from './main.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './modules/api-keys/service.js';
+import { formatVerifyReport, verifyInventory } from './modules/inventory/verify.js';
 
 const USAGE = `Usage: opsline <command>
 
@@ -13,14 +14,17 @@ const USAGE = `Usage: opsline <command>
                                           create an API key and print its secret once
   keys list                               list API keys (never their secrets)
   keys revoke <id>                        revoke an API key
+  verify                                  check every inventory item against its ledger;
+                                          exits 1 when any has drifted
 
 Configuration comes from the environment (DATABASE_URL, PORT, HOST, ...): see README.md.`;
 
-async function withDatabase<T>(fn: (db: ReturnType<typeof openDatabase>['db']) => Promise<T>): Promise<T> {
+/** Runs `fn` on the configured database, migrated first unless `fn` is the migration itself. */
+async function withDatabase<T>(fn: (db: ReturnType<typeof openDatabase>['db']) => Promise<T>, { migrate = true } = {}): Promise<T> {
   const config = loadConfig();
   const database = openDatabase(config.databaseUrl);
   try {
-    await migrateToLatest(database.db);
+    if (migrate) await migrateToLatest(database.db);
     return await fn(database.db);
   } finally {
     await database.close();
@@ -67,11 +71,17 @@ export const commands: Record<string, (args: string[]) => Promise<number>> = {
     return -1; // keep running
   },
   migrate: async () => {
-    const applied = await withDatabase((db) => migrateToLatest(db));
+    const applied = await withDatabase((db) => migrateToLatest(db), { migrate: false });
     console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
     return 0;
   },
   keys: keysCommand,
+  verify: async () => {
+    // Read-only: it checks the schema it finds rather than migrating it.
+    const report = await withDatabase((db) => verifyInventory(db), { migrate: false });
+    console.log(formatVerifyReport(report));
+    return report.ok ? 0 : 1;
+  },
   help: async () => {
     console.log(USAGE);
     return 0;

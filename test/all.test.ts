@@ -7,5 +7,9 @@ import { closeTestDatabase } from './helpers.js';
 
 import './foundation.test.js';
 import './customers.test.js';
+import './inventory.test.js';
+import './idempotency.test.js';
+import './events.test.js';
+import './cli.test.js';
 
 after(closeTestDatabase);

@@ -56,8 +56,9 @@ export class PermissionError extends ApiError {
 }
 
 export class NotFoundError extends ApiError {
-  constructor(objectName: string, id: string) {
-    super(404, 'not_found', 'not_found', `No ${objectName} with id "${id}".`, { param: 'id' });
+  /** `param` names the request field that held the id when it is not the path's `id`. */
+  constructor(objectName: string, id: string, param = 'id') {
+    super(404, 'not_found', 'not_found', `No ${objectName} with id "${id}".`, { param });
   }
 }
 

@@ -103,7 +103,7 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
       const message = unknown.length && unknown.length === details.length
         ? `${unknown.map((d) => d.message).join('; ')}.`
         : `Invalid ${where === 'querystring' ? 'query parameters' : where ?? 'request'}: ${details.map((d) => `${d.path || '(root)'}: ${d.message}`).join('; ')}`;
-      return send(reply, request, new ApiError(400, 'invalid_request_error', 'validation_error', message, { details, param: details[0]?.path }));
+      return send(reply, request, new ApiError(400, 'invalid_request_error', 'validation_error', message, { details, param: details[0]?.path || undefined }));
     }
     switch (error.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':

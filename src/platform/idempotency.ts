@@ -8,6 +8,13 @@ declare module 'fastify' {
   interface FastifyRequest {
     idempotency?: { apiKeyId: string; key: string; settled: boolean };
   }
+  interface FastifyContextConfig {
+    /**
+     * A route whose answer holds a secret shown only once (an API key's) sets this: its answers are
+     * never stored, since storing them would keep the secret in clear and show it again on replay.
+     */
+    answerHoldsSecret?: boolean;
+  }
 }
 
 const RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -33,7 +40,7 @@ function fingerprintOf(request: FastifyRequest): string {
  */
 export function registerIdempotency(app: FastifyInstance, db: DB): void {
   app.addHook('preValidation', async (request, reply) => {
-    if (request.method !== 'POST' || !request.apiKey) return;
+    if (request.method !== 'POST' || !request.apiKey || request.routeOptions.config?.answerHoldsSecret) return;
     const key = keyOf(request);
     if (!key) return;
     if (key.length > 255) throw new BadRequestError('validation_error', 'Idempotency-Key must be at most 255 characters.', 'Idempotency-Key');

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import type { Executor } from '../db/connection.js';
 import { BadRequestError } from './errors.js';
@@ -79,19 +79,33 @@ export function listQuerySchema(spec: ListSpec) {
   return z.strictObject(shape);
 }
 
-function encodeCursor(value: unknown, id: string): string {
-  return Buffer.from(JSON.stringify([value, id])).toString('base64url');
+/** A cursor names the sort it belongs to, so one from another sort order is refused, not misread. */
+function encodeCursor(sort: string, value: unknown, id: string): string {
+  return Buffer.from(JSON.stringify([value, id, sort])).toString('base64url');
 }
 
-function decodeCursor(cursor: string): [string | number, string] {
+function decodeCursor(cursor: string, sort: string): [string | number | null, string] {
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[1] === 'string') return parsed as [string | number, string];
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     // fall through to the error below
   }
-  throw new BadRequestError('invalid_cursor', 'The cursor is not one this API returned.', 'cursor');
+  // Only a primitive may reach the query: an object or boolean from a forged cursor made the
+  // database driver throw (a 500) instead of this 400.
+  if (Array.isArray(parsed) && parsed.length === 3 && typeof parsed[1] === 'string' && parsed[2] === sort
+    && (parsed[0] === null || typeof parsed[0] === 'string' || (typeof parsed[0] === 'number' && Number.isFinite(parsed[0])))) {
+    return [parsed[0], parsed[1]];
+  }
+  throw invalidCursor();
 }
+
+function invalidCursor(): BadRequestError {
+  return new BadRequestError('invalid_cursor', 'The cursor is not one this API returned for this sort order.', 'cursor');
+}
+
+/** PostgreSQL: invalid_text_representation, invalid_datetime_format, numeric_value_out_of_range. */
+const CURSOR_VALUE_ERRORS = new Set(['22P02', '22007', '22003']);
 
 function applyFilters(spec: ListSpec, qb: AnyQuery, query: Record<string, any>): AnyQuery {
   const t = spec.table;
@@ -141,14 +155,19 @@ export async function runList<Row>(
 
   let page = filtered.selectAll(t).orderBy(column, direction).orderBy(`${t}.id`, direction).limit(limit + 1);
   if (query.cursor !== undefined) {
-    const [value, id] = decodeCursor(query.cursor);
+    const [value, id] = decodeCursor(query.cursor, sort);
     page = page.where((eb: any) => eb.or([eb(column, op, value), eb.and([eb(column, '=', value), eb(`${t}.id`, op, id)])]));
   } else if (query.offset) {
     page = page.offset(query.offset);
   }
 
   const [rows, countRow] = await Promise.all([
-    page.execute() as Promise<Row[]>,
+    (page.execute() as Promise<Row[]>).catch((err: { code?: string }) => {
+      // A forged cursor whose value does not fit the sort column's type (text for a bigint, say)
+      // is refused by PostgreSQL itself: the caller's mistake, not a server error.
+      if (query.cursor !== undefined && CURSOR_VALUE_ERRORS.has(err?.code ?? '')) throw invalidCursor();
+      throw err;
+    }),
     filtered.select((eb: any) => eb.fn.countAll().as('count')).executeTakeFirst(),
   ]);
   const hasMore = rows.length > limit;
@@ -158,7 +177,7 @@ export async function runList<Row>(
     rows,
     has_more: hasMore,
     total_count: Number(countRow?.count ?? 0),
-    next_cursor: hasMore && last ? encodeCursor(last[field], last.id) : null,
+    next_cursor: hasMore && last ? encodeCursor(sort, last[field], last.id) : null,
   };
 }
 
@@ -184,10 +203,11 @@ export function listEnvelopeSchema<T extends z.ZodType>(item: T) {
 }
 
 /**
- * `column` contains `term` (already lower-cased columns), with LIKE wildcards in the term matched
- * literally; the explicit ESCAPE makes it behave the same on SQLite and PostgreSQL.
+ * `column` contains `term` (already lower-cased columns, or a lower-casing expression such as
+ * sql`lower(name)`), with LIKE wildcards in the term matched literally; the explicit ESCAPE makes
+ * it behave the same on SQLite and PostgreSQL.
  */
-export function containsText(column: string, term: string) {
+export function containsText(column: string | RawBuilder<unknown>, term: string) {
   const pattern = `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  return sql<boolean>`${sql.ref(column)} like ${pattern} escape '\\'`;
+  return sql<boolean>`${typeof column === 'string' ? sql.ref(column) : column} like ${pattern} escape '\\'`;
 }

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 
 /** Field schemas shared by every module. */
+export const MAX_METADATA_KEYS = 50;
+
 export const MetadataSchema = z
   .record(z.string().max(40), z.union([z.string().max(500), z.number(), z.boolean(), z.null()]))
-  .refine((m) => Object.keys(m).length <= 50, 'At most 50 metadata keys')
+  .refine((m) => Object.keys(m).length <= MAX_METADATA_KEYS, `At most ${MAX_METADATA_KEYS} metadata keys`)
   .describe('Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key.');
 
 export const AddressSchema = z.strictObject({

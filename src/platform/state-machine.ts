@@ -2,11 +2,13 @@ import { InvalidTransitionError } from './errors.js';
 
 /**
  * A resource's status machine as data: action -> statuses it may start from -> status it ends in,
- * and the event it emits. `to: 'previous'` means "the status saved when the record was put on hold".
+ * and the event it emits. `to: 'previous'` means "the status saved when the record was put on hold";
+ * `to: 'same'` is an action that keeps the status but is only allowed from `from` (editing lines,
+ * paying, refunding...), so every refusal still comes from the one table.
  */
 export interface Transition<S extends string> {
   from: readonly S[];
-  to: S | 'previous';
+  to: S | 'previous' | 'same';
   event: string;
 }
 
@@ -31,7 +33,7 @@ export function defineStateMachine<S extends string, A extends string>(
     transition(action, current, previous) {
       const t = table[action];
       if (!t.from.includes(current)) throw new InvalidTransitionError(`an ${objectName}`.replace(/^an ([^aeiou])/, 'a $1'), action, current);
-      const to = t.to === 'previous' ? previous : t.to;
+      const to = t.to === 'previous' ? previous : t.to === 'same' ? current : t.to;
       if (!to) throw new InvalidTransitionError(objectName, action, current);
       return { to, event: t.event };
     },

@@ -36,9 +36,10 @@ const admin = { scope: 'admin' };
 export async function apiKeyRoutes(app: FastifyInstance, { db }: { db: DB }) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post('/v1/api_keys', {
-    config: admin,
+    config: { ...admin, answerHoldsSecret: true },
     schema: {
-      tags, summary: 'Create an API key', description: 'The secret is in this response only; it is stored hashed.',
+      tags, summary: 'Create an API key',
+      description: 'The secret is in this response only; it is stored hashed. For that reason this answer is never stored for Idempotency-Key replays: the header is ignored here, and a retried call creates another key.',
       body: CreateApiKeyBody,
       response: { 201: ApiKeySchema.extend({ secret: z.string() }), ...errorResponses() },
     },

@@ -4,12 +4,12 @@ import type { DB, Executor } from '../../db/connection.js';
 import type { CustomersTable } from '../../db/schema.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { selectForUpdate } from '../../platform/db-helpers.js';
-import { ConflictError, isUniqueViolation, NotFoundError, PreconditionFailedError } from '../../platform/errors.js';
+import { ConflictError, isUniqueViolation, NotFoundError, PreconditionFailedError, ValidationError } from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { parseJson, tagsIndex, toJson } from '../../platform/json.js';
 import { containsText, runList, toEnvelope, type ListSpec } from '../../platform/list.js';
-import { applyAliases, mergeMetadata } from '../../platform/schemas.js';
+import { applyAliases, MAX_METADATA_KEYS, mergeMetadata } from '../../platform/schemas.js';
 import { CUSTOMER_ALIASES, CUSTOMER_STATUSES, type CreateCustomerInput, type Customer, type UpdateCustomerInput } from './schemas.js';
 
 export function toCustomer(row: CustomersTable): Customer {
@@ -140,6 +140,12 @@ export async function updateCustomer(db: DB, ctx: RequestContext, id: string, ra
     }
     if (input.email !== undefined) next.email = input.email.trim();
     next.metadata = mergeMetadata(before.metadata, input.metadata ?? undefined);
+    // The body schema limits the keys sent; the limit is on what the customer ends up with.
+    if (Object.keys(next.metadata).length > MAX_METADATA_KEYS) {
+      throw new ValidationError(`metadata would have ${Object.keys(next.metadata).length} keys; at most ${MAX_METADATA_KEYS} are allowed.`, [
+        { path: 'metadata', code: 'too_big', message: `At most ${MAX_METADATA_KEYS} metadata keys` },
+      ]);
+    }
     const previous = changedAttributes(before, next);
     if (Object.keys(previous).length === 0) return before;
     next.version = row.version + 1;
@@ -205,10 +211,14 @@ export async function deleteCustomer(db: DB, ctx: RequestContext, id: string, fo
         })
         .where('id', '=', id)
         .execute();
+      // The event carries the anonymised record: publishing the erased personal data again in a
+      // new event (and to webhooks) would undo the anonymisation.
+      const anonymised = await trx.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      await recordEvent(trx, ctx, 'customer.deleted', toCustomer(anonymised));
     } else {
       await trx.deleteFrom('customers').where('id', '=', id).execute();
+      await recordEvent(trx, ctx, 'customer.deleted', customer);
     }
-    await recordEvent(trx, ctx, 'customer.deleted', customer);
     return { id, object: 'customer' as const, deleted: true as const };
   });
 }

@@ -24,10 +24,11 @@ export async function eventRoutes(app: FastifyInstance, { db }: { db: DB }) {
 export function registerTimelineRoute(
   app: FastifyInstance,
   db: DB,
-  opts: { resource: string; tag: string; objectName: string; load: (id: string) => Promise<{ id: string }> },
+  opts: { resource: string; tag: string; objectName: string; load: (id: string) => Promise<{ id: string }>; scope?: string },
 ): void {
   app.withTypeProvider<ZodTypeProvider>().get(`/v1/${opts.resource}/:id/events`, {
-    config: { scope: `${opts.resource}:read` },
+    // `scope` when the resource shares another's (inventory_items and transfers use inventory:read).
+    config: { scope: opts.scope ?? `${opts.resource}:read` },
     schema: {
       tags: [opts.tag],
       summary: `List the events of one ${opts.objectName}`,

@@ -42,7 +42,7 @@ export async function getEvent(db: DB, id: string) {
   return toApiEvent(row);
 }
 
-/** Events of one record, oldest first by default. */
+/** Events of one record, newest first by default (the -created_at every list defaults to). */
 export async function listObjectEvents(db: DB, objectId: string, query: Record<string, unknown>) {
   return toEnvelope(await runList<EventsTable>(db, timelineListSpec, query, (qb) => qb.where('object_id', '=', objectId)), toApiEvent);
 }

@@ -68,8 +68,13 @@ export async function getItemTotals(trx: Executor, itemId: string): Promise<Item
 
 /** The item for a SKU at a location, created empty when missing (receipts, transfer destinations). */
 export async function ensureItem(trx: Executor, sku: string, locationId: string, defaults: { description?: string | null; uom?: string; unit_cost?: number | null } = {}): Promise<string> {
+  return (await findOrCreateItem(trx, sku, locationId, defaults)).id;
+}
+
+/** ensureItem that also tells whether this call created the item (so the caller can emit inventory_item.created). */
+export async function findOrCreateItem(trx: Executor, sku: string, locationId: string, defaults: { description?: string | null; uom?: string; unit_cost?: number | null } = {}): Promise<{ id: string; created: boolean }> {
   const existing = await trx.selectFrom('inventory_items').select('id').where('sku', '=', sku).where('location_id', '=', locationId).executeTakeFirst();
-  if (existing) return existing.id;
+  if (existing) return { id: existing.id, created: false };
   const location = await trx.selectFrom('locations').select('id').where('id', '=', locationId).executeTakeFirst();
   if (!location) throw new NotFoundError('location', locationId);
   const now = nowIso();
@@ -85,10 +90,10 @@ export async function ensureItem(trx: Executor, sku: string, locationId: string,
     .onConflict((oc) => oc.columns(['sku', 'location_id']).doNothing())
     .returning('id')
     .executeTakeFirst();
-  if (inserted) return inserted.id;
+  if (inserted) return { id: inserted.id, created: true };
   // Another transaction created it first.
   const raced = await trx.selectFrom('inventory_items').select('id').where('sku', '=', sku).where('location_id', '=', locationId).executeTakeFirstOrThrow();
-  return raced.id;
+  return { id: raced.id, created: false };
 }
 
 export interface MovementInput {
@@ -293,13 +298,30 @@ export async function moveReservation(trx: Executor, reservationId: string, to: 
   if (!reservation) throw new ConflictError('reservation_not_active', `Reservation ${reservationId} is not active.`);
   const now = nowIso();
   const whole = quantity === undefined || quantity === Number(reservation.quantity);
+  // Both updates are conditional on the row still being active and holding what was read: the read
+  // above takes no lock, and a release or consume committed meanwhile must not be undone by the move
+  // (unconditional updates turned released stock back into an active row, so reserved drifted).
   if (whole) {
-    await trx.updateTable('inventory_reservations').set({ reference_type: to.type, reference_id: to.id, reference_line_id: to.line_id ?? null, updated_at: now }).where('id', '=', reservationId).execute();
+    const moved = await trx
+      .updateTable('inventory_reservations')
+      .set({ reference_type: to.type, reference_id: to.id, reference_line_id: to.line_id ?? null, updated_at: now })
+      .where('id', '=', reservationId)
+      .where('status', '=', 'active')
+      .where('quantity', '=', reservation.quantity)
+      .executeTakeFirst();
+    if (Number(moved.numUpdatedRows) === 0) throw new ConflictError('reservation_not_active', `Reservation ${reservationId} changed while it was being moved; retry.`);
     return reservationId;
   }
   positive(quantity, 'A moved quantity');
   if (quantity > Number(reservation.quantity)) throw new ConflictError('reservation_not_active', `Reservation ${reservationId} holds only ${reservation.quantity}.`);
-  await trx.updateTable('inventory_reservations').set({ quantity: sql`quantity - ${quantity}`, updated_at: now }).where('id', '=', reservationId).execute();
+  const split = await trx
+    .updateTable('inventory_reservations')
+    .set({ quantity: sql`quantity - ${quantity}`, updated_at: now })
+    .where('id', '=', reservationId)
+    .where('status', '=', 'active')
+    .where('quantity', '>=', quantity)
+    .executeTakeFirst();
+  if (Number(split.numUpdatedRows) === 0) throw new ConflictError('reservation_not_active', `Reservation ${reservationId} is no longer active or holds less than ${quantity}.`);
   const id = newId('rsv');
   await trx
     .insertInto('inventory_reservations')

@@ -1,0 +1,173 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { DB, Executor } from '../../db/connection.js';
+import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
+import { selectForUpdate } from '../../platform/db-helpers.js';
+import { ConflictError, isUniqueViolation, NotFoundError, PreconditionFailedError } from '../../platform/errors.js';
+import { changedAttributes, recordEvent } from '../../platform/events.js';
+import { newId, nowIso } from '../../platform/ids.js';
+import { parseJson, toJson } from '../../platform/json.js';
+import { containsText, runList, toEnvelope, type ListSpec } from '../../platform/list.js';
+import { mergeMetadata } from '../../platform/schemas.js';
+import { LOCATION_TYPES, type CreateLocationInput, type Location, type UpdateLocationInput } from './schemas.js';
+import type { LocationsTable } from './tables.js';
+
+export function toLocation(row: LocationsTable): Location {
+  return {
+    id: row.id,
+    object: 'location',
+    code: row.code,
+    name: row.name,
+    type: row.type,
+    address: parseJson(row.address, null),
+    active: Boolean(row.active),
+    is_default: Boolean(row.is_default),
+    metadata: parseJson(row.metadata, {}),
+    version: row.version,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+const booleanFlag = z.enum(['true', 'false']);
+
+export const locationListSpec: ListSpec = {
+  table: 'locations',
+  sortable: ['code', 'name', 'updated_at'],
+  updatedRange: true,
+  filters: {
+    code: { kind: 'exact', column: 'code', multi: true },
+    type: { kind: 'exact', column: 'type', multi: true, values: LOCATION_TYPES },
+    active: { kind: 'custom', schema: booleanFlag, apply: (qb, v: string) => qb.where('active', '=', v === 'true' ? 1 : 0) },
+    // Locations are few, so matching lower(code/name) without an index is fine.
+    search: {
+      kind: 'custom',
+      schema: z.string().min(1),
+      apply: (qb, term: string) => qb.where((eb: any) => eb.or([containsText(sql`lower(code)`, term), containsText(sql`lower(name)`, term)])),
+    },
+  },
+};
+
+function codeTaken(code: string): ConflictError {
+  return new ConflictError('already_exists', `A location with code "${code}" already exists.`, undefined, 'code');
+}
+
+export async function createLocation(db: DB, ctx: RequestContext, input: CreateLocationInput): Promise<Location> {
+  return db.transaction().execute(async (trx) => {
+    const now = nowIso();
+    const row: LocationsTable = {
+      id: newId('loc'),
+      code: input.code,
+      name: input.name,
+      type: input.type ?? 'warehouse',
+      address: input.address ? toJson(input.address) : null,
+      active: input.active === false ? 0 : 1,
+      is_default: 0,
+      metadata: toJson(input.metadata ?? {}),
+      version: 1,
+      created_at: now,
+      updated_at: now,
+    };
+    try {
+      await trx.insertInto('locations').values(row).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw codeTaken(input.code);
+      throw err;
+    }
+    const location = toLocation(row);
+    await recordEvent(trx, ctx, 'location.created', location);
+    return location;
+  });
+}
+
+export async function getLocation(db: Executor, id: string): Promise<Location> {
+  const row = await db.selectFrom('locations').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw new NotFoundError('location', id);
+  return toLocation(row);
+}
+
+/** The location that items without a location_id go to (created by the inventory migration). */
+export async function defaultLocationId(db: Executor): Promise<string> {
+  const row = await db.selectFrom('locations').select('id').where('is_default', '=', 1).orderBy('created_at').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function listLocations(db: DB, query: Record<string, unknown>) {
+  return toEnvelope(await runList<LocationsTable>(db, locationListSpec, query), toLocation);
+}
+
+async function lockLocation(trx: Executor, id: string, expected: ExpectedVersion): Promise<LocationsTable> {
+  const row = await selectForUpdate(trx as any, 'locations', id);
+  if (!row) throw new NotFoundError('location', id);
+  if (expected !== undefined && expected !== row.version) throw new PreconditionFailedError(String(expected), row.version);
+  return row;
+}
+
+export async function updateLocation(db: DB, ctx: RequestContext, id: string, input: UpdateLocationInput, expected?: ExpectedVersion): Promise<Location> {
+  return db.transaction().execute(async (trx) => {
+    const row = await lockLocation(trx, id, expected);
+    const before = toLocation(row);
+    const next = { ...before };
+    for (const key of ['code', 'name', 'type', 'active'] as const) {
+      if (input[key] !== undefined) (next as any)[key] = input[key];
+    }
+    if (input.address !== undefined) next.address = input.address;
+    next.metadata = mergeMetadata(before.metadata, input.metadata ?? undefined);
+    const previous = changedAttributes(before, next);
+    if (Object.keys(previous).length === 0) return before;
+    next.version = row.version + 1;
+    next.updated_at = nowIso();
+    try {
+      await trx
+        .updateTable('locations')
+        .set({
+          code: next.code,
+          name: next.name,
+          type: next.type,
+          address: next.address ? toJson(next.address) : null,
+          active: next.active ? 1 : 0,
+          metadata: toJson(next.metadata),
+          version: next.version,
+          updated_at: next.updated_at,
+        })
+        .where('id', '=', id)
+        .execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw codeTaken(next.code);
+      throw err;
+    }
+    await recordEvent(trx, ctx, 'location.updated', next, previous);
+    return next;
+  });
+}
+
+/**
+ * Deletes a location nothing depends on. The default location, a location holding stock and a
+ * location that still has inventory items (their ledger history points at it) are refused (409).
+ */
+export async function deleteLocation(db: DB, ctx: RequestContext, id: string, expected?: ExpectedVersion) {
+  return db.transaction().execute(async (trx) => {
+    const row = await lockLocation(trx, id, expected);
+    if (row.is_default) throw new ConflictError('default_location', `Location ${id} is the default location and cannot be deleted.`);
+    const usage = await trx
+      .selectFrom('inventory_items')
+      .select((eb) => [
+        eb.fn.countAll().as('items'),
+        eb.fn.sum<number | string | null>('on_hand').as('on_hand'),
+        eb.fn.sum<number | string | null>('reserved').as('reserved'),
+      ])
+      .where('location_id', '=', id)
+      .executeTakeFirstOrThrow();
+    const onHand = Number(usage.on_hand ?? 0);
+    const reserved = Number(usage.reserved ?? 0);
+    if (onHand > 0 || reserved > 0) {
+      throw new ConflictError('location_has_stock', `Location ${id} holds stock (on_hand ${onHand}, reserved ${reserved}); transfer or adjust it out first.`, { on_hand: onHand, reserved });
+    }
+    if (Number(usage.items) > 0) {
+      throw new ConflictError('location_in_use', `Location ${id} has ${usage.items} inventory item(s); delete them first, or set active=false to retire the location.`, { inventory_items: Number(usage.items) });
+    }
+    await trx.deleteFrom('locations').where('id', '=', id).execute();
+    await recordEvent(trx, ctx, 'location.deleted', toLocation(row));
+    return { id, object: 'location' as const, deleted: true as const };
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * The command line, run as a child process against its own temporary SQLite database (whatever
+ * database the rest of the suite uses): migrate, keys create, keys list, keys revoke.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { buildApp } from '../src/app.js';
+import { openDatabase } from '../src/db/connection.js';
+import { defaultAppOptions } from './helpers.js';
+import { bare } from './support.js';
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'opsline-cli-'));
+const databaseUrl = `sqlite:${join(dir, 'cli.db')}`;
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+interface CliResult { code: number; stdout: string; stderr: string }
+
+function cli(...args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', ...args],
+      { cwd: repoRoot, env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' }, timeout: 30_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('command line', () => {
+  it('migrate applies the migrations once, then reports the database up to date', async () => {
+    const first = await cli('migrate');
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /^Applied: 0001_foundation, /);
+    const second = await cli('migrate');
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(second.stdout.trim(), 'Database is up to date.');
+  });
+
+  it('keys create prints a working secret once; keys list never shows it; keys revoke revokes it', async () => {
+    const created = await cli('keys', 'create', '--scopes', 'customers:read, events:read', '--name', 'cli test');
+    assert.equal(created.code, 0, created.stderr);
+    const id = /^Created (key_[0-9a-z]{26}) with scopes customers:read, events:read\.$/m.exec(created.stdout)?.[1];
+    const secret = /^Secret \(shown only now\): (sk_\S+)$/m.exec(created.stdout)?.[1];
+    assert.ok(id, created.stdout);
+    assert.ok(secret, created.stdout);
+
+    const listed = await cli('keys', 'list');
+    assert.equal(listed.code, 0, listed.stderr);
+    const line = listed.stdout.split('\n').find((l) => l.startsWith(id));
+    assert.ok(line, listed.stdout);
+    assert.match(line, /\bactive\b/);
+    assert.ok(line.includes(`${secret.slice(0, 7)}...`));
+    assert.ok(line.includes('customers:read,events:read') && line.includes('cli test'));
+    assert.ok(!listed.stdout.includes(secret), 'keys list never prints a secret');
+    assert.ok(!listed.stdout.includes(createHash('sha256').update(secret).digest('hex')));
+
+    // The secret works against an app on that database, with exactly its scopes.
+    const database = openDatabase(databaseUrl);
+    const app = await buildApp(database, defaultAppOptions);
+    try {
+      const auth = { authorization: `Bearer ${secret}` };
+      assert.equal((await bare(app, 'GET', '/v1/customers', auth)).status, 200);
+      assert.equal((await bare(app, 'POST', '/v1/customers', auth, { email: 'cli@example.com' })).status, 403);
+
+      const revoked = await cli('keys', 'revoke', id);
+      assert.equal(revoked.code, 0, revoked.stderr);
+      assert.equal(revoked.stdout.trim(), `Revoked ${id}.`);
+      const row = await database.db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      assert.ok(row.revoked_at, 'revoked_at is set');
+      assert.equal((await bare(app, 'GET', '/v1/customers', auth)).status, 401);
+    } finally {
+      await app.close();
+      await database.close();
+    }
+    const after = await cli('keys', 'list');
+    assert.match(after.stdout.split('\n').find((l) => l.startsWith(id)) ?? '', /\brevoked\b/);
+  });
+
+  it('keys create refuses a missing or malformed scope list with exit code 1', async () => {
+    const missing = await cli('keys', 'create');
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /needs --scopes/);
+    const bad = await cli('keys', 'create', '--scopes', 'everything');
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /Invalid scopes/);
+    assert.equal(bad.stdout, '');
+  });
+});
