@@ -14,6 +14,9 @@ import { apiKeyRoutes } from './modules/api-keys/routes.js';
 import { customerRoutes } from './modules/customers/routes.js';
 import { eventRoutes } from './modules/events/routes.js';
 import { inventoryRoutes } from './modules/inventory/routes.js';
+import { orderRoutes, refundRoutes, shipmentRoutes } from './modules/orders/routes.js';
+import { promotionRoutes } from './modules/promotions/routes.js';
+import { returnRoutes } from './modules/returns/routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -77,5 +80,10 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
   await app.register(eventRoutes, deps);
   await app.register(customerRoutes, deps);
   await app.register(inventoryRoutes, deps);
+  await app.register(orderRoutes, deps);
+  await app.register(promotionRoutes, deps);
+  await app.register(shipmentRoutes, deps);
+  await app.register(refundRoutes, deps);
+  await app.register(returnRoutes, deps);
   return app;
 }

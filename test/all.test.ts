@@ -11,5 +11,10 @@ import './inventory.test.js';
 import './idempotency.test.js';
 import './events.test.js';
 import './cli.test.js';
+import './orders.test.js';
+import './orders-totals.test.js';
+import './orders-fulfillment.test.js';
+import './orders-restructure.test.js';
+import './promotions.test.js';
 
 after(closeTestDatabase);

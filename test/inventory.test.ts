@@ -465,6 +465,20 @@ describe('reservations', () => {
     assert.deepEqual(types.filter((e) => e === 'inventory_item.reserved' || e === 'inventory_item.released'), ['inventory_item.reserved', 'inventory_item.released', 'inventory_item.released']);
   });
 
+  it('leaves reservations of documents (orders...) to those documents', async () => {
+    const t = await getTestContext();
+    const item = await newItem(t, { on_hand: 5 });
+    const asOrder = await t.api('POST', `/v1/inventory_items/${item.id}/reserve`, { quantity: 1, reference: { type: 'order', id: 'ord_x' } });
+    assertError(asOrder, 400, 'invalid_request_error', 'validation_error');
+    assert.equal(asOrder.body.error.param, 'reference.type');
+    // A reservation an order made (written here through the ledger, as the order service does).
+    const [held] = await t.db.transaction().execute((trx) => reserveStock(trx, { requestId: 'test' }, [{ itemId: item.id, quantity: 2, reference: { type: 'order', id: 'ord_y', line_id: 'oli_y' } }]));
+    const release = await t.api('POST', `/v1/inventory_items/${item.id}/release`, { reservation_id: held.id });
+    assertError(release, 409, 'conflict', 'reservation_held_by_document');
+    assert.equal(Number((await itemRow(t, item.id)).reserved), 2);
+    await t.db.transaction().execute((trx) => releaseReservation(trx, { requestId: 'test' }, held.id));
+  });
+
   it('lets exactly 10 of 50 concurrent one-unit reservations through against 10 available', async () => {
     const t = await getTestContext();
     const item = await newItem(t, { on_hand: 10 });
@@ -557,7 +571,7 @@ describe('ledger', () => {
   it('moveReservation does not revive a reservation released while it was moving', { skip: dialect !== 'postgres' && 'PostgreSQL only' }, async () => {
     const t = await getTestContext();
     const item = await newItem(t, { on_hand: 5 });
-    const held = await t.api('POST', `/v1/inventory_items/${item.id}/reserve`, { quantity: 3, reference: { type: 'order', id: unique('ord_') } });
+    const held = await t.api('POST', `/v1/inventory_items/${item.id}/reserve`, { quantity: 3, reference: { type: 'quote', id: unique('q_') } });
     const rsvId = held.body.reservation.id;
 
     const releasing = await t.db.startTransaction().execute();

@@ -1,4 +1,5 @@
 import type { InventoryTables } from '../modules/inventory/tables.js';
+import type { OrderTables } from '../modules/orders/tables.js';
 
 /**
  * Kysely table types. Both dialects store the same shapes: text ids, ISO-8601 text timestamps,
@@ -72,7 +73,7 @@ export interface CustomersTable {
 }
 
 
-export interface Database extends InventoryTables {
+export interface Database extends InventoryTables, OrderTables {
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
   events: EventsTable;

@@ -1,9 +1,11 @@
 import type { Migration } from 'kysely';
 import * as foundation from './0001_foundation.js';
 import * as inventory from './0002_inventory.js';
+import * as orders from './0003_orders.js';
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
   '0002_inventory': inventory,
+  '0003_orders': orders,
 };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { DB, Executor } from '../../db/connection.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { isPostgres, selectForUpdate } from '../../platform/db-helpers.js';
-import { ConflictError, isUniqueViolation, NotFoundError, PreconditionFailedError } from '../../platform/errors.js';
+import { ConflictError, isUniqueViolation, NotFoundError, PreconditionFailedError, ValidationError } from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { parseJson, toJson } from '../../platform/json.js';
@@ -311,7 +311,17 @@ export async function adjustInventoryItem(db: DB, ctx: RequestContext, id: strin
 }
 
 /** Reserves stock of one item for a caller outside orders; answers the item with the reservation. */
+/**
+ * Reservations that a document (an order...) makes and releases through its own actions; the
+ * reserve/release routes may neither create nor release them, or the document's lines and its
+ * reservations would fall out of step.
+ */
+const DOCUMENT_RESERVATION_TYPES = new Set(['order', 'wholesale_order', 'work_order']);
+
 export async function reserveInventory(db: DB, ctx: RequestContext, id: string, input: ReserveInput, expected?: ExpectedVersion) {
+  if (DOCUMENT_RESERVATION_TYPES.has(input.reference.type)) {
+    throw new ValidationError(`reference.type "${input.reference.type}" is reserved for the ${input.reference.type}s' own actions.`, [{ path: 'reference.type', message: 'Use a type of your own, e.g. "manual" or "quote"' }]);
+  }
   return db.transaction().execute(async (trx) => {
     const before = toInventoryItem(await lockItem(trx, id, expected));
     const [reservation] = await reserveStock(trx, ctx, [{ itemId: id, quantity: input.quantity, reference: input.reference }]);
@@ -328,6 +338,10 @@ export async function releaseInventory(db: DB, ctx: RequestContext, id: string, 
     const held = await selectForUpdate(trx as any, 'inventory_reservations', input.reservation_id);
     const before = toInventoryItem(await lockItem(trx, id, expected));
     if (!held || held.inventory_item_id !== id) throw new NotFoundError('reservation', input.reservation_id, 'reservation_id');
+    if (DOCUMENT_RESERVATION_TYPES.has(held.reference_type)) {
+      // The document keeps its lines and reservations in step; releasing behind its back would not.
+      throw new ConflictError('reservation_held_by_document', `Reservation ${held.id} belongs to ${held.reference_type} ${held.reference_id}; change that ${held.reference_type} instead.`, { reference_type: held.reference_type, reference_id: held.reference_id }, 'reservation_id');
+    }
     await releaseReservation(trx, ctx, held.id, input.quantity);
     const reservation = await trx.selectFrom('inventory_reservations').selectAll().where('id', '=', held.id).executeTakeFirstOrThrow();
     const result = { ...toInventoryItem(await loadItemRow(trx, id)), reservation: toReservation(reservation) };

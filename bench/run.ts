@@ -1,0 +1,226 @@
+/**
+ * `npm run bench`: starts the server on a fresh database (SQLite, or PostgreSQL when DATABASE_URL is
+ * a postgres URL), seeds 1,000 SKUs and 10,000 orders, then drives each scenario with autocannon
+ * from this process (the server runs in its own) for a bounded time, and finally measures the raw
+ * floor: the same create-order service calls, in-process, without HTTP.
+ *
+ * Settings: BENCH_SECONDS (per scenario, default 10), BENCH_CONNECTIONS (default 16),
+ * BENCH_ORDERS (seeded orders, default 10000), BENCH_SKUS (default 1000).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { openDatabase } from '../src/db/connection.js';
+import { CreateOrderBody } from '../src/modules/orders/schemas.js';
+import { createOrder } from '../src/modules/orders/service.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const ORDERS = Number(process.env.BENCH_ORDERS ?? 10_000);
+const SKUS = Number(process.env.BENCH_SKUS ?? 1_000);
+const COUNT_BOUNDED_LIMIT_MS = 120_000;
+const baseUrl = process.env.DATABASE_URL ?? '';
+const dialect = /^postgres(ql)?:\/\//.test(baseUrl) ? 'postgres' : 'sqlite';
+const adminKey = `sk_bench_${randomBytes(16).toString('hex')}`;
+const auth = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
+
+interface Row { scenario: string; rps: number; p50: number; p99: number; ok: number; failed: number }
+const rows: Row[] = [];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'opsline-bench-'));
+    return { url: `sqlite:${join(dir, 'bench.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const name = `opsline_bench_${randomBytes(4).toString('hex')}`;
+  const run = async (q: string) => {
+    const c = new pg.Client({ connectionString: baseUrl });
+    await c.connect();
+    try { await c.query(q); } finally { await c.end(); }
+  };
+  await run(`CREATE DATABASE ${name}`);
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+function startServer(databaseUrl: string, port: number): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', ADMIN_API_KEY: adminKey, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '100000000' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return child;
+}
+
+async function waitForHealth(base: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${base}/health`)).ok) return;
+    } catch { /* not up yet */ }
+    await sleep(100);
+  }
+  throw new Error('server did not become healthy');
+}
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+const sku = (i: number) => `BENCH-${String(i).padStart(5, '0')}`;
+const randomSku = () => sku(Math.floor(Math.random() * SKUS));
+function orderBody(): string {
+  const picked = new Set<string>();
+  while (picked.size < 3) picked.add(randomSku());
+  return JSON.stringify({
+    customer: { email: `buyer${Math.floor(Math.random() * 500)}@bench.test` },
+    line_items: [...picked].map((s, i) => ({ sku: s, quantity: 1 + i, price: 1999 + i * 250 })),
+    tax_rate: 8.75,
+    payment: { method: 'card', status: 'paid' },
+  });
+}
+
+async function cannon(scenario: string, opts: autocannon.Options, report = true): Promise<autocannon.Result> {
+  const options: autocannon.Options = { connections: CONNECTIONS, duration: SECONDS, ...opts };
+  // A scenario bounded by count (amount) is also stopped by a time limit, so the bench always ends.
+  let limit: NodeJS.Timeout | undefined;
+  if (options.amount) delete (options as { duration?: number }).duration;
+  const instance = autocannon(options);
+  if (options.amount) limit = setTimeout(() => (instance as unknown as { stop(): void }).stop(), COUNT_BOUNDED_LIMIT_MS);
+  const result = await instance;
+  clearTimeout(limit);
+  const ok = result['2xx'];
+  const failed = result.non2xx + result.errors + result.timeouts;
+  if (report) rows.push({ scenario, rps: ok / result.duration, p50: result.latency.p50, p99: result.latency.p99, ok, failed });
+  return result;
+}
+
+async function main(): Promise<void> {
+  const { url: databaseUrl, drop } = await freshDatabase();
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  let server: ChildProcess | undefined = startServer(databaseUrl, port);
+  try {
+    await waitForHealth(base);
+    console.log(`bench: ${dialect}, ${CONNECTIONS} connections, ${SECONDS}s per scenario; seeding ${SKUS} SKUs and ${ORDERS} orders...`);
+
+    // Seed stock: one item per SKU at the default location, with plenty on hand.
+    let next = 0;
+    await cannon('seed skus', {
+      url: base, amount: SKUS,
+      requests: [{ method: 'POST', path: '/v1/inventory_items', headers: auth, setupRequest: (req) => ({ ...req, body: JSON.stringify({ sku: sku(next++), on_hand: 10_000_000, reorder_point: 10 }) }) }],
+    }, false);
+
+    const orderIds: string[] = [];
+    const seeded = await cannon('seed orders', {
+      url: base, amount: ORDERS,
+      requests: [{ method: 'POST', path: '/v1/orders', headers: auth, setupRequest: (req) => ({ ...req, body: orderBody() }), onResponse: (status, body) => { if (status === 201) orderIds.push(JSON.parse(body).id); } }],
+    }, false);
+    if (orderIds.length < ORDERS * 0.99) throw new Error(`seeding orders failed: ${orderIds.length} of ${ORDERS} created (${seeded.non2xx} refused)`);
+
+    await cannon('create order (3 lines, reserving)', {
+      url: base, requests: [{ method: 'POST', path: '/v1/orders', headers: auth, setupRequest: (req) => ({ ...req, body: orderBody() }) }],
+    });
+    const pick = () => orderIds[Math.floor(Math.random() * orderIds.length)];
+    await cannon('retrieve order', {
+      url: base, requests: [{ method: 'GET', path: '/v1/orders', headers: auth, setupRequest: (req) => ({ ...req, path: `/v1/orders/${pick()}` }) }],
+    });
+    await cannon('list orders (status, 20/page)', {
+      url: base, requests: [{ method: 'GET', path: '/v1/orders?status=processing&limit=20', headers: auth }],
+    });
+    // Each connection holds then releases an order of its own, so no two touch the same order at once.
+    let holdCursor = 0;
+    const holdPool = orderIds.slice(0, Math.floor(orderIds.length / 2));
+    await cannon('hold + release (2 requests)', {
+      url: base,
+      requests: [
+        { method: 'POST', path: '/', headers: auth, setupRequest: (req, ctx: any) => { ctx.id = holdPool[holdCursor++ % holdPool.length]; return { ...req, path: `/v1/orders/${ctx.id}/hold`, body: JSON.stringify({ reason: 'bench' }) }; } },
+        { method: 'POST', path: '/', headers: auth, setupRequest: (req, ctx: any) => ({ ...req, path: `/v1/orders/${ctx.id}/release`, body: '{}' }) },
+      ],
+    });
+    // Ship each order of the other half once (bounded by count as well as time).
+    const shipPool = orderIds.slice(holdPool.length);
+    let shipCursor = 0;
+    await cannon('ship order (all lines)', {
+      url: base, amount: shipPool.length,
+      requests: [{ method: 'POST', path: '/', headers: auth, setupRequest: (req) => ({ ...req, path: `/v1/orders/${shipPool[shipCursor++]}/ship`, body: JSON.stringify({ carrier: 'UPS', tracking_number: `1Z${shipCursor}` }) }) }],
+    });
+
+    const rss = peakRssMb(server.pid!);
+    server.kill('SIGTERM');
+    await new Promise((r) => server!.once('exit', r));
+    server = undefined;
+
+    // Raw floor: the same service call the create route makes, in this process, no HTTP.
+    const raw = await rawCreateFloor(databaseUrl);
+    const api = rows.find((r) => r.scenario.startsWith('create'))!;
+    printReport(rss, raw, api);
+  } finally {
+    if (server) {
+      server.kill('SIGTERM');
+      await new Promise((r) => server!.once('exit', r));
+    }
+    await drop();
+  }
+}
+
+async function rawCreateFloor(databaseUrl: string): Promise<Row> {
+  const database = openDatabase(databaseUrl);
+  const latencies: number[] = [];
+  const deadline = Date.now() + SECONDS * 1000;
+  let failed = 0;
+  const worker = async () => {
+    while (Date.now() < deadline) {
+      const input = CreateOrderBody.parse(JSON.parse(orderBody()));
+      const start = process.hrtime.bigint();
+      try {
+        await createOrder(database.db, { requestId: 'bench' }, input);
+        latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
+      } catch {
+        failed++;
+      }
+    }
+  };
+  const started = Date.now();
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  const seconds = (Date.now() - started) / 1000;
+  await database.close();
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
+  return { scenario: 'raw create (service, no HTTP)', rps: latencies.length / seconds, p50: pct(0.5), p99: pct(0.99), ok: latencies.length, failed };
+}
+
+function printReport(rssMb: number, raw: Row, api: Row): void {
+  const fmt = (n: number, w: number, d = 0) => n.toFixed(d).padStart(w);
+  console.log('');
+  console.log(`Opsline bench: ${dialect}, ${CONNECTIONS} connections, ${SECONDS}s per scenario, ${SKUS} SKUs, ${ORDERS} seeded orders`);
+  console.log(`${'scenario'.padEnd(36)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'ok'.padStart(9)}${'failed'.padStart(8)}`);
+  for (const r of [...rows, raw]) {
+    console.log(`${r.scenario.padEnd(36)}${fmt(r.rps, 9)}${fmt(r.p50, 9, 1)}${fmt(r.p99, 9, 1)}${fmt(r.ok, 9)}${fmt(r.failed, 8)}`);
+  }
+  console.log(`peak server RSS: ${rssMb} MB`);
+  console.log(`create order API/raw ratio: ${(api.rps / raw.rps).toFixed(2)} (${api.rps.toFixed(0)} vs ${raw.rps.toFixed(0)} per second)`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,282 @@
+import type { DB, Executor } from '../../db/connection.js';
+import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
+import { formatNumber, nextNumber } from '../../platform/db-helpers.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
+import { recordEvent } from '../../platform/events.js';
+import { newId, nowIso } from '../../platform/ids.js';
+import { mergeTags, parseJson } from '../../platform/json.js';
+import { activeReservations, moveReservation } from '../inventory/ledger.js';
+import { releasePromotionUse } from '../promotions/service.js';
+import type { Order } from './schemas.js';
+import { resolveLineQuantities } from './service.js';
+import { lineReference } from './stock.js';
+import {
+  adjustCustomerStats, applyTotals, balanceDue, cloneDraft, insertOrder, isOrderNumber, lockOrder, saveOrder, searchTextOf, setTags, toOrder,
+  type OrderDraft,
+} from './store.js';
+import type { OrderDiscountsTable, OrderPromotionsTable } from './tables.js';
+import { allocateByLargestRemainder } from './totals.js';
+import { transitionOrder } from './transitions.js';
+
+/** A discount or promotion turned into the fixed amount it takes now (free shipping stays as it is). */
+function asFixed<T extends OrderDiscountsTable | OrderPromotionsTable>(entry: T, amount: number): T {
+  if (entry.type === 'free_shipping') return entry;
+  return { ...entry, type: 'fixed', percent_off: null, amount_off: amount };
+}
+
+/** `amount * part / whole`, rounded half-up, exactly. */
+function proportion(amount: number, part: number, whole: number): number {
+  if (whole === 0) return 0;
+  return Number((2n * BigInt(amount) * BigInt(part) + BigInt(whole)) / (2n * BigInt(whole)));
+}
+
+/**
+ * Moves `amount` of an order's payments to another order, newest first, splitting a payment row
+ * when only part of it moves, so both orders' payments still add up to what was paid.
+ */
+async function movePayments(trx: Executor, fromOrderId: string, toOrderId: string, amount: number): Promise<void> {
+  if (amount <= 0) return;
+  const payments = await trx.selectFrom('payments').selectAll().where('order_id', '=', fromOrderId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+  let left = amount;
+  for (const p of payments) {
+    if (left === 0) break;
+    const take = Math.min(left, Number(p.amount));
+    if (take === Number(p.amount)) {
+      await trx.updateTable('payments').set({ order_id: toOrderId }).where('id', '=', p.id).execute();
+    } else {
+      await trx.updateTable('payments').set({ amount: Number(p.amount) - take }).where('id', '=', p.id).execute();
+      await trx.insertInto('payments').values({ ...p, id: newId('pay'), order_id: toOrderId, amount: take }).execute();
+    }
+    left -= take;
+  }
+  if (left > 0) throw new ConflictError('payments_mismatch', `Order ${fromOrderId}'s payments add up to less than its paid total.`);
+}
+
+/**
+ * Split: moves quantities (and their reservations, backordered units first) to a new order with
+ * the same customer, addresses and terms. Discounts and promotions are divided in proportion to
+ * the subtotals, by largest remainder, and become fixed amounts on both orders, so the two
+ * orders' discounts add up exactly to the original's. Shipping stays on the original; explicit tax
+ * is divided like discounts; paid money is divided in proportion to the new totals (all of the
+ * new order's total when the original was fully paid).
+ */
+export async function splitOrder(db: DB, ctx: RequestContext, id: string, input: { line_items: Array<{ id: string; quantity: number }> }, expected?: ExpectedVersion) {
+  return db.transaction().execute(async (trx) => {
+    const before = await lockOrder(trx, id, expected);
+    const next = cloneDraft(before);
+    const r = next.row;
+    const now = nowIso();
+    const { event } = transitionOrder('split', r);
+    const moving = resolveLineQuantities(next, input.line_items, 'line_items');
+    for (const m of moving) {
+      const remaining = Number(m.line.quantity) - Number(m.line.quantity_shipped);
+      if (m.quantity > remaining) {
+        throw new ConflictError('quantity_exceeds_remaining', `Line ${m.line.id} (${m.line.sku}) has ${remaining} unit(s) that can move, not ${m.quantity}.`, { line_item_id: m.line.id, remaining }, `line_items[${m.index}].quantity`);
+      }
+    }
+    const movedOf = (lineId: string) => moving.find((m) => m.line.id === lineId)?.quantity ?? 0;
+    if (!next.lines.some((l) => movedOf(l.id) < Number(l.quantity))) {
+      throw new ConflictError('order_must_keep_a_line', `A split must leave something on order ${r.order_number}; this one would move everything.`, undefined, 'line_items');
+    }
+
+    const newOrderId = newId('ord');
+    const reservations = await activeReservations(trx, { type: 'order', id: r.id });
+    const newLines = [];
+    for (const [position, m] of moving.entries()) {
+      const line = m.line;
+      const movedBackorder = Math.min(m.quantity, Number(line.quantity_backordered));
+      const kept = Number(line.quantity) - m.quantity;
+      const movedRefunded = Math.max(0, Number(line.quantity_refunded) - kept);
+      const moved = {
+        ...line, id: newId('oli'), order_id: newOrderId, position, quantity: m.quantity, quantity_backordered: movedBackorder,
+        quantity_shipped: 0, quantity_returned: 0, quantity_refunded: movedRefunded, created_at: now, updated_at: now,
+      };
+      let toMove = m.quantity - movedBackorder;
+      for (const rsv of reservations) {
+        if (toMove === 0) break;
+        if (rsv.reference_line_id !== line.id || Number(rsv.quantity) === 0) continue;
+        const take = Math.min(toMove, Number(rsv.quantity));
+        await moveReservation(trx, rsv.id, lineReference(newOrderId, moved.id), take);
+        rsv.quantity = Number(rsv.quantity) - take;
+        toMove -= take;
+      }
+      if (toMove > 0) throw new ConflictError('reservation_missing', `Line ${line.id} holds fewer reserved units than it should; nothing was split.`);
+      line.quantity = kept;
+      line.quantity_backordered = Number(line.quantity_backordered) - movedBackorder;
+      line.quantity_refunded = Number(line.quantity_refunded) - movedRefunded;
+      newLines.push(moved);
+    }
+    next.lines = next.lines.filter((l) => Number(l.quantity) > 0);
+
+    // Discounts and promotions: the new order's share of the total discount, spread over the entries.
+    const subtotal = Number(before.row.subtotal);
+    const movedSubtotal = newLines.reduce((n, l) => n + Number(l.quantity) * Number(l.price), 0);
+    const entries = [...next.discounts, ...next.promotions];
+    const amounts = entries.map((e) => (e.type === 'free_shipping' ? 0 : Number(e.amount)));
+    const discount = amounts.reduce((a, b) => a + b, 0);
+    const shares = allocateByLargestRemainder(proportion(discount, movedSubtotal, subtotal), amounts);
+    next.discounts = next.discounts.map((d, i) => asFixed(d, amounts[i] - shares[i]));
+    next.promotions = next.promotions.map((p, i) => asFixed(p, amounts[next.discounts.length + i] - shares[next.discounts.length + i]));
+    const newDiscounts = before.discounts.flatMap((d, i) => (shares[i] > 0 ? [{ ...asFixed(d, shares[i]), id: newId('dsc'), order_id: newOrderId, created_at: now }] : []));
+    const newPromotions = before.promotions.flatMap((p, i) => {
+      const share = shares[before.discounts.length + i];
+      return share > 0 ? [{ ...asFixed(p, share), id: newId('opr'), order_id: newOrderId, counts_usage: 0, created_at: now }] : [];
+    });
+
+    const split: OrderDraft = {
+      row: {
+        ...r,
+        id: newOrderId,
+        order_number: formatNumber('ORD', await nextNumber(trx, 'order')),
+        status: 'pending',
+        shipping_amount: 0,
+        shipping_tracking_number: null,
+        paid_total: 0,
+        refunded_total: 0,
+        hold: null,
+        cancel: null,
+        split_from_order_id: r.id,
+        merged_into_order_id: null,
+        exchange_for_return_id: null,
+        paid_at: null,
+        shipped_at: null,
+        delivered_at: null,
+        cancelled_at: null,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+      },
+      lines: newLines,
+      discounts: newDiscounts,
+      promotions: newPromotions,
+    };
+    split.row.search_text = searchTextOf(split.row);
+    if (r.tax_amount != null) {
+      const keptTaxable = subtotal - movedSubtotal - (discount - shares.reduce((a, b) => a + b, 0));
+      const movedTaxable = movedSubtotal - shares.reduce((a, b) => a + b, 0);
+      const [kept, moved] = allocateByLargestRemainder(Number(r.tax_amount), [keptTaxable, movedTaxable]);
+      r.tax_amount = kept;
+      split.row.tax_amount = moved;
+    }
+    applyTotals(next);
+    applyTotals(split);
+
+    const net = Number(r.paid_total) - Number(r.refunded_total);
+    const keptTotal = Number(next.row.total);
+    const splitTotal = Number(split.row.total);
+    const movedPaid = net >= keptTotal + splitTotal ? splitTotal : allocateByLargestRemainder(Math.max(0, net), [keptTotal, splitTotal])[1];
+    r.paid_total = Number(r.paid_total) - movedPaid;
+    split.row.paid_total = movedPaid;
+    applyTotals(split);
+    if (balanceDue(split.row) === 0) {
+      split.row.status = 'processing';
+      split.row.paid_at = r.paid_at ?? now;
+    }
+
+    await insertOrder(trx, split);
+    await movePayments(trx, r.id, newOrderId, movedPaid);
+    const splitOrder = toOrder(split);
+    await recordEvent(trx, ctx, 'order.created', splitOrder);
+    await adjustCustomerStats(trx, r.customer_id, { orders: 1 });
+    const order = await saveOrder(trx, ctx, before, next, event, now);
+    return { object: 'order_split' as const, order, split_order: splitOrder };
+  });
+}
+
+async function resolveOrderId(trx: Executor, idOrNumber: string): Promise<string | undefined> {
+  const q = trx.selectFrom('orders').select('id');
+  const found = isOrderNumber(idOrNumber)
+    ? await q.where('order_number', '=', idOrNumber.toUpperCase()).executeTakeFirst()
+    : await q.where('id', '=', idOrNumber).executeTakeFirst();
+  return found?.id;
+}
+
+/**
+ * Merge: the other orders' lines, reservations, discounts, promotions, payments and refunds move
+ * into this one; the others become `merged` (terminal) with merged_into_order_id. All must have the
+ * same customer and currency, nothing shipped and none on hold. Discounts and promotions become the
+ * fixed amounts they take now, and the others' shipping is added to this order's, so merging
+ * changes what is owed by at most a tax rounding cent. Orders are locked in id order, so two
+ * merges cannot deadlock.
+ */
+export async function mergeOrders(db: DB, ctx: RequestContext, id: string, input: { order_ids: string[] }, expected?: ExpectedVersion): Promise<Order> {
+  return db.transaction().execute(async (trx) => {
+    const targetId = await resolveOrderId(trx, id);
+    if (!targetId) throw new NotFoundError('order', id);
+    const sourceIds: string[] = [];
+    for (const [index, other] of input.order_ids.entries()) {
+      const sourceId = await resolveOrderId(trx, other);
+      if (!sourceId) throw new ValidationError(`No order "${other}".`, [{ path: `order_ids[${index}]`, code: 'resource_missing', message: `No order "${other}"` }]);
+      if (sourceId === targetId) throw new ValidationError('An order cannot be merged into itself.', [{ path: `order_ids[${index}]`, message: 'This is the order being merged into' }]);
+      if (!sourceIds.includes(sourceId)) sourceIds.push(sourceId);
+    }
+    const locked = new Map<string, OrderDraft>();
+    for (const orderId of [targetId, ...sourceIds].sort()) locked.set(orderId, await lockOrder(trx, orderId, orderId === targetId ? expected : undefined));
+    const before = locked.get(targetId)!;
+    const sources = sourceIds.map((s) => locked.get(s)!);
+    const next = cloneDraft(before);
+    const r = next.row;
+    const now = nowIso();
+    const { event } = transitionOrder('merge', r, { who: `order ${r.order_number}` });
+    for (const s of sources) {
+      transitionOrder('merge_into', s.row, { as: 'merge', who: `order ${s.row.order_number}` });
+      if (s.row.customer_id !== r.customer_id || s.row.currency !== r.currency) {
+        throw new ConflictError('merge_mismatch', `Order ${s.row.order_number} has another customer or currency than ${r.order_number}; only orders of the same customer and currency merge.`, {
+          order_id: s.row.id, customer_id: s.row.customer_id, currency: s.row.currency,
+        }, 'order_ids');
+      }
+    }
+
+    next.discounts = next.discounts.map((d) => asFixed(d, Number(d.amount)));
+    next.promotions = next.promotions.map((p) => asFixed(p, Number(p.amount)));
+    let linePosition = next.lines.reduce((n, l) => Math.max(n, l.position + 1), 0);
+    let discountPosition = next.discounts.reduce((n, d) => Math.max(n, d.position + 1), 0);
+    let tags: string[] = parseJson(r.tags, []);
+    for (const s of sources) {
+      for (const line of s.lines) next.lines.push({ ...line, order_id: r.id, position: linePosition++ });
+      for (const rsv of await activeReservations(trx, { type: 'order', id: s.row.id })) {
+        await moveReservation(trx, rsv.id, lineReference(r.id, rsv.reference_line_id!));
+      }
+      for (const d of s.discounts) next.discounts.push({ ...asFixed(d, Number(d.amount)), order_id: r.id, position: discountPosition++ });
+      for (const p of s.promotions) {
+        const same = next.promotions.find((x) => x.promotion_id === p.promotion_id);
+        if (!same) {
+          next.promotions.push({ ...asFixed(p, Number(p.amount)), order_id: r.id });
+          continue;
+        }
+        // One application per order: fold the amounts together and give back a doubly counted use.
+        if (same.type === 'fixed') same.amount_off = Number(same.amount_off) + Number(p.amount);
+        if (p.counts_usage === 1 && same.counts_usage === 1) await releasePromotionUse(trx, p.promotion_id);
+        else if (p.counts_usage === 1) same.counts_usage = 1;
+      }
+      r.shipping_amount = Number(r.shipping_amount) + Number(s.row.shipping_total);
+      if (r.tax_amount != null) r.tax_amount = Number(r.tax_amount) + Number(s.row.tax_total);
+      r.paid_total = Number(r.paid_total) + Number(s.row.paid_total);
+      r.refunded_total = Number(r.refunded_total) + Number(s.row.refunded_total);
+      if (s.row.allow_backorder === 1) r.allow_backorder = 1;
+      tags = mergeTags(tags, parseJson(s.row.tags, []));
+    }
+    setTags(r, tags);
+    await trx.updateTable('payments').set({ order_id: r.id }).where('order_id', 'in', sourceIds).execute();
+    await trx.updateTable('refunds').set({ order_id: r.id }).where('order_id', 'in', sourceIds).execute();
+
+    // The target first: its upserts move the children, so the sources' saves find nothing to delete.
+    const order = await saveOrder(trx, ctx, before, next, event, now);
+    for (const s of sources) {
+      const after = cloneDraft(s);
+      after.lines = [];
+      after.discounts = [];
+      after.promotions = [];
+      const a = after.row;
+      a.status = transitionOrder('merge_into', a, { as: 'merge' }).to;
+      a.merged_into_order_id = r.id;
+      a.shipping_amount = 0;
+      a.tax_amount = null;
+      a.paid_total = 0;
+      a.refunded_total = 0;
+      await saveOrder(trx, ctx, s, after, 'order.merged', now);
+    }
+    await adjustCustomerStats(trx, r.customer_id, { orders: -sources.length });
+    return order;
+  });
+}

@@ -1,0 +1,505 @@
+import { z } from 'zod';
+import type { DB, Executor } from '../../db/connection.js';
+import type { CustomersTable } from '../../db/schema.js';
+import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
+import { formatNumber, nextNumber } from '../../platform/db-helpers.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
+import { recordEvent } from '../../platform/events.js';
+import { newId, nowIso } from '../../platform/ids.js';
+import { mergeTags, parseJson, tagsIndex, toJson } from '../../platform/json.js';
+import { containsText, runList, toEnvelope, type ListSpec } from '../../platform/list.js';
+import { MAX_METADATA_KEYS, mergeMetadata } from '../../platform/schemas.js';
+import { findCustomerByEmail, insertCustomer, normalizeEmail } from '../customers/service.js';
+import { releaseByReference } from '../inventory/ledger.js';
+import { claimPromotion, normalizeCode, releasePromotionUse } from '../promotions/service.js';
+import { insertRefund } from './refunds.js';
+import {
+  FULFILLMENT_STATUSES, ORDER_SOURCES, PAYMENT_STATUSES,
+  type CreateOrderInput, type DiscountInput, type LineItemInput, type Order, type UpdateOrderInput,
+} from './schemas.js';
+import {
+  adjustCustomerStats, applyTotals, balanceDue, cloneDraft, holdOf, insertOrder, loadDrafts, loadOrder, lockOrder,
+  saveOrder, searchTextOf, setTags, toOrder, type OrderDraft,
+} from './store.js';
+import { itemIdOf, lineReference, lookUpStock, reserveAllOrNothing, reserveWithBackorder, type LineNeed } from './stock.js';
+import type { OrderDiscountsTable, OrderLineItemsTable, OrderPromotionsTable, OrdersTable, PaymentsTable } from './tables.js';
+import { ORDER_STATUSES, transitionOrder } from './transitions.js';
+
+// ---------------------------------------------------------------- building blocks
+
+export function newLine(orderId: string, position: number, input: LineItemInput, locationId: string, now: string): OrderLineItemsTable {
+  return {
+    id: newId('oli'),
+    order_id: orderId,
+    position,
+    sku: input.sku,
+    name: input.name ?? null,
+    location_id: locationId,
+    quantity: input.quantity,
+    price: input.price,
+    discount: 0,
+    tax: 0,
+    total: 0,
+    quantity_shipped: 0,
+    quantity_returned: 0,
+    quantity_refunded: 0,
+    quantity_backordered: 0,
+    metadata: toJson(input.metadata ?? {}),
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+export function newDiscount(orderId: string, position: number, input: DiscountInput, now: string): OrderDiscountsTable {
+  return {
+    id: newId('dsc'),
+    order_id: orderId,
+    position,
+    code: input.code ?? null,
+    type: input.type,
+    percent_off: input.type === 'percentage' ? input.value : null,
+    amount_off: input.type === 'fixed' ? input.value : null,
+    amount: 0,
+    reason: input.reason ?? null,
+    created_at: now,
+  };
+}
+
+function newPayment(orderId: string, currency: string, amount: number, method: string | null | undefined, intent: string | null | undefined, now: string): PaymentsTable {
+  return { id: newId('pay'), order_id: orderId, amount, currency, method: method ?? null, payment_intent_id: intent ?? null, created_at: now };
+}
+
+const nextPosition = (rows: Array<{ position: number }>) => rows.reduce((n, r) => Math.max(n, r.position + 1), 0);
+
+function checkMetadataSize(metadata: Record<string, unknown>): void {
+  if (Object.keys(metadata).length > MAX_METADATA_KEYS) {
+    throw new ValidationError(`metadata would have ${Object.keys(metadata).length} keys; at most ${MAX_METADATA_KEYS} are allowed.`, [
+      { path: 'metadata', code: 'too_big', message: `At most ${MAX_METADATA_KEYS} metadata keys` },
+    ]);
+  }
+}
+
+function findLine(d: OrderDraft, lineId: string): OrderLineItemsTable {
+  const line = d.lines.find((l) => l.id === lineId);
+  if (!line) throw new NotFoundError('order line item', lineId);
+  return line;
+}
+
+/** The order's lines for `items`, each found (400 naming the path otherwise), quantities summed per line. */
+export function resolveLineQuantities(d: OrderDraft, items: Array<{ id: string; quantity: number }>, field: string): Array<{ line: OrderLineItemsTable; quantity: number; index: number }> {
+  const byLine = new Map<string, { line: OrderLineItemsTable; quantity: number; index: number }>();
+  items.forEach((item, index) => {
+    const line = d.lines.find((l) => l.id === item.id);
+    if (!line) throw new ValidationError(`Order ${d.row.order_number} has no line item "${item.id}".`, [{ path: `${field}[${index}].id`, code: 'resource_missing', message: `No line item "${item.id}" on this order` }]);
+    const entry = byLine.get(line.id);
+    if (entry) entry.quantity += item.quantity;
+    else byLine.set(line.id, { line, quantity: item.quantity, index });
+  });
+  return [...byLine.values()];
+}
+
+// ---------------------------------------------------------------- create
+
+export interface PlaceOrderExtras {
+  exchangeForReturnId?: string;
+  /** Money already paid for this order, up to its total (the credit of an exchange). */
+  credit?: { upTo: number; method: string };
+  now?: string;
+}
+
+type CustomerRef = Pick<CustomersTable, 'id' | 'email' | 'first_name' | 'last_name' | 'phone' | 'default_shipping_address'>;
+
+async function resolveCustomer(trx: Executor, ctx: RequestContext, input: CreateOrderInput): Promise<{ customer: CustomerRef; snapshot: { email: string; first_name: string | null; last_name: string | null; phone: string | null } }> {
+  if (input.customer_id) {
+    const customer = await trx
+      .selectFrom('customers')
+      .select(['id', 'email', 'first_name', 'last_name', 'phone', 'default_shipping_address'])
+      .where('id', '=', input.customer_id)
+      .executeTakeFirst();
+    if (!customer) throw new ValidationError(`No customer with id "${input.customer_id}".`, [{ path: 'customer_id', code: 'resource_missing', message: `No customer with id "${input.customer_id}"` }]);
+    return { customer, snapshot: { email: customer.email, first_name: customer.first_name, last_name: customer.last_name, phone: customer.phone } };
+  }
+  const inline = input.customer!;
+  let customer: CustomerRef | undefined = await findCustomerByEmail(trx, inline.email);
+  if (!customer) {
+    const created = await insertCustomer(trx, ctx, { email: inline.email, first_name: inline.first_name, last_name: inline.last_name, phone: inline.phone });
+    customer = { ...created, default_shipping_address: null };
+  }
+  return {
+    customer,
+    snapshot: {
+      email: inline.email.trim(),
+      first_name: inline.first_name ?? customer.first_name,
+      last_name: inline.last_name ?? customer.last_name,
+      phone: inline.phone ?? customer.phone,
+    },
+  };
+}
+
+/**
+ * Creates an order inside the caller's transaction (also used by exchanges). Kept to a handful of
+ * statements: the customer, one stock lookup, one counter, multi-row inserts, the event, then the
+ * reservations and the customer's counters last, so the rows they lock stay locked briefly.
+ */
+export async function placeOrder(trx: Executor, ctx: RequestContext, input: CreateOrderInput, extras: PlaceOrderExtras = {}): Promise<{ order: Order; draft: OrderDraft }> {
+  const now = extras.now ?? nowIso();
+  const lineInputs = (input.line_items ?? input.items)!;
+  const field = input.line_items ? 'line_items' : 'items';
+  const { customer, snapshot } = await resolveCustomer(trx, ctx, input);
+  const stock = await lookUpStock(trx, lineInputs, (i) => `${field}[${i}].location_id`);
+
+  const id = newId('ord');
+  const orderNumber = formatNumber('ORD', await nextNumber(trx, 'order'));
+  const tags = input.tags ? mergeTags([], input.tags) : [];
+  const row: OrdersTable = {
+    id,
+    order_number: orderNumber,
+    status: 'pending',
+    payment_status: 'unpaid',
+    fulfillment_status: 'unfulfilled',
+    customer_id: customer.id,
+    customer_email: snapshot.email,
+    customer_email_normalized: normalizeEmail(snapshot.email),
+    customer_first_name: snapshot.first_name,
+    customer_last_name: snapshot.last_name,
+    customer_phone: snapshot.phone,
+    shipping_address: input.shipping_address ? toJson(input.shipping_address) : customer.default_shipping_address ?? null,
+    billing_address: input.billing_address ? toJson(input.billing_address) : null,
+    payment_method: input.payment?.method ?? null,
+    payment_intent_id: input.payment?.payment_intent_id ?? null,
+    shipping_method: input.shipping?.method ?? null,
+    shipping_carrier: input.shipping?.carrier ?? null,
+    shipping_tracking_number: null,
+    shipping_estimated_delivery: input.shipping?.estimated_delivery ?? null,
+    shipping_amount: input.shipping?.amount ?? 0,
+    currency: (input.currency ?? 'USD').toUpperCase(),
+    tax_rate: input.tax_rate ?? null,
+    tax_amount: input.tax_rate == null ? input.tax ?? null : null,
+    subtotal: 0,
+    discount_total: 0,
+    tax_total: 0,
+    shipping_total: 0,
+    total: 0,
+    paid_total: 0,
+    refunded_total: 0,
+    tags: toJson(tags),
+    tags_index: tagsIndex(tags),
+    notes: input.notes ?? null,
+    source: input.source ?? 'api',
+    hold: null,
+    cancel: null,
+    split_from_order_id: null,
+    merged_into_order_id: null,
+    exchange_for_return_id: extras.exchangeForReturnId ?? null,
+    allow_backorder: input.allow_backorder ? 1 : 0,
+    metadata: toJson(input.metadata ?? {}),
+    search_text: '',
+    paid_at: null,
+    shipped_at: null,
+    delivered_at: null,
+    cancelled_at: null,
+    version: 1,
+    created_at: now,
+    updated_at: now,
+  };
+  row.search_text = searchTextOf(row);
+  const draft: OrderDraft = {
+    row,
+    lines: lineInputs.map((l, i) => newLine(id, i, l, stock.locations[i], now)),
+    discounts: (input.discounts ?? []).map((d, i) => newDiscount(id, i, d, now)),
+    promotions: [],
+  };
+  applyTotals(draft);
+
+  const codes = [...(input.promotion_codes ?? []), ...(input.discount_codes ?? [])];
+  const seen = new Set<string>();
+  for (const code of codes) {
+    const promotion = await claimPromotion(trx, code, { subtotal: Number(row.subtotal), currency: row.currency }, now);
+    if (seen.has(promotion.id)) throw new ConflictError('promotion_not_applicable', `Promotion "${code}" is applied once per order.`, { code, reason: 'already_applied' }, 'promotion_codes');
+    seen.add(promotion.id);
+    draft.promotions.push(appliedPromotion(id, promotion, now));
+  }
+  if (draft.promotions.length) applyTotals(draft);
+
+  let payment: PaymentsTable | null = null;
+  const paid = extras.credit ? { amount: Math.min(extras.credit.upTo, Number(row.total)), method: extras.credit.method } : (input.payment?.status === 'paid' ? { amount: input.payment.amount ?? Number(row.total), method: input.payment.method ?? null } : null);
+  if (paid && paid.amount > Number(row.total)) {
+    throw new ValidationError(`The payment of ${paid.amount} is more than the order total ${row.total}.`, [{ path: 'payment.amount', code: 'too_big', message: `At most the order total, ${row.total}` }]);
+  }
+  if (paid && paid.amount > 0) {
+    payment = newPayment(id, row.currency, paid.amount, paid.method, input.payment?.payment_intent_id, now);
+    row.paid_total = paid.amount;
+    applyTotals(draft);
+  }
+  if (balanceDue(row) === 0) {
+    row.status = 'processing';
+    row.paid_at = now;
+  }
+
+  const needs: LineNeed[] = draft.lines.map((line) => ({ line, quantity: Number(line.quantity), itemId: itemIdOf(stock, line.sku, line.location_id) }));
+  if (input.allow_backorder) await reserveWithBackorder(trx, ctx, id, needs);
+
+  await insertOrder(trx, draft);
+  if (payment) await trx.insertInto('payments').values(payment).execute();
+  const order = toOrder(draft);
+  await recordEvent(trx, ctx, 'order.created', order);
+  if (!input.allow_backorder) await reserveAllOrNothing(trx, ctx, id, needs);
+  await adjustCustomerStats(trx, customer.id, { orders: 1, value: Number(row.paid_total) });
+  return { order, draft };
+}
+
+export function appliedPromotion(orderId: string, p: { id: string; code: string; type: OrderPromotionsTable['type']; percent_off: number | null; amount_off: number | null }, now: string): OrderPromotionsTable {
+  return {
+    id: newId('opr'),
+    order_id: orderId,
+    promotion_id: p.id,
+    code: p.code,
+    type: p.type,
+    percent_off: p.percent_off,
+    amount_off: p.amount_off,
+    amount: 0,
+    counts_usage: 1,
+    created_at: now,
+  };
+}
+
+export async function createOrder(db: DB, ctx: RequestContext, input: CreateOrderInput): Promise<Order> {
+  return db.transaction().execute(async (trx) => (await placeOrder(trx, ctx, input)).order);
+}
+
+// ---------------------------------------------------------------- read
+
+export const orderListSpec: ListSpec = {
+  table: 'orders',
+  sortable: ['updated_at', 'total', 'order_number'],
+  updatedRange: true,
+  filters: {
+    status: { kind: 'exact', column: 'status', multi: true, values: ORDER_STATUSES },
+    payment_status: { kind: 'exact', column: 'payment_status', multi: true, values: PAYMENT_STATUSES },
+    fulfillment_status: { kind: 'exact', column: 'fulfillment_status', multi: true, values: FULFILLMENT_STATUSES },
+    customer_id: { kind: 'exact', column: 'customer_id' },
+    customer_email: {
+      kind: 'custom',
+      schema: z.string().min(1).describe('Orders of the customer with this email (case-insensitive); `search` also finds an order by the email on it'),
+      apply: (qb, email: string) => qb.where((eb: any) => eb('orders.customer_id', 'in', eb.selectFrom('customers').select('customers.id').where('customers.email_normalized', '=', normalizeEmail(email)))),
+    },
+    source: { kind: 'exact', column: 'source', multi: true, values: ORDER_SOURCES },
+    currency: { kind: 'exact', column: 'currency', normalize: (v) => v.toUpperCase() },
+    total: { kind: 'range', column: 'total' },
+    sku: {
+      kind: 'custom',
+      schema: z.string().trim().min(1).describe('Orders with a line of this SKU'),
+      apply: (qb, sku: string) => qb.where((eb: any) => eb('orders.id', 'in', eb.selectFrom('order_line_items').select('order_line_items.order_id').where('order_line_items.sku', '=', sku))),
+    },
+    tag: { kind: 'custom', schema: z.string().min(1), apply: (qb, tag: string) => qb.where(containsText('tags_index', `|${tag}|`)) },
+    search: { kind: 'custom', schema: z.string().min(1).describe('Order number, customer email or name'), apply: (qb, term: string) => qb.where(containsText('search_text', term)) },
+  },
+};
+
+export async function listOrders(db: DB, query: Record<string, unknown>) {
+  const result = await runList<OrdersTable>(db, orderListSpec, query);
+  const drafts = await loadDrafts(db, result.rows);
+  return { ...toEnvelope(result, () => null), data: drafts.map(toOrder) };
+}
+
+export async function getOrder(db: Executor, idOrNumber: string): Promise<Order> {
+  return toOrder(await loadOrder(db, idOrNumber));
+}
+
+// ---------------------------------------------------------------- commands
+
+/**
+ * Runs one order command: one transaction, the order locked and If-Match checked, then `change`
+ * edits a copy and returns the event to record (null: nothing to save), and saveOrder writes it.
+ */
+export async function orderCommand(
+  db: DB,
+  ctx: RequestContext,
+  idOrNumber: string,
+  expected: ExpectedVersion,
+  change: (trx: Executor, next: OrderDraft, before: OrderDraft, now: string) => Promise<string | null>,
+): Promise<Order> {
+  return db.transaction().execute(async (trx) => {
+    const before = await lockOrder(trx, idOrNumber, expected);
+    const next = cloneDraft(before);
+    const now = nowIso();
+    const event = await change(trx, next, before, now);
+    if (event === null) return toOrder(before);
+    return saveOrder(trx, ctx, before, next, event, now);
+  });
+}
+
+export async function updateOrder(db: DB, ctx: RequestContext, id: string, input: UpdateOrderInput, expected?: ExpectedVersion): Promise<Order> {
+  return orderCommand(db, ctx, id, expected, async (_trx, next, before) => {
+    const { event } = transitionOrder('update', next.row);
+    const r = next.row;
+    if (input.shipping_address !== undefined) r.shipping_address = input.shipping_address ? toJson(input.shipping_address) : null;
+    if (input.billing_address !== undefined) r.billing_address = input.billing_address ? toJson(input.billing_address) : null;
+    if (input.shipping) {
+      if (input.shipping.method !== undefined) r.shipping_method = input.shipping.method;
+      if (input.shipping.carrier !== undefined) r.shipping_carrier = input.shipping.carrier;
+      if (input.shipping.amount !== undefined) r.shipping_amount = input.shipping.amount;
+      if (input.shipping.estimated_delivery !== undefined) r.shipping_estimated_delivery = input.shipping.estimated_delivery;
+    }
+    if (input.notes !== undefined) r.notes = input.notes;
+    if (input.email !== undefined) {
+      r.customer_email = input.email.trim();
+      r.customer_email_normalized = normalizeEmail(input.email);
+      r.search_text = searchTextOf(r);
+    }
+    if (input.metadata !== undefined) {
+      const metadata = mergeMetadata(parseJson(r.metadata, {}), input.metadata);
+      checkMetadataSize(metadata);
+      r.metadata = toJson(metadata);
+    }
+    if (input.tax_rate !== undefined) {
+      r.tax_rate = input.tax_rate;
+      r.tax_amount = null;
+    }
+    applyTotals(next);
+    const unchanged = JSON.stringify({ ...toOrder(next), version: 0, updated_at: '' }) === JSON.stringify({ ...toOrder(before), version: 0, updated_at: '' });
+    return unchanged ? null : event;
+  });
+}
+
+export async function addLineItem(db: DB, ctx: RequestContext, id: string, input: LineItemInput & { allow_backorder?: boolean }, expected?: ExpectedVersion): Promise<Order> {
+  return orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
+    const { event } = transitionOrder('add_line_item', next.row);
+    const stock = await lookUpStock(trx, [input], () => 'location_id');
+    const line = newLine(next.row.id, nextPosition(next.lines), input, stock.locations[0], now);
+    const need: LineNeed = { line, quantity: line.quantity, itemId: itemIdOf(stock, line.sku, line.location_id) };
+    if (input.allow_backorder ?? next.row.allow_backorder === 1) await reserveWithBackorder(trx, ctx, next.row.id, [need]);
+    else await reserveAllOrNothing(trx, ctx, next.row.id, [need]);
+    next.lines.push(line);
+    return event;
+  });
+}
+
+export async function removeLineItem(db: DB, ctx: RequestContext, id: string, lineId: string, expected?: ExpectedVersion): Promise<Order> {
+  return orderCommand(db, ctx, id, expected, async (trx, next) => {
+    const { event } = transitionOrder('remove_line_item', next.row);
+    const line = findLine(next, lineId);
+    if (next.lines.length === 1) {
+      throw new ConflictError('order_must_keep_a_line', `Line ${lineId} is the last line of order ${next.row.order_number}; cancel the order instead.`, undefined, 'line_item_id');
+    }
+    await releaseByReference(trx, ctx, lineReference(next.row.id, line.id));
+    next.lines = next.lines.filter((l) => l.id !== lineId);
+    return event;
+  });
+}
+
+export async function addDiscount(db: DB, ctx: RequestContext, id: string, input: DiscountInput, expected?: ExpectedVersion): Promise<Order> {
+  return orderCommand(db, ctx, id, expected, async (_trx, next, _before, now) => {
+    const { event } = transitionOrder('add_discount', next.row);
+    next.discounts.push(newDiscount(next.row.id, nextPosition(next.discounts), input, now));
+    return event;
+  });
+}
+
+export async function removeDiscount(db: DB, ctx: RequestContext, id: string, discountId: string, expected?: ExpectedVersion): Promise<Order> {
+  return orderCommand(db, ctx, id, expected, async (_trx, next) => {
+    const { event } = transitionOrder('remove_discount', next.row);
+    if (!next.discounts.some((x) => x.id === discountId)) throw new NotFoundError('order discount', discountId);
+    next.discounts = next.discounts.filter((x) => x.id !== discountId);
+    return event;
+  });
+}
+
+export async function applyPromotion(db: DB, ctx: RequestContext, id: string, code: string, expected?: ExpectedVersion): Promise<Order> {
+  return orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
+    const { event } = transitionOrder('apply_promotion', next.row);
+    const promotion = await claimPromotion(trx, code, { subtotal: Number(next.row.subtotal), currency: next.row.currency }, now);
+    if (next.promotions.some((p) => p.promotion_id === promotion.id)) {
+      throw new ConflictError('promotion_not_applicable', `Promotion "${promotion.code}" is already applied to order ${next.row.order_number}; it applies once per order.`, { code, reason: 'already_applied' }, 'code');
+    }
+    next.promotions.push(appliedPromotion(next.row.id, promotion, now));
+    return event;
+  });
+}
+
+export async function removePromotion(db: DB, ctx: RequestContext, id: string, promotionIdOrCode: string, expected?: ExpectedVersion): Promise<Order> {
+  return orderCommand(db, ctx, id, expected, async (trx, next) => {
+    const { event } = transitionOrder('remove_promotion', next.row);
+    const applied = next.promotions.find((p) => p.promotion_id === promotionIdOrCode || normalizeCode(p.code) === normalizeCode(promotionIdOrCode));
+    if (!applied) throw new NotFoundError('promotion on this order', promotionIdOrCode);
+    if (applied.counts_usage === 1) await releasePromotionUse(trx, applied.promotion_id);
+    next.promotions = next.promotions.filter((p) => p !== applied);
+    return event;
+  });
+}
+
+export async function payOrder(db: DB, ctx: RequestContext, id: string, input: { amount?: number; method?: string | null; payment_intent_id?: string | null }, expected?: ExpectedVersion): Promise<Order> {
+  return orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
+    const { event } = transitionOrder('pay', next.row);
+    const due = balanceDue(next.row);
+    if (due === 0) throw new ConflictError('order_already_paid', `Order ${next.row.order_number} has nothing left to pay.`, { balance_due: 0 });
+    const amount = input.amount ?? due;
+    if (amount > due) throw new ConflictError('payment_exceeds_balance', `A payment of ${amount} is more than the balance due of ${due}.`, { balance_due: due }, 'amount');
+    await trx.insertInto('payments').values(newPayment(next.row.id, next.row.currency, amount, input.method ?? next.row.payment_method, input.payment_intent_id, now)).execute();
+    next.row.paid_total = Number(next.row.paid_total) + amount;
+    if (input.method !== undefined) next.row.payment_method = input.method;
+    if (input.payment_intent_id !== undefined) next.row.payment_intent_id = input.payment_intent_id;
+    await adjustCustomerStats(trx, next.row.customer_id, { value: amount });
+    return event;
+  });
+}
+
+export async function cancelOrder(db: DB, ctx: RequestContext, id: string, input: { reason: string; notes?: string | null }, expected?: ExpectedVersion): Promise<Order> {
+  return orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
+    const { to, event } = transitionOrder('cancel', next.row);
+    const r = next.row;
+    await releaseByReference(trx, ctx, { type: 'order', id: r.id });
+    for (const l of next.lines) l.quantity_backordered = 0;
+    const refundable = Number(r.paid_total) - Number(r.refunded_total);
+    if (refundable > 0) {
+      await insertRefund(trx, ctx, { order: r, amount: refundable, reason: 'order_cancelled', method: 'original_payment', now });
+      r.refunded_total = Number(r.refunded_total) + refundable;
+      await adjustCustomerStats(trx, r.customer_id, { value: -refundable });
+    }
+    r.status = to;
+    r.hold = null;
+    r.cancel = toJson({ reason: input.reason, notes: input.notes ?? null, cancelled_at: now });
+    r.cancelled_at = now;
+    return event;
+  });
+}
+
+export async function holdOrder(db: DB, ctx: RequestContext, id: string, reason: string, expected?: ExpectedVersion): Promise<Order> {
+  return orderCommand(db, ctx, id, expected, async (_trx, next, _before, now) => {
+    const { to, event } = transitionOrder('hold', next.row);
+    next.row.hold = toJson({ reason, held_at: now, previous_status: next.row.status });
+    next.row.status = to;
+    return event;
+  });
+}
+
+export async function releaseOrder(db: DB, ctx: RequestContext, id: string, expected?: ExpectedVersion): Promise<Order> {
+  return orderCommand(db, ctx, id, expected, async (_trx, next) => {
+    const { to, event } = transitionOrder('release', { status: next.row.status, previousStatus: holdOf(next.row)?.previous_status });
+    next.row.status = to;
+    next.row.hold = null;
+    return event;
+  });
+}
+
+export async function addOrderTags(db: DB, ctx: RequestContext, id: string, tags: string[], expected?: ExpectedVersion): Promise<Order> {
+  return orderCommand(db, ctx, id, expected, async (_trx, next) => {
+    const { event } = transitionOrder('tag', next.row);
+    const current: string[] = parseJson(next.row.tags, []);
+    const merged = mergeTags(current, tags);
+    if (merged.length === current.length) return null;
+    setTags(next.row, merged);
+    return event;
+  });
+}
+
+export async function removeOrderTag(db: DB, ctx: RequestContext, id: string, tag: string, expected?: ExpectedVersion): Promise<Order> {
+  return orderCommand(db, ctx, id, expected, async (_trx, next) => {
+    const { event } = transitionOrder('untag', next.row);
+    const current: string[] = parseJson(next.row.tags, []);
+    const kept = current.filter((t) => t.toLowerCase() !== tag.trim().toLowerCase());
+    if (kept.length === current.length) return null;
+    setTags(next.row, kept);
+    return event;
+  });
+}

@@ -1,0 +1,356 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../db/connection.js';
+import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
+import { selectForUpdate } from '../../platform/db-helpers.js';
+import { NotFoundError, PreconditionFailedError } from '../../platform/errors.js';
+import { changedAttributes, recordEvent } from '../../platform/events.js';
+import { nowIso } from '../../platform/ids.js';
+import { parseJson, tagsIndex, toJson } from '../../platform/json.js';
+import type { Order } from './schemas.js';
+import type {
+  FulfillmentStatus, OrderDiscountsTable, OrderLineItemsTable, OrderPromotionsTable, OrdersTable, OrderStatus,
+} from './tables.js';
+import { computeOrderTotals, paymentStatusOf, type TotalsAdjustmentInput } from './totals.js';
+import { transitionOrder } from './transitions.js';
+
+/**
+ * An order as commands work on it: its row and its children, loaded once, changed in memory, then
+ * written back by saveOrder (one UPDATE plus one upsert per changed child table).
+ */
+export interface OrderDraft {
+  row: OrdersTable;
+  lines: OrderLineItemsTable[];
+  discounts: OrderDiscountsTable[];
+  promotions: OrderPromotionsTable[];
+}
+
+export interface HoldInfo {
+  reason: string;
+  held_at: string;
+  previous_status: OrderStatus;
+}
+
+export const isOrderNumber = (value: string) => /^ORD-\d+$/i.test(value);
+
+export function cloneDraft(d: OrderDraft): OrderDraft {
+  return {
+    row: { ...d.row },
+    lines: d.lines.map((l) => ({ ...l })),
+    discounts: d.discounts.map((x) => ({ ...x })),
+    promotions: d.promotions.map((x) => ({ ...x })),
+  };
+}
+
+export function holdOf(row: OrdersTable): HoldInfo | null {
+  return parseJson<HoldInfo | null>(row.hold, null);
+}
+
+// ---------------------------------------------------------------- money and derived statuses
+
+function adjustmentOf(x: { type: string; percent_off: number | null; amount_off: number | null }): TotalsAdjustmentInput {
+  if (x.type === 'percentage') return { type: 'percentage', percentOff: Number(x.percent_off) };
+  if (x.type === 'fixed') return { type: 'fixed', amountOff: Number(x.amount_off) };
+  return { type: 'free_shipping' };
+}
+
+export function fulfillmentStatusOf(d: OrderDraft): FulfillmentStatus {
+  let quantity = 0;
+  let shipped = 0;
+  let returned = 0;
+  for (const l of d.lines) {
+    quantity += Number(l.quantity);
+    shipped += Number(l.quantity_shipped);
+    returned += Number(l.quantity_returned);
+  }
+  if (returned > 0) return returned >= quantity ? 'returned' : 'partially_returned';
+  if (d.row.status === 'delivered') return 'delivered';
+  if (shipped === 0) return 'unfulfilled';
+  return shipped >= quantity ? 'shipped' : 'partially_shipped';
+}
+
+/**
+ * Recomputes the draft's money with computeOrderTotals and writes every computed figure into it:
+ * line discount/tax/total, each discount's and promotion's amount, the order totals and the
+ * statuses derived from them.
+ */
+export function applyTotals(d: OrderDraft): void {
+  const r = d.row;
+  const totals = computeOrderTotals({
+    lines: d.lines.map((l) => ({ quantity: Number(l.quantity), price: Number(l.price) })),
+    adjustments: [...d.discounts.map(adjustmentOf), ...d.promotions.map(adjustmentOf)],
+    taxRate: r.tax_rate,
+    taxAmount: r.tax_amount == null ? null : Number(r.tax_amount),
+    shipping: Number(r.shipping_amount),
+    paid: Number(r.paid_total),
+    refunded: Number(r.refunded_total),
+  });
+  d.lines.forEach((l, i) => Object.assign(l, totals.lines[i]));
+  d.discounts.forEach((x, i) => (x.amount = totals.adjustments[i]));
+  d.promotions.forEach((x, i) => (x.amount = totals.adjustments[d.discounts.length + i]));
+  r.subtotal = totals.subtotal;
+  r.discount_total = totals.discount;
+  r.tax_total = totals.tax;
+  r.shipping_total = totals.shipping;
+  r.total = totals.total;
+  // An order merged away keeps the statuses it had; its lines and money now live on the other order.
+  if (r.status === 'merged') return;
+  r.payment_status = paymentStatusOf(totals);
+  r.fulfillment_status = fulfillmentStatusOf(d);
+}
+
+export const balanceDue = (r: OrdersTable) => Math.max(0, Number(r.total) - Number(r.paid_total));
+
+/**
+ * A pending order whose balance is covered (paid, or its total lowered to what was paid) moves to
+ * processing; a held one will return to processing when released.
+ */
+export function confirmIfPaid(d: OrderDraft, now: string): void {
+  if (balanceDue(d.row) > 0) return;
+  if (d.row.status === 'pending') {
+    d.row.status = transitionOrder('confirm_payment', d.row).to;
+    d.row.paid_at ??= now;
+  } else if (d.row.status === 'on_hold') {
+    const hold = holdOf(d.row);
+    if (hold?.previous_status === 'pending') {
+      d.row.hold = toJson({ ...hold, previous_status: 'processing' });
+      d.row.paid_at ??= now;
+    }
+  }
+}
+
+export function searchTextOf(r: Pick<OrdersTable, 'order_number' | 'customer_email' | 'customer_first_name' | 'customer_last_name'>): string {
+  return [r.order_number, r.customer_email, r.customer_first_name, r.customer_last_name].filter(Boolean).join(' ').toLowerCase();
+}
+
+export function setTags(r: OrdersTable, tags: string[]): void {
+  r.tags = toJson(tags);
+  r.tags_index = tagsIndex(tags);
+}
+
+// ---------------------------------------------------------------- the API object
+
+export function toOrder(d: OrderDraft): Order {
+  const r = d.row;
+  const shippingAddress = parseJson(r.shipping_address, null);
+  return {
+    id: r.id,
+    object: 'order',
+    order_number: r.order_number,
+    status: r.status,
+    payment_status: r.payment_status,
+    fulfillment_status: r.fulfillment_status,
+    customer_id: r.customer_id,
+    customer: { email: r.customer_email, first_name: r.customer_first_name, last_name: r.customer_last_name, phone: r.customer_phone },
+    line_items: d.lines.map((l) => ({
+      id: l.id,
+      object: 'order_line_item' as const,
+      sku: l.sku,
+      name: l.name,
+      quantity: Number(l.quantity),
+      price: Number(l.price),
+      discount: Number(l.discount),
+      tax: Number(l.tax),
+      total: Number(l.total),
+      quantity_shipped: Number(l.quantity_shipped),
+      quantity_returned: Number(l.quantity_returned),
+      quantity_refunded: Number(l.quantity_refunded),
+      quantity_backordered: Number(l.quantity_backordered),
+      location_id: l.location_id,
+      metadata: parseJson(l.metadata, {}),
+    })),
+    shipping_address: shippingAddress,
+    billing_address: r.billing_address ? parseJson(r.billing_address, null) : shippingAddress,
+    payment: r.payment_method || r.payment_intent_id ? { method: r.payment_method, payment_intent_id: r.payment_intent_id } : null,
+    shipping: {
+      method: r.shipping_method,
+      carrier: r.shipping_carrier,
+      amount: Number(r.shipping_amount),
+      tracking_number: r.shipping_tracking_number,
+      estimated_delivery: r.shipping_estimated_delivery,
+    },
+    currency: r.currency,
+    discounts: d.discounts.map((x) => ({
+      id: x.id,
+      code: x.code,
+      type: x.type,
+      value: x.type === 'percentage' ? Number(x.percent_off) : Number(x.amount_off),
+      amount: Number(x.amount),
+      reason: x.reason,
+    })),
+    promotions: d.promotions.map((p) => ({ promotion_id: p.promotion_id, code: p.code, amount: Number(p.amount) })),
+    tax_rate: r.tax_rate,
+    totals: {
+      subtotal: Number(r.subtotal),
+      discount: Number(r.discount_total),
+      tax: Number(r.tax_total),
+      shipping: Number(r.shipping_total),
+      total: Number(r.total),
+      paid: Number(r.paid_total),
+      refunded: Number(r.refunded_total),
+      balance_due: balanceDue(r),
+    },
+    tags: parseJson(r.tags, []),
+    notes: r.notes,
+    source: r.source,
+    hold: holdOf(r),
+    cancel: parseJson(r.cancel, null),
+    split_from_order_id: r.split_from_order_id,
+    merged_into_order_id: r.merged_into_order_id,
+    exchange_for_return_id: r.exchange_for_return_id,
+    allow_backorder: r.allow_backorder === 1,
+    metadata: parseJson(r.metadata, {}),
+    paid_at: r.paid_at,
+    shipped_at: r.shipped_at,
+    delivered_at: r.delivered_at,
+    cancelled_at: r.cancelled_at,
+    version: r.version,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+  };
+}
+
+// ---------------------------------------------------------------- reading
+
+const byPosition = (a: { position: number; id: string }, b: { position: number; id: string }) => a.position - b.position || (a.id < b.id ? -1 : 1);
+
+function group<T extends { order_id: string }>(rows: T[]): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = map.get(row.order_id);
+    if (list) list.push(row);
+    else map.set(row.order_id, [row]);
+  }
+  return map;
+}
+
+/** The children of a page of orders: three queries whatever the page size. */
+export async function loadDrafts(db: Executor, rows: OrdersTable[]): Promise<OrderDraft[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const [lines, discounts, promotions] = await Promise.all([
+    db.selectFrom('order_line_items').selectAll().where('order_id', 'in', ids).execute(),
+    db.selectFrom('order_discounts').selectAll().where('order_id', 'in', ids).execute(),
+    db.selectFrom('order_promotions').selectAll().where('order_id', 'in', ids).orderBy('created_at').orderBy('id').execute(),
+  ]);
+  const linesBy = group(lines);
+  const discountsBy = group(discounts);
+  const promotionsBy = group(promotions);
+  return rows.map((row) => ({
+    row,
+    lines: (linesBy.get(row.id) ?? []).sort(byPosition),
+    discounts: (discountsBy.get(row.id) ?? []).sort(byPosition),
+    promotions: promotionsBy.get(row.id) ?? [],
+  }));
+}
+
+async function findOrderRow(db: Executor, idOrNumber: string): Promise<OrdersTable | undefined> {
+  const q = db.selectFrom('orders').selectAll();
+  return isOrderNumber(idOrNumber)
+    ? q.where('order_number', '=', idOrNumber.toUpperCase()).executeTakeFirst()
+    : q.where('id', '=', idOrNumber).executeTakeFirst();
+}
+
+/** An order by id or by order number (ORD-000123). */
+export async function loadOrder(db: Executor, idOrNumber: string): Promise<OrderDraft> {
+  const row = await findOrderRow(db, idOrNumber);
+  if (!row) throw new NotFoundError('order', idOrNumber);
+  return (await loadDrafts(db, [row]))[0];
+}
+
+/**
+ * Loads an order for a command: its row locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite has
+ * one writer), the caller's If-Match version checked, and its children.
+ */
+export async function lockOrder(trx: Executor, idOrNumber: string, expected?: ExpectedVersion): Promise<OrderDraft> {
+  let id = idOrNumber;
+  if (isOrderNumber(idOrNumber)) {
+    const found = await trx.selectFrom('orders').select('id').where('order_number', '=', idOrNumber.toUpperCase()).executeTakeFirst();
+    if (!found) throw new NotFoundError('order', idOrNumber);
+    id = found.id;
+  }
+  const row = await selectForUpdate(trx as any, 'orders', id);
+  if (!row) throw new NotFoundError('order', idOrNumber);
+  if (expected !== undefined && expected !== row.version) throw new PreconditionFailedError(String(expected), row.version);
+  return (await loadDrafts(trx, [row]))[0];
+}
+
+// ---------------------------------------------------------------- writing
+
+/** Writes a new order and its children: one multi-row INSERT per table. */
+export async function insertOrder(trx: Executor, d: OrderDraft): Promise<void> {
+  await trx.insertInto('orders').values(d.row).execute();
+  await trx.insertInto('order_line_items').values(d.lines).execute();
+  if (d.discounts.length) await trx.insertInto('order_discounts').values(d.discounts).execute();
+  if (d.promotions.length) await trx.insertInto('order_promotions').values(d.promotions).execute();
+}
+
+const changed = (a: object | undefined, b: object) => !a || JSON.stringify(a) !== JSON.stringify(b);
+
+/**
+ * Upserts the children that changed (or moved here from another order) and deletes the ones that
+ * are gone, each table in at most two statements. Deletes are scoped to this order, so a child
+ * that moved to another order is never deleted from under it.
+ */
+async function syncChildren<T extends { id: string; order_id: string }>(
+  trx: Executor,
+  table: 'order_line_items' | 'order_discounts' | 'order_promotions',
+  orderId: string,
+  before: T[],
+  after: T[],
+): Promise<void> {
+  const previous = new Map(before.map((x) => [x.id, x]));
+  const upserts = after.filter((x) => changed(previous.get(x.id), x));
+  const kept = new Set(after.map((x) => x.id));
+  const removed = before.filter((x) => !kept.has(x.id)).map((x) => x.id);
+  if (removed.length) await (trx as any).deleteFrom(table).where('order_id', '=', orderId).where('id', 'in', removed).execute();
+  if (upserts.length) {
+    const columns = Object.keys(upserts[0]).filter((c) => c !== 'id');
+    await (trx as any)
+      .insertInto(table)
+      .values(upserts)
+      .onConflict((oc: any) => oc.column('id').doUpdateSet(Object.fromEntries(columns.map((c) => [c, sql.ref(`excluded.${c}`)]))))
+      .execute();
+  }
+}
+
+/**
+ * Persists a command's result: recomputed totals, version + 1, the changed children, and the
+ * event (with the attributes that changed) in the caller's transaction. Returns the API object.
+ */
+export async function saveOrder(
+  trx: Executor,
+  ctx: RequestContext,
+  before: OrderDraft,
+  after: OrderDraft,
+  event: string | null,
+  now = nowIso(),
+): Promise<Order> {
+  applyTotals(after);
+  confirmIfPaid(after, now);
+  after.row.version = before.row.version + 1;
+  after.row.updated_at = now;
+  for (const l of after.lines) {
+    const old = before.lines.find((x) => x.id === l.id);
+    if (changed(old, l)) l.updated_at = now;
+  }
+  const { id, created_at, ...columns } = after.row;
+  await trx.updateTable('orders').set(columns).where('id', '=', id).execute();
+  await syncChildren(trx, 'order_line_items', id, before.lines, after.lines);
+  await syncChildren(trx, 'order_discounts', id, before.discounts, after.discounts);
+  await syncChildren(trx, 'order_promotions', id, before.promotions, after.promotions);
+  const order = toOrder(after);
+  if (event) await recordEvent(trx, ctx, event, order, changedAttributes(toOrder(before) as any, order as any));
+  return order;
+}
+
+/** Order count and lifetime value (paid minus refunded) on the customer, kept in the same transaction. */
+export async function adjustCustomerStats(trx: Executor, customerId: string, change: { orders?: number; value?: number }): Promise<void> {
+  const orders = change.orders ?? 0;
+  const value = change.value ?? 0;
+  if (orders === 0 && value === 0) return;
+  await trx
+    .updateTable('customers')
+    .set({ order_count: sql`order_count + ${orders}`, lifetime_value: sql`lifetime_value + ${value}` })
+    .where('id', '=', customerId)
+    .execute();
+}
