@@ -266,3 +266,38 @@ describe('orders: returns, refunds, exchanges', () => {
     await assertLedgerConsistent(t, [sku]);
   });
 });
+
+describe('orders: more refusals', () => {
+  it('checks If-Match on actions, refunds a return by its id, and keeps returned units from being un-shipped', async () => {
+    const t = await getTestContext();
+    const [sku] = await stockedSkus(t, 5);
+    const order = await placeOrder(t, { line_items: [{ sku, quantity: 2, price: 1000 }], payment: { status: 'paid' } });
+    const stale = await t.api('POST', `/v1/orders/${order.id}/hold`, { reason: 'x' }, { 'if-match': String(order.version + 1) });
+    assert.equal(stale.status, 412);
+    assert.equal(stale.body.error.code, 'precondition_failed');
+    const shipped = await t.api('POST', `/v1/orders/${order.id}/ship`, {}, { 'if-match': String(order.version) });
+    assert.equal(shipped.status, 200, shipped.raw);
+    const returned = await post(t, `/v1/orders/${order.id}/return`, { line_items: [{ id: order.line_items[0].id, quantity: 1 }], reason_code: 'defective' });
+    const refunded = await post(t, `/v1/orders/${order.id}/refund`, { return_id: returned.return.id });
+    assert.equal(refunded.totals.refunded, 1000, 'the return\'s refund_total');
+    const other = await t.api('POST', `/v1/orders/${order.id}/refund`, { return_id: 'ret_elsewhere' });
+    assert.equal(other.status, 400);
+    const [shipment] = (await t.api('GET', `/v1/shipments?order_id=${order.id}`)).body.data;
+    const refused = await t.api('POST', `/v1/shipments/${shipment.id}/cancel`);
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.error.code, 'shipment_has_returns');
+    await assertLedgerConsistent(t, [sku]);
+  });
+
+  it('adds a line as backordered when the order allows backorders', async () => {
+    const t = await getTestContext();
+    const [a, b] = await stockedSkus(t, 5, 1);
+    const order = await placeOrder(t, { line_items: [{ sku: a, quantity: 1, price: 100 }], allow_backorder: true });
+    const added = await post(t, `/v1/orders/${order.id}/line_items`, { sku: b, quantity: 3, price: 100 });
+    assert.equal(added.line_items[1].quantity_backordered, 2);
+    assert.deepEqual(await levels(t, b), { on_hand: 1, reserved: 1, available: 0 });
+    const strict = await t.api('POST', `/v1/orders/${order.id}/line_items`, { sku: b, quantity: 1, price: 100, allow_backorder: false });
+    assert.equal(strict.status, 409);
+    assert.equal(strict.body.error.code, 'insufficient_inventory');
+  });
+});

@@ -181,3 +181,13 @@ describe('orders: merge', () => {
     assert.equal((await t.api('GET', `/v1/orders/${target.id}`)).body.version, target.version, 'nothing changed');
   });
 });
+
+describe('orders and the ledger', () => {
+  it('leave every inventory item consistent with its movements and reservations', async () => {
+    const t = await getTestContext();
+    const { verifyInventory } = await import('../src/modules/inventory/verify.js');
+    const report = await verifyInventory(t.db);
+    assert.deepEqual(report.drifts, []);
+    assert.equal(report.ok, true);
+  });
+});

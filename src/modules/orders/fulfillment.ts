@@ -213,9 +213,12 @@ export async function updateShipment(db: DB, ctx: RequestContext, id: string, in
  */
 export async function cancelShipment(db: DB, ctx: RequestContext, id: string, expected?: ExpectedVersion): Promise<Shipment> {
   return db.transaction().execute(async (trx) => {
+    // The order first, then the shipment: the order a delivery locks them in, so the two cannot deadlock.
+    const found = await trx.selectFrom('shipments').select('order_id').where('id', '=', id).executeTakeFirst();
+    if (!found) throw new NotFoundError('shipment', id);
+    const before = await lockOrder(trx, found.order_id);
     const row = await lockShipment(trx, id, expected);
     const { to: shipmentStatus, event: shipmentEvent } = shipmentMachine.transition('cancel', row.status);
-    const before = await lockOrder(trx, row.order_id);
     transitionOrder('cancel_shipment', before.row);
     const next = cloneDraft(before);
     const now = nowIso();

@@ -2,8 +2,8 @@ import type { Executor } from '../../db/connection.js';
 import type { RequestContext } from '../../platform/context.js';
 import { ConflictError, ValidationError } from '../../platform/errors.js';
 import {
-  activeReservations, consumeReservation, InsufficientInventoryError, missingItemShortage, reserveStock, type LedgerReference, type Shortage,
-} from '../../modules/inventory/ledger.js';
+  consumeReservation, InsufficientInventoryError, missingItemShortage, reserveStock, type LedgerReference, type Shortage,
+} from '../inventory/ledger.js';
 import type { InventoryReservationsTable } from '../inventory/tables.js';
 import type { OrderLineItemsTable } from './tables.js';
 
@@ -144,4 +144,3 @@ export async function consumeForLine(
   if (left > 0) throw new ConflictError('reservation_missing', `Line ${lineId} holds ${quantity - left} reserved unit(s), ${quantity} needed to ship.`);
 }
 
-export { activeReservations };

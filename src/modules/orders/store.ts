@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Executor } from '../../db/connection.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
-import { selectForUpdate } from '../../platform/db-helpers.js';
+import { isPostgres, selectForUpdate } from '../../platform/db-helpers.js';
 import { NotFoundError, PreconditionFailedError } from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { nowIso } from '../../platform/ids.js';
@@ -276,12 +276,36 @@ export async function lockOrder(trx: Executor, idOrNumber: string, expected?: Ex
 
 // ---------------------------------------------------------------- writing
 
+const insertTexts = new Map<string, string>();
+
+/**
+ * A multi-row INSERT of plain rows, with its SQL text built once per (dialect, table, columns, row
+ * count) and reused: creating an order is the hot path, and building these wide inserts through
+ * the query builder cost more than running them.
+ */
+async function insertRows(trx: Executor, table: string, rows: Array<Record<string, unknown>>): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]);
+  const postgres = isPostgres(trx);
+  const key = `${postgres ? 'pg' : 'sqlite'}|${table}|${columns.join(',')}|${rows.length}`;
+  let text = insertTexts.get(key);
+  if (!text) {
+    let n = 0;
+    const tuple = () => `(${columns.map(() => (postgres ? `$${++n}` : '?')).join(', ')})`;
+    text = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${rows.map(tuple).join(', ')}`;
+    if (insertTexts.size > 1000) insertTexts.clear();
+    insertTexts.set(key, text);
+  }
+  const parameters = rows.flatMap((row) => columns.map((c) => row[c]));
+  await trx.executeQuery(CompiledQuery.raw(text, parameters));
+}
+
 /** Writes a new order and its children: one multi-row INSERT per table. */
 export async function insertOrder(trx: Executor, d: OrderDraft): Promise<void> {
-  await trx.insertInto('orders').values(d.row).execute();
-  await trx.insertInto('order_line_items').values(d.lines).execute();
-  if (d.discounts.length) await trx.insertInto('order_discounts').values(d.discounts).execute();
-  if (d.promotions.length) await trx.insertInto('order_promotions').values(d.promotions).execute();
+  await insertRows(trx, 'orders', [d.row as unknown as Record<string, unknown>]);
+  await insertRows(trx, 'order_line_items', d.lines as unknown as Array<Record<string, unknown>>);
+  await insertRows(trx, 'order_discounts', d.discounts as unknown as Array<Record<string, unknown>>);
+  await insertRows(trx, 'order_promotions', d.promotions as unknown as Array<Record<string, unknown>>);
 }
 
 const changed = (a: object | undefined, b: object) => !a || JSON.stringify(a) !== JSON.stringify(b);

@@ -85,7 +85,7 @@ export function allocateByLargestRemainder(total: number, weights: number[]): nu
     return { share: product / bigSum, remainder: product % bigSum };
   });
   let left = total - parts.reduce((n, p) => n + Number(p.share), 0);
-  const order = parts.map((p, i) => i).sort((a, b) => (parts[b].remainder > parts[a].remainder ? 1 : parts[b].remainder < parts[a].remainder ? -1 : a - b));
+  const order = parts.map((_, i) => i).sort((a, b) => (parts[b].remainder > parts[a].remainder ? 1 : parts[b].remainder < parts[a].remainder ? -1 : a - b));
   const out = parts.map((p) => Number(p.share));
   for (const i of order) {
     if (left <= 0) break;
