@@ -18,6 +18,16 @@ export const AddressSchema = z.strictObject({
 });
 export type Address = z.output<typeof AddressSchema>;
 
+/** An address as the API answers it. */
+export const AddressOutSchema = z.object({
+  line1: z.string(),
+  line2: z.string().nullish(),
+  city: z.string(),
+  state: z.string().nullish(),
+  postal_code: z.string().nullish(),
+  country: z.string(),
+});
+
 export const CurrencySchema = z
   .string()
   .regex(/^[A-Za-z]{3}$/, 'Must be a 3-letter ISO 4217 code')

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AddressSchema, E164Schema, IsoDateTimeSchema, MetadataSchema, TagsSchema } from '../../platform/schemas.js';
+import { AddressOutSchema, AddressSchema, E164Schema, IsoDateTimeSchema, MetadataSchema, TagsSchema } from '../../platform/schemas.js';
 
 export const CUSTOMER_STATUSES = ['active', 'inactive', 'suspended'] as const;
 
@@ -32,14 +32,6 @@ export const UpdateCustomerBody = z.strictObject({ ...customerFields, email: cus
 export type CreateCustomerInput = z.output<typeof CreateCustomerBody>;
 export type UpdateCustomerInput = z.output<typeof UpdateCustomerBody>;
 
-const AddressOut = z.object({
-  line1: z.string(),
-  line2: z.string().nullish(),
-  city: z.string(),
-  state: z.string().nullish(),
-  postal_code: z.string().nullish(),
-  country: z.string(),
-});
 
 export const CustomerSchema = z
   .object({
@@ -51,9 +43,9 @@ export const CustomerSchema = z
     phone: z.string().nullable(),
     company: z.string().nullable(),
     stripe_customer_id: z.string().nullable(),
-    addresses: z.array(AddressOut),
-    default_shipping_address: AddressOut.nullable(),
-    default_billing_address: AddressOut.nullable(),
+    addresses: z.array(AddressOutSchema),
+    default_shipping_address: AddressOutSchema.nullable(),
+    default_billing_address: AddressOutSchema.nullable(),
     tags: z.array(z.string()),
     notes: z.string().nullable(),
     status: z.enum(CUSTOMER_STATUSES),

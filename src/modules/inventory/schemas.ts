@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AddressSchema, MetadataSchema } from '../../platform/schemas.js';
+import { AddressOutSchema, AddressSchema, MetadataSchema } from '../../platform/schemas.js';
 
 export const LOCATION_TYPES = ['warehouse', 'store', 'supplier', 'virtual'] as const;
 export const MOVEMENT_REASONS = [
@@ -29,14 +29,6 @@ export const UpdateLocationBody = z.strictObject({ ...locationFields, code: loca
 export type CreateLocationInput = z.output<typeof CreateLocationBody>;
 export type UpdateLocationInput = z.output<typeof UpdateLocationBody>;
 
-const AddressOut = z.object({
-  line1: z.string(),
-  line2: z.string().nullish(),
-  city: z.string(),
-  state: z.string().nullish(),
-  postal_code: z.string().nullish(),
-  country: z.string(),
-});
 
 export const LocationSchema = z
   .object({
@@ -45,7 +37,7 @@ export const LocationSchema = z
     code: z.string(),
     name: z.string(),
     type: z.enum(LOCATION_TYPES),
-    address: AddressOut.nullable(),
+    address: AddressOutSchema.nullable(),
     active: z.boolean(),
     is_default: z.boolean().describe('The location created on first start; items without a location_id go here. It cannot be deleted.'),
     metadata: z.record(z.string(), z.unknown()),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AddressSchema, CurrencySchema, E164Schema, IsoDateTimeSchema, MetadataSchema, TagsSchema } from '../../platform/schemas.js';
+import { AddressOutSchema, AddressSchema, CurrencySchema, E164Schema, IsoDateTimeSchema, MetadataSchema, TagsSchema } from '../../platform/schemas.js';
 import { RETURN_CONDITIONS, RETURN_REASON_CODES, RETURN_TYPES, ReturnSchema } from '../returns/schemas.js';
 import { isExactPercent, MAX_ORDER_AMOUNT } from './totals.js';
 import { ORDER_STATUSES } from './transitions.js';
@@ -192,14 +192,6 @@ export const TagParams = z.object({ id: Id, tag: z.string().min(1).max(50) });
 
 // ---------------------------------------------------------------- responses
 
-export const AddressOut = z.object({
-  line1: z.string(),
-  line2: z.string().nullish(),
-  city: z.string(),
-  state: z.string().nullish(),
-  postal_code: z.string().nullish(),
-  country: z.string(),
-});
 
 export const OrderLineItemSchema = z
   .object({
@@ -254,8 +246,8 @@ export const OrderSchema = z
     customer_id: z.string(),
     customer: z.object({ email: z.string(), first_name: z.string().nullable(), last_name: z.string().nullable(), phone: z.string().nullable() }),
     line_items: z.array(OrderLineItemSchema),
-    shipping_address: AddressOut.nullable(),
-    billing_address: AddressOut.nullable(),
+    shipping_address: AddressOutSchema.nullable(),
+    billing_address: AddressOutSchema.nullable(),
     payment: z.object({ method: z.string().nullable(), payment_intent_id: z.string().nullable() }).nullable(),
     shipping: z.object({
       method: z.string().nullable(),
