@@ -270,6 +270,10 @@ describe('customers: list filters', () => {
     const res = await t.api('GET', `/v1/customers?tag=${tag.toUpperCase()}&sort=created_at`);
     assert.deepEqual(ids(res.body.data), [a.id, b.id]);
     assert.deepEqual(res.body.data[0].tags, ['other', tag], 'tags keep their spelling');
+    // "|" would let one tag match across two (the index joins tags with it), so it is refused.
+    const piped = await t.api('POST', '/v1/customers', { email: newEmail(), tags: ['a|b'] });
+    assertError(piped, 400, 'invalid_request_error', 'validation_error');
+    assert.deepEqual(detailPaths(piped), ['tags[0]']);
   });
 
   it('searches name, email and company, case-insensitively', async () => {

@@ -529,6 +529,9 @@ describe('lists', () => {
     const spaced = await t.api('GET', `/v1/customers?tag=${tag}&status_in=${encodeURIComponent('active , suspended')}`);
     assert.deepEqual(ids(spaced.body.data), pick('active', 'suspended'));
     assertError(await t.api('GET', `/v1/customers?status=sleeping`), 400, 'invalid_request_error', 'validation_error');
+    const badList = await t.api('GET', `/v1/customers?status_in=active,sleeping`);
+    assertError(badList, 400, 'invalid_request_error', 'validation_error');
+    assert.equal(badList.body.error.param, 'status_in');
   });
 
   it('filters by created_after (inclusive) and created_before (exclusive)', async () => {

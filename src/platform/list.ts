@@ -68,7 +68,13 @@ export function listQuerySchema(spec: ListSpec) {
   for (const [name, def] of Object.entries(spec.filters)) {
     if (def.kind === 'exact') {
       shape[name] = (def.values ? z.enum(def.values) : z.string().min(1)).optional();
-      if (def.multi) shape[`${name}_in`] = commaList.optional();
+      if (def.multi) {
+        // A value list is checked like the single value: status_in=bogus is a 400, not an empty page.
+        const allowed = def.values;
+        shape[`${name}_in`] = (allowed
+          ? commaList.refine((vs) => vs.every((v) => allowed.includes(v)), `Each value must be one of: ${allowed.join(', ')}`)
+          : commaList).optional();
+      }
     } else if (def.kind === 'range') {
       shape[`${name}_gte`] = z.coerce.number().int().optional();
       shape[`${name}_lte`] = z.coerce.number().int().optional();

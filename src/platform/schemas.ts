@@ -33,7 +33,8 @@ export const CurrencySchema = z
   .regex(/^[A-Za-z]{3}$/, 'Must be a 3-letter ISO 4217 code')
   .transform((c) => c.toUpperCase());
 
-export const TagsSchema = z.array(z.string().trim().min(1).max(50)).max(50);
+// "|" separates tags in the tags_index column that tag filters search.
+export const TagsSchema = z.array(z.string().trim().min(1).max(50).regex(/^[^|]+$/, 'A tag cannot contain "|"')).max(50);
 
 export const E164Schema = z.string().regex(/^\+[1-9]\d{1,14}$/, 'Must be an E.164 phone number such as +14155550123');
 
