@@ -220,6 +220,17 @@ describe('API keys', () => {
     assert.equal(stored.length, 0, 'no stored answer may hold a secret');
   });
 
+  it('records when a key was last used', async () => {
+    const t = await getTestContext();
+    const created = await t.api('POST', '/v1/api_keys', { scopes: ['customers:read'] });
+    assert.equal(created.body.last_used_at, null);
+    const before = Date.now();
+    assert.equal((await t.api('GET', '/v1/customers?limit=1', undefined, { authorization: `Bearer ${created.body.secret}` })).status, 200);
+    const after = await t.api('GET', `/v1/api_keys/${created.body.id}`);
+    assert.ok(after.body.last_used_at && Date.parse(after.body.last_used_at) >= before - 1000, after.raw);
+    assert.equal(after.body.version, created.body.version, 'using a key is not a change of the key');
+  });
+
   it('validates scopes and expiry at creation', async () => {
     const t = await getTestContext();
     let res = await t.api('POST', '/v1/api_keys', { scopes: ['customers:delete'] });

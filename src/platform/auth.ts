@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DB } from '../db/connection.js';
-import { findActiveKey, scopeGrants } from '../modules/api-keys/service.js';
+import { findActiveKey, scopeGrants, touchApiKey } from '../modules/api-keys/service.js';
 import { AuthenticationError, PermissionError } from './errors.js';
 
 declare module 'fastify' {
@@ -22,7 +22,11 @@ function secretFrom(request: FastifyRequest): string | undefined {
 }
 
 /** Every route that declares a scope needs an active key holding it: 401 without one, 403 without the scope. */
+/** last_used_at is written at most this often per key, so authentication stays a read. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
 export function registerAuth(app: FastifyInstance, db: DB): void {
+  const lastWritten = new Map<string, number>();
   app.addHook('onRequest', async (request) => {
     const scope = request.routeOptions.config?.scope;
     if (!scope) return;
@@ -31,6 +35,12 @@ export function registerAuth(app: FastifyInstance, db: DB): void {
     const key = await findActiveKey(db, secret);
     if (!key) throw new AuthenticationError('The API key is invalid, revoked or expired.');
     request.apiKey = key;
+    const now = Date.now();
+    if (now - (lastWritten.get(key.id) ?? 0) >= LAST_USED_RESOLUTION_MS) {
+      if (lastWritten.size > 10_000) lastWritten.clear();
+      lastWritten.set(key.id, now);
+      await touchApiKey(db, key.id, new Date(now).toISOString());
+    }
     if (!scopeGrants(key.scopes, scope)) throw new PermissionError(scope);
   });
 }

@@ -123,6 +123,11 @@ export async function findActiveKey(db: Executor, secret: string): Promise<{ id:
   return { id: row.id, scopes: parseJson(row.scopes, []) };
 }
 
+/** Records when a key was last used (not a change of the key: no version bump, no event). */
+export async function touchApiKey(db: Executor, id: string, at: string): Promise<void> {
+  await db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();
+}
+
 /** `*` grants everything; `x:*` and `x:write` also grant `x:read`. */
 export function scopeGrants(granted: string[], required: string): boolean {
   if (granted.includes('*') || granted.includes(required)) return true;
