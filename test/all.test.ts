@@ -16,5 +16,6 @@ import './orders-totals.test.js';
 import './orders-fulfillment.test.js';
 import './orders-restructure.test.js';
 import './promotions.test.js';
+import './group-commit.test.js';
 
 after(closeTestDatabase);

@@ -1,0 +1,178 @@
+import type SQLite from 'better-sqlite3';
+import {
+  CompiledQuery,
+  SqliteDialect,
+  type DatabaseConnection,
+  type Driver,
+  type QueryResult,
+} from 'kysely';
+
+/**
+ * Group commit for SQLite. A commit costs more than the rest of an order's statements together
+ * (it appends every dirty page to the WAL, and every ~1,000 pages one commit also checkpoints with
+ * two fsyncs), so transactions that queue up for the one connection share a commit:
+ *
+ * - the first transaction opens a real `BEGIN`; each transaction runs inside its own SAVEPOINT, so
+ *   a failed one rolls back alone (`ROLLBACK TO`) and the others keep their work;
+ * - a finished transaction releases its savepoint and hands the connection on, but its caller is
+ *   answered only after the real COMMIT, so nothing is acknowledged that a crash could lose;
+ * - the COMMIT runs as soon as nobody waits for the connection, or after MAX_BATCH transactions.
+ *
+ * Statements outside a transaction run in the open batch too (single statements are atomic).
+ */
+const MAX_BATCH = 32;
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** One acquisition of the connection; commit may hand the connection on before Kysely releases it. */
+interface Lease extends DatabaseConnection {
+  handedOn: boolean;
+  savepoint?: string;
+}
+
+class ConnectionQueue {
+  #locked = false;
+  #queue: Array<() => void> = [];
+  get waiting(): number {
+    return this.#queue.length;
+  }
+  async lock(): Promise<void> {
+    if (!this.#locked) {
+      this.#locked = true;
+      return;
+    }
+    await new Promise<void>((resolve) => this.#queue.push(resolve));
+  }
+  unlock(): void {
+    const next = this.#queue.shift();
+    if (next) next();
+    else this.#locked = false;
+  }
+}
+
+/** Prepares statements (through the statement cache in connection.ts). */
+export interface StatementSource {
+  prepare(sql: string): SQLite.Statement;
+}
+
+function run(db: StatementSource, { sql, parameters }: CompiledQuery): QueryResult<any> {
+  const stmt = db.prepare(sql);
+  if (stmt.reader) return { rows: stmt.all(parameters as unknown[]) };
+  const { changes, lastInsertRowid } = stmt.run(parameters as unknown[]);
+  return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+}
+
+class GroupCommitDriver implements Driver {
+  readonly #sqlite: SQLite.Database;
+  readonly #db: StatementSource;
+  readonly #queue = new ConnectionQueue();
+  #batchOpen = false;
+  #batchWaiters: Waiter[] = [];
+  #flushScheduled = false;
+  #savepoints = 0;
+
+  constructor(sqlite: SQLite.Database, statements: StatementSource) {
+    this.#sqlite = sqlite;
+    this.#db = statements;
+  }
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    await this.#queue.lock();
+    const db = this.#db;
+    const lease: Lease = {
+      handedOn: false,
+      executeQuery: async (query) => run(db, query),
+      async *streamQuery(query) {
+        yield run(db, query);
+      },
+    };
+    return lease;
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    const lease = connection as Lease;
+    if (this.#batchOpen && this.#batchWaiters.length >= MAX_BATCH) this.#commitBatch();
+    if (!this.#batchOpen) {
+      this.#db.prepare('begin').run();
+      this.#batchOpen = true;
+    }
+    lease.savepoint = `cmd${++this.#savepoints}`;
+    this.#db.prepare(`savepoint ${lease.savepoint}`).run();
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    const lease = connection as Lease;
+    this.#db.prepare(`release savepoint ${lease.savepoint}`).run();
+    const committed = new Promise<void>((resolve, reject) => this.#batchWaiters.push({ resolve, reject }));
+    lease.handedOn = true;
+    this.#handOn();
+    await committed;
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    const lease = connection as Lease;
+    this.#db.prepare(`rollback to savepoint ${lease.savepoint}`).run();
+    this.#db.prepare(`release savepoint ${lease.savepoint}`).run();
+  }
+
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    if (!(connection as Lease).handedOn) this.#handOn();
+  }
+
+  async destroy(): Promise<void> {
+    await this.#queue.lock();
+    if (this.#batchOpen) this.#commitBatch();
+    this.#sqlite.close();
+  }
+
+  /** Passes the connection to the next in line; with nobody waiting, commits the open batch. */
+  #handOn(): void {
+    if (this.#batchOpen && this.#queue.waiting === 0 && !this.#flushScheduled) {
+      this.#flushScheduled = true;
+      // Let callers already on their way (the same tick) join the batch first.
+      setImmediate(() => void this.#flush());
+    }
+    this.#queue.unlock();
+  }
+
+  async #flush(): Promise<void> {
+    await this.#queue.lock();
+    this.#flushScheduled = false;
+    if (this.#batchOpen) this.#commitBatch();
+    this.#queue.unlock();
+  }
+
+  /** COMMIT (called holding the connection) and answer everyone in the batch. */
+  #commitBatch(): void {
+    const waiters = this.#batchWaiters;
+    this.#batchWaiters = [];
+    this.#batchOpen = false;
+    try {
+      this.#db.prepare('commit').run();
+    } catch (err) {
+      if (this.#sqlite.inTransaction) this.#sqlite.prepare('rollback').run();
+      for (const w of waiters) w.reject(err);
+      return;
+    }
+    for (const w of waiters) w.resolve();
+  }
+}
+
+/** Kysely's SQLite dialect with the group-commit driver above. */
+export class GroupCommitSqliteDialect extends SqliteDialect {
+  readonly #sqlite: SQLite.Database;
+  readonly #statements: StatementSource;
+  constructor(sqlite: SQLite.Database, statements: StatementSource) {
+    super({ database: sqlite });
+    this.#sqlite = sqlite;
+    this.#statements = statements;
+  }
+  createDriver(): Driver {
+    return new GroupCommitDriver(this.#sqlite, this.#statements);
+  }
+}
