@@ -84,10 +84,25 @@ export class PreconditionFailedError extends ApiError {
   }
 }
 
+/** 412 when the caller's If-Match version is not the record's current one. */
+export function assertExpectedVersion(expected: number | undefined, current: number): void {
+  if (expected !== undefined && expected !== current) throw new PreconditionFailedError(String(expected), current);
+}
+
 /** Database constraint errors, recognised in one place for both dialects. */
 export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** Runs a write; a unique-constraint violation becomes `conflict()` (409 already_exists, say). */
+export async function refuseDuplicate<T>(write: Promise<T>, conflict: () => ApiError): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict();
+    throw err;
+  }
 }
 
 export function isForeignKeyViolation(err: unknown): boolean {

@@ -4,7 +4,7 @@ import type { DB, Executor } from '../../db/connection.js';
 import type { CustomersTable } from '../../db/schema.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { selectForUpdate } from '../../platform/db-helpers.js';
-import { ConflictError, isUniqueViolation, NotFoundError, PreconditionFailedError, ValidationError } from '../../platform/errors.js';
+import { assertExpectedVersion, ConflictError, NotFoundError, refuseDuplicate, ValidationError } from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { parseJson, tagsIndex, toJson } from '../../platform/json.js';
@@ -96,12 +96,7 @@ export async function insertCustomer(trx: Executor, ctx: RequestContext, input: 
     created_at: now,
     updated_at: now,
   };
-  try {
-    await trx.insertInto('customers').values(row).execute();
-  } catch (err) {
-    if (isUniqueViolation(err)) throw emailTaken(input.email);
-    throw err;
-  }
+  await refuseDuplicate(trx.insertInto('customers').values(row).execute(), () => emailTaken(input.email));
   const customer = toCustomer(row);
   await recordEvent(trx, ctx, 'customer.created', customer);
   return customer;
@@ -125,7 +120,7 @@ export async function listCustomers(db: DB, query: Record<string, unknown>) {
 async function lockCustomer(trx: Executor, id: string, expected: ExpectedVersion): Promise<CustomersTable> {
   const row = await selectForUpdate(trx as any, 'customers', id);
   if (!row) throw new NotFoundError('customer', id);
-  if (expected !== undefined && expected !== row.version) throw new PreconditionFailedError(String(expected), row.version);
+  assertExpectedVersion(expected, row.version);
   return row;
 }
 
@@ -150,36 +145,31 @@ export async function updateCustomer(db: DB, ctx: RequestContext, id: string, ra
     if (Object.keys(previous).length === 0) return before;
     next.version = row.version + 1;
     next.updated_at = nowIso();
-    try {
-      await trx
-        .updateTable('customers')
-        .set({
-          email: next.email,
-          email_normalized: normalizeEmail(next.email),
-          first_name: next.first_name,
-          last_name: next.last_name,
-          phone: next.phone,
-          company: next.company,
-          stripe_customer_id: next.stripe_customer_id,
-          addresses: toJson(next.addresses),
-          default_shipping_address: next.default_shipping_address ? toJson(next.default_shipping_address) : null,
-          default_billing_address: next.default_billing_address ? toJson(next.default_billing_address) : null,
-          tags: toJson(next.tags),
-          tags_index: tagsIndex(next.tags),
-          search_text: searchText(next),
-          notes: next.notes,
-          status: next.status,
-          activation_date: next.activation_date,
-          metadata: toJson(next.metadata),
-          version: next.version,
-          updated_at: next.updated_at,
-        })
-        .where('id', '=', id)
-        .execute();
-    } catch (err) {
-      if (isUniqueViolation(err)) throw emailTaken(next.email);
-      throw err;
-    }
+    await refuseDuplicate(trx
+      .updateTable('customers')
+      .set({
+        email: next.email,
+        email_normalized: normalizeEmail(next.email),
+        first_name: next.first_name,
+        last_name: next.last_name,
+        phone: next.phone,
+        company: next.company,
+        stripe_customer_id: next.stripe_customer_id,
+        addresses: toJson(next.addresses),
+        default_shipping_address: next.default_shipping_address ? toJson(next.default_shipping_address) : null,
+        default_billing_address: next.default_billing_address ? toJson(next.default_billing_address) : null,
+        tags: toJson(next.tags),
+        tags_index: tagsIndex(next.tags),
+        search_text: searchText(next),
+        notes: next.notes,
+        status: next.status,
+        activation_date: next.activation_date,
+        metadata: toJson(next.metadata),
+        version: next.version,
+        updated_at: next.updated_at,
+      })
+      .where('id', '=', id)
+      .execute(), () => emailTaken(next.email));
     await recordEvent(trx, ctx, 'customer.updated', next, previous);
     return next;
   });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { DB, Executor } from '../../db/connection.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { selectForUpdate } from '../../platform/db-helpers.js';
-import { ConflictError, isUniqueViolation, NotFoundError, PreconditionFailedError } from '../../platform/errors.js';
+import { assertExpectedVersion, ConflictError, NotFoundError, refuseDuplicate } from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { parseJson, toJson } from '../../platform/json.js';
@@ -68,12 +68,7 @@ export async function createLocation(db: DB, ctx: RequestContext, input: CreateL
       created_at: now,
       updated_at: now,
     };
-    try {
-      await trx.insertInto('locations').values(row).execute();
-    } catch (err) {
-      if (isUniqueViolation(err)) throw codeTaken(input.code);
-      throw err;
-    }
+    await refuseDuplicate(trx.insertInto('locations').values(row).execute(), () => codeTaken(input.code));
     const location = toLocation(row);
     await recordEvent(trx, ctx, 'location.created', location);
     return location;
@@ -99,7 +94,7 @@ export async function listLocations(db: DB, query: Record<string, unknown>) {
 async function lockLocation(trx: Executor, id: string, expected: ExpectedVersion): Promise<LocationsTable> {
   const row = await selectForUpdate(trx as any, 'locations', id);
   if (!row) throw new NotFoundError('location', id);
-  if (expected !== undefined && expected !== row.version) throw new PreconditionFailedError(String(expected), row.version);
+  assertExpectedVersion(expected, row.version);
   return row;
 }
 
@@ -117,25 +112,20 @@ export async function updateLocation(db: DB, ctx: RequestContext, id: string, in
     if (Object.keys(previous).length === 0) return before;
     next.version = row.version + 1;
     next.updated_at = nowIso();
-    try {
-      await trx
-        .updateTable('locations')
-        .set({
-          code: next.code,
-          name: next.name,
-          type: next.type,
-          address: next.address ? toJson(next.address) : null,
-          active: next.active ? 1 : 0,
-          metadata: toJson(next.metadata),
-          version: next.version,
-          updated_at: next.updated_at,
-        })
-        .where('id', '=', id)
-        .execute();
-    } catch (err) {
-      if (isUniqueViolation(err)) throw codeTaken(next.code);
-      throw err;
-    }
+    await refuseDuplicate(trx
+      .updateTable('locations')
+      .set({
+        code: next.code,
+        name: next.name,
+        type: next.type,
+        address: next.address ? toJson(next.address) : null,
+        active: next.active ? 1 : 0,
+        metadata: toJson(next.metadata),
+        version: next.version,
+        updated_at: next.updated_at,
+      })
+      .where('id', '=', id)
+      .execute(), () => codeTaken(next.code));
     await recordEvent(trx, ctx, 'location.updated', next, previous);
     return next;
   });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { DB, Executor } from '../../db/connection.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { isPostgres, selectForUpdate } from '../../platform/db-helpers.js';
-import { ConflictError, isUniqueViolation, NotFoundError, PreconditionFailedError, ValidationError } from '../../platform/errors.js';
+import { assertExpectedVersion, ConflictError, NotFoundError, refuseDuplicate, ValidationError } from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { parseJson, toJson } from '../../platform/json.js';
@@ -177,7 +177,7 @@ export async function inventorySummary(db: DB, sku: string): Promise<InventorySu
 export async function lockItem(trx: Executor, id: string, expected: ExpectedVersion): Promise<InventoryItemsTable> {
   const row = await selectForUpdate(trx as any, 'inventory_items', id);
   if (!row) throw new NotFoundError('inventory_item', id);
-  if (expected !== undefined && expected !== row.version) throw new PreconditionFailedError(String(expected), row.version);
+  assertExpectedVersion(expected, row.version);
   return row;
 }
 
@@ -217,12 +217,7 @@ export async function createInventoryItem(db: DB, ctx: RequestContext, input: Cr
       created_at: now,
       updated_at: now,
     };
-    try {
-      await trx.insertInto('inventory_items').values(row).execute();
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError('already_exists', `An inventory item for SKU "${input.sku}" already exists at location ${locationId}.`, undefined, 'sku');
-      throw err;
-    }
+    await refuseDuplicate(trx.insertInto('inventory_items').values(row).execute(), () => new ConflictError('already_exists', `An inventory item for SKU "${input.sku}" already exists at location ${locationId}.`, undefined, 'sku'));
     if (initial > 0) {
       await postMovement(trx, ctx, { itemId: row.id, quantity: initial, reason: 'receipt', note: 'Initial stock', unitCost: input.unit_cost ?? null });
     }

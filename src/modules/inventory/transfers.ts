@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { DB, Executor } from '../../db/connection.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { selectForUpdate } from '../../platform/db-helpers.js';
-import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../../platform/errors.js';
+import { assertExpectedVersion, ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { runList, toEnvelope, type ListSpec } from '../../platform/list.js';
@@ -83,7 +83,7 @@ export async function transferStock(db: DB, ctx: RequestContext, itemId: string,
     const target = await findOrCreateItem(trx, source.sku, destination.id, { description: source.description, uom: source.uom, unit_cost: source.unit_cost });
     const locked = await lockItems(trx, input.receive_now ? [itemId, target.id] : [itemId]);
     const sourceNow = locked.find((r) => r.id === itemId)!;
-    if (expected !== undefined && expected !== sourceNow.version) throw new PreconditionFailedError(String(expected), sourceNow.version);
+    assertExpectedVersion(expected, sourceNow.version);
     if (target.created) {
       const created = await trx.selectFrom('inventory_items').selectAll().where('id', '=', target.id).executeTakeFirstOrThrow();
       await recordEvent(trx, ctx, 'inventory_item.created', toInventoryItem(created));
@@ -122,7 +122,7 @@ export async function receiveTransfer(db: DB, ctx: RequestContext, id: string, e
   return db.transaction().execute(async (trx) => {
     const row = await selectForUpdate(trx, 'transfers', id);
     if (!row) throw new NotFoundError('transfer', id);
-    if (expected !== undefined && expected !== row.version) throw new PreconditionFailedError(String(expected), row.version);
+    assertExpectedVersion(expected, row.version);
     return receive(trx, ctx, row);
   });
 }

@@ -1,7 +1,7 @@
 import type { DB, Executor } from '../../db/connection.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { selectForUpdate } from '../../platform/db-helpers.js';
-import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../../platform/errors.js';
+import { assertExpectedVersion, ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { parseJson, toJson } from '../../platform/json.js';
@@ -177,7 +177,7 @@ export async function listShipments(db: DB, query: Record<string, unknown>) {
 async function lockShipment(trx: Executor, id: string, expected: ExpectedVersion): Promise<ShipmentsTable> {
   const row = await selectForUpdate(trx as any, 'shipments', id);
   if (!row) throw new NotFoundError('shipment', id);
-  if (expected !== undefined && expected !== row.version) throw new PreconditionFailedError(String(expected), row.version);
+  assertExpectedVersion(expected, row.version);
   return row;
 }
 

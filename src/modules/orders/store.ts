@@ -2,7 +2,7 @@ import { CompiledQuery, sql } from 'kysely';
 import type { Executor } from '../../db/connection.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { isPostgres, selectForUpdate } from '../../platform/db-helpers.js';
-import { NotFoundError, PreconditionFailedError } from '../../platform/errors.js';
+import { assertExpectedVersion, NotFoundError } from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { nowIso } from '../../platform/ids.js';
 import { parseJson, tagsIndex, toJson } from '../../platform/json.js';
@@ -270,7 +270,7 @@ export async function lockOrder(trx: Executor, idOrNumber: string, expected?: Ex
   }
   const row = await selectForUpdate(trx as any, 'orders', id);
   if (!row) throw new NotFoundError('order', idOrNumber);
-  if (expected !== undefined && expected !== row.version) throw new PreconditionFailedError(String(expected), row.version);
+  assertExpectedVersion(expected, row.version);
   return (await loadDrafts(trx, [row]))[0];
 }
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { DB, Executor } from '../../db/connection.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { selectForUpdate } from '../../platform/db-helpers.js';
-import { ConflictError, isUniqueViolation, NotFoundError, PreconditionFailedError, ValidationError } from '../../platform/errors.js';
+import { assertExpectedVersion, ConflictError, NotFoundError, refuseDuplicate, ValidationError } from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { parseJson, toJson } from '../../platform/json.js';
@@ -75,12 +75,7 @@ export async function createPromotion(db: DB, ctx: RequestContext, input: Create
       created_at: now,
       updated_at: now,
     };
-    try {
-      await trx.insertInto('promotions').values(row).execute();
-    } catch (err) {
-      if (isUniqueViolation(err)) throw codeTaken(input.code);
-      throw err;
-    }
+    await refuseDuplicate(trx.insertInto('promotions').values(row).execute(), () => codeTaken(input.code));
     const promotion = toPromotion(row);
     await recordEvent(trx, ctx, 'promotion.created', promotion);
     return promotion;
@@ -109,7 +104,7 @@ async function lockPromotion(trx: Executor, idOrCode: string, expected: Expected
   const found = await promotionRow(trx, idOrCode);
   const row = found && (await selectForUpdate(trx as any, 'promotions', found.id));
   if (!row) throw new NotFoundError('promotion', idOrCode);
-  if (expected !== undefined && expected !== row.version) throw new PreconditionFailedError(String(expected), row.version);
+  assertExpectedVersion(expected, row.version);
   return row;
 }
 
@@ -135,32 +130,27 @@ export async function updatePromotion(db: DB, ctx: RequestContext, idOrCode: str
     if (Object.keys(previous).length === 0) return before;
     next.version = row.version + 1;
     next.updated_at = nowIso();
-    try {
-      await trx
-        .updateTable('promotions')
-        .set({
-          code: next.code,
-          code_normalized: normalizeCode(next.code),
-          description: next.description,
-          type: next.type,
-          percent_off: next.type === 'percentage' ? next.value : null,
-          amount_off: next.type === 'fixed' ? next.value : null,
-          min_subtotal: next.min_subtotal,
-          currency: next.currency,
-          starts_at: next.starts_at,
-          ends_at: next.ends_at,
-          usage_limit: next.usage_limit,
-          active: next.active ? 1 : 0,
-          metadata: toJson(next.metadata),
-          version: next.version,
-          updated_at: next.updated_at,
-        })
-        .where('id', '=', row.id)
-        .execute();
-    } catch (err) {
-      if (isUniqueViolation(err)) throw codeTaken(next.code);
-      throw err;
-    }
+    await refuseDuplicate(trx
+      .updateTable('promotions')
+      .set({
+        code: next.code,
+        code_normalized: normalizeCode(next.code),
+        description: next.description,
+        type: next.type,
+        percent_off: next.type === 'percentage' ? next.value : null,
+        amount_off: next.type === 'fixed' ? next.value : null,
+        min_subtotal: next.min_subtotal,
+        currency: next.currency,
+        starts_at: next.starts_at,
+        ends_at: next.ends_at,
+        usage_limit: next.usage_limit,
+        active: next.active ? 1 : 0,
+        metadata: toJson(next.metadata),
+        version: next.version,
+        updated_at: next.updated_at,
+      })
+      .where('id', '=', row.id)
+      .execute(), () => codeTaken(next.code));
     await recordEvent(trx, ctx, 'promotion.updated', next, previous);
     return next;
   });
