@@ -117,6 +117,22 @@ describe('orders: ship and deliver', () => {
   });
 });
 
+describe('orders: concurrent shipping and cancelling', () => {
+  it('ships and cancels orders that share SKUs in opposite line orders at once, without deadlock', async () => {
+    const t = await getTestContext();
+    const [a, b, c] = await stockedSkus(t, 200, 200, 200);
+    const lines = (skus: string[]) => skus.map((sku) => ({ sku, quantity: 1, price: 100 }));
+    const orders = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => placeOrder(t, { line_items: lines(i % 2 ? [a, b, c] : [c, b, a]), payment: { status: 'paid' } })),
+    );
+    // Half ship and half cancel, all at once: each touches the same three inventory rows.
+    const results = await Promise.all(orders.map((o, i) => t.api('POST', `/v1/orders/${o.id}/${i % 4 < 2 ? 'ship' : 'cancel'}`, i % 4 < 2 ? {} : { reason: 'other' })));
+    assert.deepEqual(results.map((r) => r.status), Array(24).fill(200), results.find((r) => r.status !== 200)?.raw);
+    for (const sku of [a, b, c]) assert.deepEqual(await levels(t, sku), { on_hand: 188, reserved: 0, available: 188 });
+    await assertLedgerConsistent(t, [a, b, c]);
+  });
+});
+
 describe('orders: returns, refunds, exchanges', () => {
   it('returns shipped units only, then refunds them at their share of the line to the cent', async () => {
     const t = await getTestContext();

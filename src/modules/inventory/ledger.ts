@@ -228,11 +228,13 @@ export async function releaseReservation(trx: Executor, _ctx: RequestContext, re
   return take;
 }
 
-/** Active reservations held for a reference (an order, or one of its lines). */
+/** Active reservations held for a reference (an order, or one of its lines), in item order. */
 export async function activeReservations(trx: Executor, reference: LedgerReference): Promise<InventoryReservationsTable[]> {
   let q = trx.selectFrom('inventory_reservations').selectAll().where('reference_id', '=', reference.id).where('reference_type', '=', reference.type).where('status', '=', 'active');
   if (reference.line_id) q = q.where('reference_line_id', '=', reference.line_id);
-  return q.orderBy('id').execute();
+  // In item order: callers that release or consume them all then lock items in the same order as
+  // reserveStock, so two such transactions on PostgreSQL cannot deadlock.
+  return q.orderBy('inventory_item_id').orderBy('id').execute();
 }
 
 /** Releases every active reservation of a reference; returns the total released. */

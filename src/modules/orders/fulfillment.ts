@@ -68,7 +68,11 @@ export async function shipOrder(db: DB, ctx: RequestContext, id: string, input: 
       for (const n of backorderNeeds) n.itemId = items.get(lineKey(n.line.sku, n.line.location_id));
       reservations.push(...(await reserveAllOrNothing(trx, ctx, r.id, backorderNeeds)));
     }
-    for (const s of shipping) {
+    // Consume in item order (reservations come sorted by item) so concurrent shipments of orders
+    // sharing SKUs lock inventory rows in one order and cannot deadlock on PostgreSQL.
+    const itemOf = (lineId: string) => reservations.find((x) => x.reference_line_id === lineId)?.inventory_item_id ?? '';
+    const inItemOrder = [...shipping].sort((a, b) => (itemOf(a.line.id) < itemOf(b.line.id) ? -1 : itemOf(a.line.id) > itemOf(b.line.id) ? 1 : 0));
+    for (const s of inItemOrder) {
       await consumeForLine(trx, ctx, reservations, s.line.id, s.quantity, { type: 'shipment', id: shipmentId, line_id: s.line.id });
       s.line.quantity_shipped = Number(s.line.quantity_shipped) + s.quantity;
       s.line.quantity_backordered = Math.max(0, Number(s.line.quantity_backordered) - (fromBackorder.get(s.line.id) ?? 0));
