@@ -96,7 +96,8 @@ class GroupCommitDriver implements Driver {
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     const lease = connection as Lease;
-    if (this.#batchOpen && this.#batchWaiters.length >= MAX_BATCH) this.#commitBatch();
+    // A batch SQLite rolled back itself (see rollbackTransaction) is settled, with an error, first.
+    if (this.#batchOpen && (this.#batchWaiters.length >= MAX_BATCH || !this.#sqlite.inTransaction)) this.#commitBatch();
     if (!this.#batchOpen) {
       this.#db.prepare('begin').run();
       this.#batchOpen = true;
@@ -116,6 +117,12 @@ class GroupCommitDriver implements Driver {
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     const lease = connection as Lease;
+    // Some errors (disk full, I/O) make SQLite roll back the whole transaction itself: then the
+    // batch is gone, and the commands already in it must hear so rather than be acknowledged.
+    if (!this.#sqlite.inTransaction) {
+      if (this.#batchOpen) this.#commitBatch();
+      return;
+    }
     this.#db.prepare(`rollback to savepoint ${lease.savepoint}`).run();
     this.#db.prepare(`release savepoint ${lease.savepoint}`).run();
   }
@@ -147,12 +154,13 @@ class GroupCommitDriver implements Driver {
     this.#queue.unlock();
   }
 
-  /** COMMIT (called holding the connection) and answer everyone in the batch. */
+  /** COMMIT (called holding the connection) and answer everyone in the batch, or fail them all. */
   #commitBatch(): void {
     const waiters = this.#batchWaiters;
     this.#batchWaiters = [];
     this.#batchOpen = false;
     try {
+      if (!this.#sqlite.inTransaction) throw new Error('The batch transaction was rolled back by SQLite.');
       this.#db.prepare('commit').run();
     } catch (err) {
       if (this.#sqlite.inTransaction) this.#sqlite.prepare('rollback').run();
