@@ -203,6 +203,14 @@ describe('inventory items', () => {
     const current = post.body.version;
     await t.api('POST', `/v1/inventory_items/${item.id}/adjust`, { quantity_change: 1, reason: 'found' });
     assertError(await t.api('PATCH', `/v1/inventory_items/${item.id}`, { uom: 'case' }, { 'if-match': String(current) }), 412, 'precondition_failed');
+
+    // The 50-key metadata limit holds for what the item ends up with, not only for one request.
+    const keys = (from: number) => Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${from + i}`, i]));
+    assert.equal((await t.api('PATCH', `/v1/inventory_items/${item.id}`, { metadata: keys(0) })).status, 200);
+    const over = await t.api('PATCH', `/v1/inventory_items/${item.id}`, { metadata: keys(30) });
+    assertError(over, 400, 'invalid_request_error', 'validation_error');
+    assert.deepEqual(detailPaths(over), ['metadata']);
+    assert.equal(Object.keys(JSON.parse((await itemRow(t, item.id)).metadata)).length, 30);
   });
 
   it('lists with sku, sku_in, location_id, low_stock, search and sort', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ValidationError } from './errors.js';
 
 /** Field schemas shared by every module. */
 export const MAX_METADATA_KEYS = 50;
@@ -43,13 +44,22 @@ export const IsoDateTimeSchema = z
   .refine((v) => !Number.isNaN(Date.parse(v)), 'Must be an ISO 8601 date or date-time')
   .transform((v) => new Date(v).toISOString());
 
-/** Applies metadata changes the Stripe way: keys merge, null removes. */
-export function mergeMetadata(current: Record<string, unknown>, patch: Record<string, unknown> | undefined): Record<string, unknown> {
+/**
+ * Applies metadata changes the Stripe way: keys merge, null removes. The body schema limits the
+ * keys sent; the limit is on what the record ends up with, so it is checked here (400).
+ */
+export function mergeMetadata(current: Record<string, unknown>, patch: Record<string, unknown> | null | undefined): Record<string, unknown> {
   if (!patch) return current;
   const next = { ...current };
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete next[k];
     else next[k] = v;
+  }
+  const keys = Object.keys(next).length;
+  if (keys > MAX_METADATA_KEYS) {
+    throw new ValidationError(`metadata would have ${keys} keys; at most ${MAX_METADATA_KEYS} are allowed.`, [
+      { path: 'metadata', code: 'too_big', message: `At most ${MAX_METADATA_KEYS} metadata keys` },
+    ]);
   }
   return next;
 }

@@ -4,12 +4,12 @@ import type { DB, Executor } from '../../db/connection.js';
 import type { CustomersTable } from '../../db/schema.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { selectForUpdate } from '../../platform/db-helpers.js';
-import { assertExpectedVersion, ConflictError, NotFoundError, refuseDuplicate, ValidationError } from '../../platform/errors.js';
+import { assertExpectedVersion, ConflictError, NotFoundError, refuseDuplicate } from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { parseJson, tagsIndex, toJson } from '../../platform/json.js';
 import { containsText, runList, toEnvelope, type ListSpec } from '../../platform/list.js';
-import { applyAliases, MAX_METADATA_KEYS, mergeMetadata } from '../../platform/schemas.js';
+import { applyAliases, mergeMetadata } from '../../platform/schemas.js';
 import { CUSTOMER_ALIASES, CUSTOMER_STATUSES, type CreateCustomerInput, type Customer, type UpdateCustomerInput } from './schemas.js';
 
 export function toCustomer(row: CustomersTable): Customer {
@@ -134,13 +134,7 @@ export async function updateCustomer(db: DB, ctx: RequestContext, id: string, ra
       if (input[key] !== undefined) (next as any)[key] = input[key];
     }
     if (input.email !== undefined) next.email = input.email.trim();
-    next.metadata = mergeMetadata(before.metadata, input.metadata ?? undefined);
-    // The body schema limits the keys sent; the limit is on what the customer ends up with.
-    if (Object.keys(next.metadata).length > MAX_METADATA_KEYS) {
-      throw new ValidationError(`metadata would have ${Object.keys(next.metadata).length} keys; at most ${MAX_METADATA_KEYS} are allowed.`, [
-        { path: 'metadata', code: 'too_big', message: `At most ${MAX_METADATA_KEYS} metadata keys` },
-      ]);
-    }
+    next.metadata = mergeMetadata(before.metadata, input.metadata);
     const previous = changedAttributes(before, next);
     if (Object.keys(previous).length === 0) return before;
     next.version = row.version + 1;

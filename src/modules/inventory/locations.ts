@@ -107,7 +107,7 @@ export async function updateLocation(db: DB, ctx: RequestContext, id: string, in
       if (input[key] !== undefined) (next as any)[key] = input[key];
     }
     if (input.address !== undefined) next.address = input.address;
-    next.metadata = mergeMetadata(before.metadata, input.metadata ?? undefined);
+    next.metadata = mergeMetadata(before.metadata, input.metadata);
     const previous = changedAttributes(before, next);
     if (Object.keys(previous).length === 0) return before;
     next.version = row.version + 1;

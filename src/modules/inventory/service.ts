@@ -235,7 +235,7 @@ export async function updateInventoryItem(db: DB, ctx: RequestContext, id: strin
     for (const key of ['description', 'uom', 'reorder_point', 'safety_stock', 'unit_cost', 'lot_tracked', 'serial_tracked'] as const) {
       if (input[key] !== undefined) (next as any)[key] = input[key];
     }
-    next.metadata = mergeMetadata(before.metadata, input.metadata ?? undefined);
+    next.metadata = mergeMetadata(before.metadata, input.metadata);
     const previous = changedAttributes(before, next);
     if (Object.keys(previous).length === 0) return before;
     next.version = row.version + 1;

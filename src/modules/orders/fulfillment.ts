@@ -6,7 +6,7 @@ import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { parseJson, toJson } from '../../platform/json.js';
 import { runList, toEnvelope, type ListSpec } from '../../platform/list.js';
-import { MAX_METADATA_KEYS, mergeMetadata } from '../../platform/schemas.js';
+import { mergeMetadata } from '../../platform/schemas.js';
 import { defineStateMachine } from '../../platform/state-machine.js';
 import { activeReservations, postMovement, reserveStock } from '../inventory/ledger.js';
 import { insertReturn } from '../returns/service.js';
@@ -194,7 +194,6 @@ export async function updateShipment(db: DB, ctx: RequestContext, id: string, in
       if (input[key] !== undefined) next[key] = input[key] ?? null;
     }
     const metadata = mergeMetadata(parseJson(row.metadata, {}), input.metadata);
-    if (Object.keys(metadata).length > MAX_METADATA_KEYS) throw new ValidationError(`At most ${MAX_METADATA_KEYS} metadata keys.`, [{ path: 'metadata', message: `At most ${MAX_METADATA_KEYS} metadata keys` }]);
     next.metadata = toJson(metadata);
     const previous = changedAttributes(toShipment(row) as any, toShipment(next) as any);
     if (Object.keys(previous).length === 0) return toShipment(row);

@@ -8,7 +8,7 @@ import { recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { mergeTags, parseJson, tagsIndex, toJson } from '../../platform/json.js';
 import { containsText, runList, toEnvelope, type ListSpec } from '../../platform/list.js';
-import { MAX_METADATA_KEYS, mergeMetadata } from '../../platform/schemas.js';
+import { mergeMetadata } from '../../platform/schemas.js';
 import { findCustomerByEmail, insertCustomer, normalizeEmail } from '../customers/service.js';
 import { releaseByReference } from '../inventory/ledger.js';
 import { claimPromotion, normalizeCode, releasePromotionUse } from '../promotions/service.js';
@@ -70,14 +70,6 @@ function newPayment(orderId: string, currency: string, amount: number, method: s
 }
 
 const nextPosition = (rows: Array<{ position: number }>) => rows.reduce((n, r) => Math.max(n, r.position + 1), 0);
-
-function checkMetadataSize(metadata: Record<string, unknown>): void {
-  if (Object.keys(metadata).length > MAX_METADATA_KEYS) {
-    throw new ValidationError(`metadata would have ${Object.keys(metadata).length} keys; at most ${MAX_METADATA_KEYS} are allowed.`, [
-      { path: 'metadata', code: 'too_big', message: `At most ${MAX_METADATA_KEYS} metadata keys` },
-    ]);
-  }
-}
 
 function findLine(d: OrderDraft, lineId: string): OrderLineItemsTable {
   const line = d.lines.find((l) => l.id === lineId);
@@ -349,7 +341,6 @@ export async function updateOrder(db: DB, ctx: RequestContext, id: string, input
     }
     if (input.metadata !== undefined) {
       const metadata = mergeMetadata(parseJson(r.metadata, {}), input.metadata);
-      checkMetadataSize(metadata);
       r.metadata = toJson(metadata);
     }
     if (input.tax_rate !== undefined) {

@@ -8,7 +8,7 @@ import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { parseJson, toJson } from '../../platform/json.js';
 import { containsText, runList, toEnvelope, type ListSpec } from '../../platform/list.js';
-import { MAX_METADATA_KEYS, mergeMetadata } from '../../platform/schemas.js';
+import { mergeMetadata } from '../../platform/schemas.js';
 import type { PromotionsTable } from '../orders/tables.js';
 import { PROMOTION_TYPES, promotionValueIssue, type CreatePromotionInput, type Promotion, type UpdatePromotionInput } from './schemas.js';
 
@@ -122,7 +122,6 @@ export async function updatePromotion(db: DB, ctx: RequestContext, idOrCode: str
     const issue = promotionValueIssue(next.type, next.value);
     if (issue) throw new ValidationError(issue, [{ path: 'value', message: issue }]);
     if (next.starts_at && next.ends_at && next.ends_at <= next.starts_at) throw new ValidationError('ends_at must be after starts_at.', [{ path: 'ends_at', message: 'Must be after starts_at' }]);
-    if (Object.keys(next.metadata).length > MAX_METADATA_KEYS) throw new ValidationError(`At most ${MAX_METADATA_KEYS} metadata keys.`, [{ path: 'metadata', message: `At most ${MAX_METADATA_KEYS} metadata keys` }]);
     if (next.usage_limit != null && next.usage_limit < next.times_used) {
       throw new ConflictError('usage_limit_below_times_used', `usage_limit ${next.usage_limit} is below times_used ${next.times_used}.`, { times_used: next.times_used }, 'usage_limit');
     }
