@@ -1,5 +1,6 @@
 import { PostgresAdapter, sql } from 'kysely';
-import type { Executor, Trx } from '../db/connection.js';
+import type { Executor } from '../db/connection.js';
+import { assertExpectedVersion, NotFoundError } from './errors.js';
 import type { Database } from '../db/schema.js';
 
 export function isPostgres(db: Executor): boolean {
@@ -11,13 +12,30 @@ export function isPostgres(db: Executor): boolean {
  * the same record run one after the other. SQLite already serialises writers on its one connection.
  */
 export async function selectForUpdate<T extends keyof Database & string>(
-  trx: Trx,
+  trx: Executor,
   table: T,
   id: string,
 ): Promise<Database[T] | undefined> {
   let query = (trx as any).selectFrom(table).selectAll().where('id', '=', id);
   if (isPostgres(trx)) query = query.forUpdate();
   return query.executeTakeFirst();
+}
+
+/**
+ * The record a command changes: locked (selectForUpdate), 404 when missing, 412 when the caller's
+ * If-Match version is stale.
+ */
+export async function lockRecord<T extends keyof Database & string>(
+  trx: Executor,
+  table: T,
+  objectName: string,
+  id: string,
+  expected: number | undefined,
+): Promise<Database[T]> {
+  const row = await selectForUpdate(trx, table, id);
+  if (!row) throw new NotFoundError(objectName, id);
+  assertExpectedVersion(expected, (row as { version: number }).version);
+  return row;
 }
 
 /**

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import type { DB, Executor } from '../../db/connection.js';
 import type { CustomersTable } from '../../db/schema.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
-import { selectForUpdate } from '../../platform/db-helpers.js';
-import { assertExpectedVersion, ConflictError, NotFoundError, refuseDuplicate } from '../../platform/errors.js';
+import { lockRecord } from '../../platform/db-helpers.js';
+import { ConflictError, NotFoundError, refuseDuplicate } from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { parseJson, tagsIndex, toJson } from '../../platform/json.js';
@@ -116,18 +116,10 @@ export async function listCustomers(db: DB, query: Record<string, unknown>) {
   return toEnvelope(await runList<CustomersTable>(db, customerListSpec, query), toCustomer);
 }
 
-/** Loads a customer for a command, locked, checking the caller's If-Match version. */
-async function lockCustomer(trx: Executor, id: string, expected: ExpectedVersion): Promise<CustomersTable> {
-  const row = await selectForUpdate(trx as any, 'customers', id);
-  if (!row) throw new NotFoundError('customer', id);
-  assertExpectedVersion(expected, row.version);
-  return row;
-}
-
 export async function updateCustomer(db: DB, ctx: RequestContext, id: string, raw: UpdateCustomerInput, expected?: ExpectedVersion): Promise<Customer> {
   const input = applyAliases(raw, CUSTOMER_ALIASES);
   return db.transaction().execute(async (trx) => {
-    const row = await lockCustomer(trx, id, expected);
+    const row = await lockRecord(trx, 'customers', 'customer', id, expected);
     const before = toCustomer(row);
     const next = { ...before };
     for (const key of ['first_name', 'last_name', 'phone', 'company', 'stripe_customer_id', 'notes', 'status', 'activation_date', 'addresses', 'default_shipping_address', 'default_billing_address', 'tags'] as const) {
@@ -175,7 +167,7 @@ export async function updateCustomer(db: DB, ctx: RequestContext, id: string, ra
  */
 export async function deleteCustomer(db: DB, ctx: RequestContext, id: string, force: boolean, expected?: ExpectedVersion) {
   return db.transaction().execute(async (trx) => {
-    const row = await lockCustomer(trx, id, expected);
+    const row = await lockRecord(trx, 'customers', 'customer', id, expected);
     const customer = toCustomer(row);
     if (row.anonymized_at) throw new NotFoundError('customer', id);
     if (Number(row.order_count) > 0) {

@@ -2,8 +2,8 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { DB, Executor } from '../../db/connection.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
-import { selectForUpdate } from '../../platform/db-helpers.js';
-import { assertExpectedVersion, ConflictError, NotFoundError, refuseDuplicate } from '../../platform/errors.js';
+import { lockRecord } from '../../platform/db-helpers.js';
+import { ConflictError, NotFoundError, refuseDuplicate } from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { parseJson, toJson } from '../../platform/json.js';
@@ -91,16 +91,9 @@ export async function listLocations(db: DB, query: Record<string, unknown>) {
   return toEnvelope(await runList<LocationsTable>(db, locationListSpec, query), toLocation);
 }
 
-async function lockLocation(trx: Executor, id: string, expected: ExpectedVersion): Promise<LocationsTable> {
-  const row = await selectForUpdate(trx as any, 'locations', id);
-  if (!row) throw new NotFoundError('location', id);
-  assertExpectedVersion(expected, row.version);
-  return row;
-}
-
 export async function updateLocation(db: DB, ctx: RequestContext, id: string, input: UpdateLocationInput, expected?: ExpectedVersion): Promise<Location> {
   return db.transaction().execute(async (trx) => {
-    const row = await lockLocation(trx, id, expected);
+    const row = await lockRecord(trx, 'locations', 'location', id, expected);
     const before = toLocation(row);
     const next = { ...before };
     for (const key of ['code', 'name', 'type', 'active'] as const) {
@@ -137,7 +130,7 @@ export async function updateLocation(db: DB, ctx: RequestContext, id: string, in
  */
 export async function deleteLocation(db: DB, ctx: RequestContext, id: string, expected?: ExpectedVersion) {
   return db.transaction().execute(async (trx) => {
-    const row = await lockLocation(trx, id, expected);
+    const row = await lockRecord(trx, 'locations', 'location', id, expected);
     if (row.is_default) throw new ConflictError('default_location', `Location ${id} is the default location and cannot be deleted.`);
     const usage = await trx
       .selectFrom('inventory_items')

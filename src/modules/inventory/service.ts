@@ -2,8 +2,8 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { DB, Executor } from '../../db/connection.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
-import { isPostgres, selectForUpdate } from '../../platform/db-helpers.js';
-import { assertExpectedVersion, ConflictError, NotFoundError, refuseDuplicate, ValidationError } from '../../platform/errors.js';
+import { isPostgres, lockRecord, selectForUpdate } from '../../platform/db-helpers.js';
+import { ConflictError, NotFoundError, refuseDuplicate, ValidationError } from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { parseJson, toJson } from '../../platform/json.js';
@@ -173,14 +173,6 @@ export async function inventorySummary(db: DB, sku: string): Promise<InventorySu
 
 // ---------------------------------------------------------------------------------- commands
 
-/** Loads an item for a command, locked, checking the caller's If-Match version. */
-export async function lockItem(trx: Executor, id: string, expected: ExpectedVersion): Promise<InventoryItemsTable> {
-  const row = await selectForUpdate(trx as any, 'inventory_items', id);
-  if (!row) throw new NotFoundError('inventory_item', id);
-  assertExpectedVersion(expected, row.version);
-  return row;
-}
-
 /** Locks several items in id order, the order the ledger uses, so two commands cannot deadlock. */
 export async function lockItems(trx: Executor, ids: string[]): Promise<InventoryItemsTable[]> {
   let query = trx.selectFrom('inventory_items').selectAll().where('id', 'in', ids).orderBy('id');
@@ -229,7 +221,7 @@ export async function createInventoryItem(db: DB, ctx: RequestContext, input: Cr
 
 export async function updateInventoryItem(db: DB, ctx: RequestContext, id: string, input: UpdateInventoryItemInput, expected?: ExpectedVersion): Promise<InventoryItem> {
   return db.transaction().execute(async (trx) => {
-    const row = await lockItem(trx, id, expected);
+    const row = await lockRecord(trx, 'inventory_items', 'inventory_item', id, expected);
     const before = toInventoryItem(row);
     const next = { ...before };
     for (const key of ['description', 'uom', 'reorder_point', 'safety_stock', 'unit_cost', 'lot_tracked', 'serial_tracked'] as const) {
@@ -269,7 +261,7 @@ export async function updateInventoryItem(db: DB, ctx: RequestContext, id: strin
  */
 export async function deleteInventoryItem(db: DB, ctx: RequestContext, id: string, expected?: ExpectedVersion) {
   return db.transaction().execute(async (trx) => {
-    const row = await lockItem(trx, id, expected);
+    const row = await lockRecord(trx, 'inventory_items', 'inventory_item', id, expected);
     const item = toInventoryItem(row);
     if (item.on_hand > 0 || item.reserved > 0) {
       throw new ConflictError('inventory_item_has_stock', `Inventory item ${id} holds stock (on_hand ${item.on_hand}, reserved ${item.reserved}); adjust or transfer it out first.`, { on_hand: item.on_hand, reserved: item.reserved });
@@ -290,7 +282,7 @@ export async function deleteInventoryItem(db: DB, ctx: RequestContext, id: strin
 /** Posts an `adjustment` movement; the ledger refuses to take on_hand below what is reserved. */
 export async function adjustInventoryItem(db: DB, ctx: RequestContext, id: string, input: AdjustInput, expected?: ExpectedVersion): Promise<InventoryItem> {
   return db.transaction().execute(async (trx) => {
-    const before = toInventoryItem(await lockItem(trx, id, expected));
+    const before = toInventoryItem(await lockRecord(trx, 'inventory_items', 'inventory_item', id, expected));
     await postMovement(trx, ctx, {
       itemId: id,
       quantity: input.quantity_change,
@@ -318,7 +310,7 @@ export async function reserveInventory(db: DB, ctx: RequestContext, id: string, 
     throw new ValidationError(`reference.type "${input.reference.type}" is reserved for the ${input.reference.type}s' own actions.`, [{ path: 'reference.type', message: 'Use a type of your own, e.g. "manual" or "quote"' }]);
   }
   return db.transaction().execute(async (trx) => {
-    const before = toInventoryItem(await lockItem(trx, id, expected));
+    const before = toInventoryItem(await lockRecord(trx, 'inventory_items', 'inventory_item', id, expected));
     const [reservation] = await reserveStock(trx, ctx, [{ itemId: id, quantity: input.quantity, reference: input.reference }]);
     const result = { ...toInventoryItem(await loadItemRow(trx, id)), reservation: toReservation(reservation) };
     await recordEvent(trx, ctx, 'inventory_item.reserved', result, { reserved: before.reserved, available: before.available });
@@ -330,8 +322,8 @@ export async function reserveInventory(db: DB, ctx: RequestContext, id: string, 
 export async function releaseInventory(db: DB, ctx: RequestContext, id: string, input: ReleaseInput, expected?: ExpectedVersion) {
   return db.transaction().execute(async (trx) => {
     // Reservation before item: the ledger's release and consume lock in that order too.
-    const held = await selectForUpdate(trx as any, 'inventory_reservations', input.reservation_id);
-    const before = toInventoryItem(await lockItem(trx, id, expected));
+    const held = await selectForUpdate(trx, 'inventory_reservations', input.reservation_id);
+    const before = toInventoryItem(await lockRecord(trx, 'inventory_items', 'inventory_item', id, expected));
     if (!held || held.inventory_item_id !== id) throw new NotFoundError('reservation', input.reservation_id, 'reservation_id');
     if (DOCUMENT_RESERVATION_TYPES.has(held.reference_type)) {
       // The document keeps its lines and reservations in step; releasing behind its back would not.

@@ -1,7 +1,7 @@
 import type { DB, Executor } from '../../db/connection.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
-import { selectForUpdate } from '../../platform/db-helpers.js';
-import { assertExpectedVersion, ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
+import { lockRecord } from '../../platform/db-helpers.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { parseJson, toJson } from '../../platform/json.js';
@@ -178,16 +178,9 @@ export async function listShipments(db: DB, query: Record<string, unknown>) {
   return toEnvelope(await runList<ShipmentsTable>(db, shipmentListSpec, query), toShipment);
 }
 
-async function lockShipment(trx: Executor, id: string, expected: ExpectedVersion): Promise<ShipmentsTable> {
-  const row = await selectForUpdate(trx as any, 'shipments', id);
-  if (!row) throw new NotFoundError('shipment', id);
-  assertExpectedVersion(expected, row.version);
-  return row;
-}
-
 export async function updateShipment(db: DB, ctx: RequestContext, id: string, input: UpdateShipmentInput, expected?: ExpectedVersion): Promise<Shipment> {
   return db.transaction().execute(async (trx) => {
-    const row = await lockShipment(trx, id, expected);
+    const row = await lockRecord(trx, 'shipments', 'shipment', id, expected);
     const { event } = shipmentMachine.transition('update', row.status);
     const next: ShipmentsTable = { ...row };
     for (const key of ['carrier', 'tracking_number', 'tracking_url', 'method', 'estimated_delivery'] as const) {
@@ -220,7 +213,7 @@ export async function cancelShipment(db: DB, ctx: RequestContext, id: string, ex
     const found = await trx.selectFrom('shipments').select('order_id').where('id', '=', id).executeTakeFirst();
     if (!found) throw new NotFoundError('shipment', id);
     const before = await lockOrder(trx, found.order_id);
-    const row = await lockShipment(trx, id, expected);
+    const row = await lockRecord(trx, 'shipments', 'shipment', id, expected);
     const { to: shipmentStatus, event: shipmentEvent } = shipmentMachine.transition('cancel', row.status);
     transitionOrder('cancel_shipment', before.row);
     const next = cloneDraft(before);

@@ -268,7 +268,7 @@ export async function lockOrder(trx: Executor, idOrNumber: string, expected?: Ex
     if (!found) throw new NotFoundError('order', idOrNumber);
     id = found.id;
   }
-  const row = await selectForUpdate(trx as any, 'orders', id);
+  const row = await selectForUpdate(trx, 'orders', id);
   if (!row) throw new NotFoundError('order', idOrNumber);
   assertExpectedVersion(expected, row.version);
   return (await loadDrafts(trx, [row]))[0];

@@ -102,7 +102,7 @@ export async function listPromotions(db: DB, query: Record<string, unknown>) {
 
 async function lockPromotion(trx: Executor, idOrCode: string, expected: ExpectedVersion): Promise<PromotionsTable> {
   const found = await promotionRow(trx, idOrCode);
-  const row = found && (await selectForUpdate(trx as any, 'promotions', found.id));
+  const row = found && (await selectForUpdate(trx, 'promotions', found.id));
   if (!row) throw new NotFoundError('promotion', idOrCode);
   assertExpectedVersion(expected, row.version);
   return row;
