@@ -9,14 +9,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { openDatabase } from '../src/db/connection.js';
+import { createThrowawayDatabase } from '../src/db/throwaway-database.js';
 import { CreateOrderBody } from '../src/modules/orders/schemas.js';
 import { createOrder } from '../src/modules/orders/service.js';
 
@@ -42,23 +40,6 @@ async function freePort(): Promise<number> {
     });
     srv.on('error', reject);
   });
-}
-
-async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'opsline-bench-'));
-    return { url: `sqlite:${join(dir, 'bench.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
-  }
-  const name = `opsline_bench_${randomBytes(4).toString('hex')}`;
-  const run = async (q: string) => {
-    const c = new pg.Client({ connectionString: baseUrl });
-    await c.connect();
-    try { await c.query(q); } finally { await c.end(); }
-  };
-  await run(`CREATE DATABASE ${name}`);
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 function startServer(databaseUrl: string, port: number): ChildProcess {
@@ -114,7 +95,7 @@ async function cannon(scenario: string, opts: autocannon.Options, report = true)
 }
 
 async function main(): Promise<void> {
-  const { url: databaseUrl, drop } = await freshDatabase();
+  const { url: databaseUrl, drop } = await createThrowawayDatabase(baseUrl, 'bench');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   let server: ChildProcess | undefined = startServer(databaseUrl, port);

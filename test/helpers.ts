@@ -1,12 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import pg from 'pg';
 import { buildApp, type AppOptions } from '../src/app.js';
 import { prepareDatabase } from '../src/bootstrap.js';
 import type { DatabaseHandle, DB } from '../src/db/connection.js';
+import { createThrowawayDatabase } from '../src/db/throwaway-database.js';
 import { createApiKey } from '../src/modules/api-keys/service.js';
 
 /**
@@ -39,31 +36,9 @@ export interface TestContext {
 }
 
 async function createDatabaseUrl(): Promise<string> {
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'opsline-test-'));
-    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-    return `sqlite:${join(dir, 'test.db')}`;
-  }
-  const name = `opsline_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  cleanups.push(async () => {
-    const client = new pg.Client({ connectionString: baseUrl });
-    await client.connect();
-    try {
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    } finally {
-      await client.end();
-    }
-  });
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
+  const { url, drop } = await createThrowawayDatabase(baseUrl, 'test');
+  cleanups.push(drop);
+  return url;
 }
 
 export function makeApi(app: FastifyInstance, defaultKey: string): TestContext['api'] {
