@@ -67,7 +67,11 @@ async function keysCommand(args: string[]): Promise<number> {
 /** Commands by name; modules add theirs here (verify, seed). */
 export const commands: Record<string, (args: string[]) => Promise<number>> = {
   serve: async () => {
-    await startServer(loadConfig());
+    const app = await startServer(loadConfig());
+    // Stop taking connections, let requests in flight finish, then close the database.
+    const stop = () => void app.close().then(() => process.exit(0), () => process.exit(1));
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
     return -1; // keep running
   },
   migrate: async () => {

@@ -44,8 +44,21 @@ export function openDatabase(url: string): DatabaseHandle {
   sqlite.pragma('busy_timeout = 5000');
   // A 32 MB page cache keeps the indexes in memory instead of re-reading pages from the OS.
   sqlite.pragma('cache_size = -32768');
-  const db = new Kysely<Database>({ dialect: new GroupCommitSqliteDialect(sqlite, withStatementCache(sqlite)) });
+  const sqliteDialect = new GroupCommitSqliteDialect(sqlite, withStatementCache(sqlite));
+  const db = new Kysely<Database>({ dialect: sqliteDialect });
+  changeMarkers.set(db, () => sqliteDialect.changeMarker());
   return { db, dialect, close: () => db.destroy() };
+}
+
+const changeMarkers = new WeakMap<object, () => string>();
+
+/**
+ * For a database whose every change this process can notice (SQLite), a function whose value
+ * changes whenever data may have changed, so a result computed under one value can be reused while
+ * it holds. Undefined for PostgreSQL, where other processes write unseen, and for transactions.
+ */
+export function changeMarkerOf(db: Executor): (() => string) | undefined {
+  return changeMarkers.get(db);
 }
 
 /**

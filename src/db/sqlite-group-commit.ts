@@ -58,8 +58,14 @@ export interface StatementSource {
   prepare(sql: string): SQLite.Statement;
 }
 
-function run(db: StatementSource, { sql, parameters }: CompiledQuery): QueryResult<any> {
+/** Counts the statements that may have changed data, for changeMarker(). */
+interface WriteCounter {
+  writes: number;
+}
+
+function run(db: StatementSource, { sql, parameters }: CompiledQuery, counter: WriteCounter): QueryResult<any> {
   const stmt = db.prepare(sql);
+  if (!stmt.readonly) counter.writes++;
   if (stmt.reader) return { rows: stmt.all(parameters as unknown[]) };
   const { changes, lastInsertRowid } = stmt.run(parameters as unknown[]);
   return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
@@ -69,14 +75,15 @@ class GroupCommitDriver implements Driver {
   readonly #sqlite: SQLite.Database;
   readonly #db: StatementSource;
   readonly #queue = new ConnectionQueue();
+  readonly #counter: WriteCounter;
   #batchOpen = false;
   #batchWaiters: Waiter[] = [];
   #flushScheduled = false;
-  #savepoints = 0;
 
-  constructor(sqlite: SQLite.Database, statements: StatementSource) {
+  constructor(sqlite: SQLite.Database, statements: StatementSource, counter: WriteCounter) {
     this.#sqlite = sqlite;
     this.#db = statements;
+    this.#counter = counter;
   }
 
   async init(): Promise<void> {}
@@ -84,11 +91,12 @@ class GroupCommitDriver implements Driver {
   async acquireConnection(): Promise<DatabaseConnection> {
     await this.#queue.lock();
     const db = this.#db;
+    const counter = this.#counter;
     const lease: Lease = {
       handedOn: false,
-      executeQuery: async (query) => run(db, query),
+      executeQuery: async (query) => run(db, query, counter),
       async *streamQuery(query) {
-        yield run(db, query);
+        yield run(db, query, counter);
       },
     };
     return lease;
@@ -102,7 +110,7 @@ class GroupCommitDriver implements Driver {
       this.#db.prepare('begin').run();
       this.#batchOpen = true;
     }
-    lease.savepoint = `cmd${++this.#savepoints}`;
+    lease.savepoint = 'command';
     this.#db.prepare(`savepoint ${lease.savepoint}`).run();
   }
 
@@ -119,6 +127,7 @@ class GroupCommitDriver implements Driver {
     const lease = connection as Lease;
     // Some errors (disk full, I/O) make SQLite roll back the whole transaction itself: then the
     // batch is gone, and the commands already in it must hear so rather than be acknowledged.
+    this.#counter.writes++; // what was read since may be undone
     if (!this.#sqlite.inTransaction) {
       if (this.#batchOpen) this.#commitBatch();
       return;
@@ -163,6 +172,7 @@ class GroupCommitDriver implements Driver {
       if (!this.#sqlite.inTransaction) throw new Error('The batch transaction was rolled back by SQLite.');
       this.#db.prepare('commit').run();
     } catch (err) {
+      this.#counter.writes++;
       if (this.#sqlite.inTransaction) this.#sqlite.prepare('rollback').run();
       for (const w of waiters) w.reject(err);
       return;
@@ -175,12 +185,22 @@ class GroupCommitDriver implements Driver {
 export class GroupCommitSqliteDialect extends SqliteDialect {
   readonly #sqlite: SQLite.Database;
   readonly #statements: StatementSource;
+  readonly #counter: WriteCounter = { writes: 0 };
+  readonly #dataVersion: SQLite.Statement;
   constructor(sqlite: SQLite.Database, statements: StatementSource) {
     super({ database: sqlite });
     this.#sqlite = sqlite;
     this.#statements = statements;
+    this.#dataVersion = sqlite.prepare('pragma data_version').pluck();
   }
   createDriver(): Driver {
-    return new GroupCommitDriver(this.#sqlite, this.#statements);
+    return new GroupCommitDriver(this.#sqlite, this.#statements, this.#counter);
+  }
+  /**
+   * Changes whenever data may have changed: a write through this connection (even one not yet
+   * committed, which the connection's own reads already see) or a commit by another connection.
+   */
+  changeMarker(): string {
+    return `${this.#counter.writes}:${this.#dataVersion.get()}`;
   }
 }

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RequestContext } from './context.js';
+import type { JsonText } from './json.js';
 import { ApiError, BadRequestError, type ErrorDetail } from './errors.js';
 
 /** The API's one error shape, also published in the OpenAPI document. */
@@ -30,6 +31,11 @@ export const DeletedSchema = z.object({ id: z.string(), object: z.string(), dele
 
 export function contextOf(request: FastifyRequest): RequestContext {
   return { requestId: String(request.id), apiKeyId: request.apiKey?.id };
+}
+
+/** Sends JSON text (a stored document) as it is instead of parsing and serializing it again. */
+export function sendJsonText(reply: FastifyReply, text: JsonText): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(text);
 }
 
 /** The version a write expects, from `If-Match: 3` or `If-Match: "3"`. */

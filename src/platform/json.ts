@@ -1,3 +1,6 @@
+/** Text that is already the JSON of an API answer (a stored document): sent as it is. */
+export type JsonText = string & { readonly __jsonText: true };
+
 /** JSON documents are stored as text on both databases. */
 export function parseJson<T>(text: string | null | undefined, fallback: T): T {
   if (text == null || text === '') return fallback;

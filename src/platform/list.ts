@@ -1,7 +1,8 @@
 import { sql, type RawBuilder } from 'kysely';
 import { z } from 'zod';
-import type { Executor } from '../db/connection.js';
+import { changeMarkerOf, type Executor } from '../db/connection.js';
 import { BadRequestError } from './errors.js';
+import type { JsonText } from './json.js';
 
 /**
  * Lists for every resource: one declaration of a resource's filters and sort fields gives the
@@ -135,15 +136,39 @@ function applyFilters(spec: ListSpec, qb: AnyQuery, query: Record<string, any>):
   return qb;
 }
 
+const countCaches = new WeakMap<object, Map<string, { marker: string; count: number }>>();
+
+/**
+ * The total_count of a list. Counting every match is most of a list's work, so where the database
+ * can tell whether anything was written since (SQLite: changeMarkerOf), a count is reused until then.
+ */
+async function countMatches(db: Executor, countQuery: AnyQuery): Promise<number> {
+  // Read before counting: a write that lands in between changes the marker, never hides behind it.
+  const marker = changeMarkerOf(db)?.();
+  if (marker === undefined) return Number((await countQuery.executeTakeFirst())?.count ?? 0);
+  const compiled = countQuery.compile();
+  const key = `${compiled.sql}\u0000${JSON.stringify(compiled.parameters)}`;
+  let cache = countCaches.get(db);
+  if (!cache) countCaches.set(db, (cache = new Map()));
+  const known = cache.get(key);
+  if (known?.marker === marker) return known.count;
+  const count = Number((await db.executeQuery<{ count: number }>(compiled)).rows[0]?.count ?? 0);
+  if (cache.size >= 1000) cache.clear();
+  cache.set(key, { marker, count });
+  return count;
+}
+
 /**
  * Runs a list query: filters, a total count, then one page by offset or cursor. `base` may narrow
- * the query further (a parent id from the path, say).
+ * the query further (a parent id from the path, say); `columns` selects only those (with the id
+ * and the sort field) instead of every column.
  */
 export async function runList<Row>(
   db: Executor,
   spec: ListSpec,
   query: Record<string, any>,
   base: (qb: AnyQuery) => AnyQuery = (qb) => qb,
+  columns?: readonly string[],
 ): Promise<ListResult<Row>> {
   if (query.cursor !== undefined && query.offset !== undefined) {
     throw new BadRequestError('validation_error', 'Send either offset or cursor, not both.', 'cursor');
@@ -159,7 +184,8 @@ export async function runList<Row>(
   const direction = descending ? 'desc' : 'asc';
   const limit: number = query.limit ?? 20;
 
-  let page = filtered.selectAll(t).orderBy(column, direction).orderBy(`${t}.id`, direction).limit(limit + 1);
+  const selected = columns ? filtered.select([...new Set(['id', field, ...columns])].map((c) => `${t}.${c}`)) : filtered.selectAll(t);
+  let page = selected.orderBy(column, direction).orderBy(`${t}.id`, direction).limit(limit + 1);
   if (query.cursor !== undefined) {
     const [value, id] = decodeCursor(query.cursor, sort);
     page = page.where((eb: any) => eb.or([eb(column, op, value), eb.and([eb(column, '=', value), eb(`${t}.id`, op, id)])]));
@@ -167,14 +193,14 @@ export async function runList<Row>(
     page = page.offset(query.offset);
   }
 
-  const [rows, countRow] = await Promise.all([
+  const [rows, count] = await Promise.all([
     (page.execute() as Promise<Row[]>).catch((err: { code?: string }) => {
       // A forged cursor whose value does not fit the sort column's type (text for a bigint, say)
       // is refused by PostgreSQL itself: the caller's mistake, not a server error.
       if (query.cursor !== undefined && CURSOR_VALUE_ERRORS.has(err?.code ?? '')) throw invalidCursor();
       throw err;
     }),
-    filtered.select((eb: any) => eb.fn.countAll().as('count')).executeTakeFirst(),
+    countMatches(db, filtered.select((eb: any) => eb.fn.countAll().as('count'))),
   ]);
   const hasMore = rows.length > limit;
   if (hasMore) rows.pop();
@@ -182,7 +208,7 @@ export async function runList<Row>(
   return {
     rows,
     has_more: hasMore,
-    total_count: Number(countRow?.count ?? 0),
+    total_count: count,
     next_cursor: hasMore && last ? encodeCursor(sort, last[field], last.id) : null,
   };
 }
@@ -195,6 +221,11 @@ export function toEnvelope<Row, T>(result: ListResult<Row>, map: (row: Row) => T
     total_count: result.total_count,
     next_cursor: result.next_cursor,
   };
+}
+
+/** The list envelope around items that are already JSON text, as text. */
+export function envelopeJsonText(result: ListResult<unknown>, items: JsonText[]): JsonText {
+  return `{"object":"list","data":[${items.join(',')}],"has_more":${result.has_more},"total_count":${result.total_count},"next_cursor":${JSON.stringify(result.next_cursor)}}` as JsonText;
 }
 
 /** The response schema of a list of `item`. */

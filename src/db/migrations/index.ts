@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as foundation from './0001_foundation.js';
 import * as inventory from './0002_inventory.js';
 import * as orders from './0003_orders.js';
+import * as orderDocuments from './0004_order_documents.js';
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
   '0002_inventory': inventory,
   '0003_orders': orders,
+  '0004_order_documents': orderDocuments,
 };

@@ -173,9 +173,8 @@ export async function splitOrder(db: DB, ctx: RequestContext, id: string, input:
       split.row.paid_at = r.paid_at ?? now;
     }
 
-    await insertOrder(trx, split);
+    const splitOrder = await insertOrder(trx, split);
     await movePayments(trx, r.id, newOrderId, movedPaid);
-    const splitOrder = toOrder(split);
     await recordEvent(trx, ctx, 'order.created', splitOrder);
     await adjustCustomerStats(trx, r.customer_id, { orders: 1 });
     const order = await saveOrder(trx, ctx, before, next, event, now);

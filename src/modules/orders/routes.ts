@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { DB } from '../../db/connection.js';
-import { contextOf, errorResponses, expectedVersion, IdParams } from '../../platform/http.js';
+import { contextOf, errorResponses, expectedVersion, IdParams, sendJsonText } from '../../platform/http.js';
 import { listEnvelopeSchema, listQuerySchema } from '../../platform/list.js';
 import { registerTimelineRoute } from '../events/routes.js';
 import { ReturnSchema } from '../returns/schemas.js';
@@ -17,7 +17,7 @@ import {
   ShipmentSchema, SplitBody, TagParams, TagsBody, UpdateOrderBody, UpdateShipmentBody,
 } from './schemas.js';
 import {
-  addDiscount, addLineItem, addOrderTags, applyPromotion, cancelOrder, createOrder, getOrder, holdOrder, listOrders, orderListSpec, payOrder,
+  addDiscount, addLineItem, addOrderTags, applyPromotion, cancelOrder, createOrder, getOrder, getOrderJson, holdOrder, listOrders, orderListSpec, payOrder,
   releaseOrder, removeDiscount, removeLineItem, removeOrderTag, removePromotion, updateOrder,
 } from './service.js';
 
@@ -54,12 +54,12 @@ export async function orderRoutes(app: FastifyInstance, { db }: { db: DB }) {
       description: 'Filters: status(_in), payment_status(_in), fulfillment_status(_in), customer_id, customer_email, sku (any line), tag, source(_in), currency, total_gte/total_lte, created/updated ranges, search (order number, customer email or name).',
       querystring: listQuerySchema(orderListSpec), response: { 200: listEnvelopeSchema(OrderSchema), ...errorResponses() },
     },
-  }, async (req) => listOrders(db, req.query));
+  }, async (req, reply) => sendJsonText(reply, await listOrders(db, req.query)));
 
   r.get('/v1/orders/:id', {
     config: read,
     schema: { tags, summary: 'Retrieve an order', description: 'By id or by order number (ORD-000123); every /v1/orders/:id route accepts either.', params: IdParams, response: { 200: OrderSchema, ...errorResponses(404) } },
-  }, async (req) => getOrder(db, req.params.id));
+  }, async (req, reply) => sendJsonText(reply, await getOrderJson(db, req.params.id)));
 
   for (const method of ['PATCH', 'PUT', 'POST'] as const) {
     r.route({

@@ -6,8 +6,8 @@ import { formatNumber, nextNumber } from '../../platform/db-helpers.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
-import { mergeTags, parseJson, tagsIndex, toJson } from '../../platform/json.js';
-import { containsText, runList, toEnvelope, type ListSpec } from '../../platform/list.js';
+import { mergeTags, parseJson, tagsIndex, toJson, type JsonText } from '../../platform/json.js';
+import { containsText, envelopeJsonText, runList, type ListSpec } from '../../platform/list.js';
 import { mergeMetadata } from '../../platform/schemas.js';
 import { findCustomerByEmail, insertCustomer, normalizeEmail } from '../customers/service.js';
 import { releaseByReference } from '../inventory/ledger.js';
@@ -18,7 +18,7 @@ import {
   type CreateOrderInput, type DiscountInput, type LineItemInput, type Order, type UpdateOrderInput,
 } from './schemas.js';
 import {
-  adjustCustomerStats, applyTotals, balanceDue, cloneDraft, holdOf, insertOrder, loadDrafts, loadOrder, lockOrder,
+  adjustCustomerStats, applyTotals, balanceDue, cloneDraft, documentsOf, holdOf, insertOrder, loadOrder, loadOrderDocument, lockOrder,
   saveOrder, searchTextOf, setTags, toOrder, type OrderDraft,
 } from './store.js';
 import { itemIdOf, lineReference, lookUpStock, reserveAllOrNothing, reserveWithBackorder, type LineNeed } from './stock.js';
@@ -193,6 +193,7 @@ export async function placeOrder(trx: Executor, ctx: RequestContext, input: Crea
     version: 1,
     created_at: now,
     updated_at: now,
+    document: null,
   };
   row.search_text = searchTextOf(row);
   const draft: OrderDraft = {
@@ -231,9 +232,8 @@ export async function placeOrder(trx: Executor, ctx: RequestContext, input: Crea
   const needs: LineNeed[] = draft.lines.map((line) => ({ line, quantity: Number(line.quantity), itemId: itemIdOf(stock, line.sku, line.location_id) }));
   if (input.allow_backorder) await reserveWithBackorder(trx, ctx, id, needs);
 
-  await insertOrder(trx, draft);
+  const order = await insertOrder(trx, draft);
   if (payment) await trx.insertInto('payments').values(payment).execute();
-  const order = toOrder(draft);
   await recordEvent(trx, ctx, 'order.created', order);
   if (!input.allow_backorder) await reserveAllOrNothing(trx, ctx, id, needs);
   await adjustCustomerStats(trx, customer.id, { orders: 1, value: Number(row.paid_total) });
@@ -288,10 +288,15 @@ export const orderListSpec: ListSpec = {
   },
 };
 
-export async function listOrders(db: DB, query: Record<string, unknown>) {
-  const result = await runList<OrdersTable>(db, orderListSpec, query);
-  const drafts = await loadDrafts(db, result.rows);
-  return { ...toEnvelope(result, () => null), data: drafts.map(toOrder) };
+/** A page of orders as JSON text: their stored documents in the list envelope. */
+export async function listOrders(db: DB, query: Record<string, unknown>): Promise<JsonText> {
+  const result = await runList<Pick<OrdersTable, 'id' | 'document'>>(db, orderListSpec, query, undefined, ['document']);
+  return envelopeJsonText(result, await documentsOf(db, result.rows));
+}
+
+/** An order as JSON text (its stored document), for retrieve. */
+export function getOrderJson(db: DB, idOrNumber: string): Promise<JsonText> {
+  return loadOrderDocument(db, idOrNumber);
 }
 
 export async function getOrder(db: Executor, idOrNumber: string): Promise<Order> {

@@ -5,7 +5,7 @@ import { isPostgres, selectForUpdate } from '../../platform/db-helpers.js';
 import { assertExpectedVersion, NotFoundError } from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { nowIso } from '../../platform/ids.js';
-import { parseJson, tagsIndex, toJson } from '../../platform/json.js';
+import { parseJson, tagsIndex, toJson, type JsonText } from '../../platform/json.js';
 import type { Order } from './schemas.js';
 import type {
   FulfillmentStatus, OrderDiscountsTable, OrderLineItemsTable, OrderPromotionsTable, OrdersTable, OrderStatus,
@@ -129,6 +129,10 @@ export function setTags(r: OrdersTable, tags: string[]): void {
 
 // ---------------------------------------------------------------- the API object
 
+/**
+ * The API object of an order. Orders also keep this rendering as JSON (orders.document): a change
+ * to what it returns needs a migration that sets that column back to null.
+ */
 export function toOrder(d: OrderDraft): Order {
   const r = d.row;
   const shippingAddress = parseJson(r.shipping_address, null);
@@ -250,6 +254,30 @@ async function findOrderRow(db: Executor, idOrNumber: string): Promise<OrdersTab
     : q.where('id', '=', idOrNumber).executeTakeFirst();
 }
 
+/**
+ * The API JSON of these orders, from their stored documents ({id, document} rows); an order without
+ * one (written before documents existed) is rendered from its tables.
+ */
+export async function documentsOf(db: Executor, rows: Array<Pick<OrdersTable, 'id' | 'document'>>): Promise<JsonText[]> {
+  const missing = rows.filter((r) => r.document === null).map((r) => r.id);
+  const rendered = new Map<string, string>();
+  if (missing.length) {
+    const full = await db.selectFrom('orders').selectAll().where('id', 'in', missing).execute();
+    for (const d of await loadDrafts(db, full)) rendered.set(d.row.id, JSON.stringify(toOrder(d)));
+  }
+  return rows.map((r) => (r.document ?? rendered.get(r.id)!) as JsonText);
+}
+
+/** An order's API JSON by id or by order number, as retrieve sends it. */
+export async function loadOrderDocument(db: Executor, idOrNumber: string): Promise<JsonText> {
+  const q = db.selectFrom('orders').select(['id', 'document']);
+  const row = isOrderNumber(idOrNumber)
+    ? await q.where('order_number', '=', idOrNumber.toUpperCase()).executeTakeFirst()
+    : await q.where('id', '=', idOrNumber).executeTakeFirst();
+  if (!row) throw new NotFoundError('order', idOrNumber);
+  return (await documentsOf(db, [row]))[0];
+}
+
 /** An order by id or by order number (ORD-000123). */
 export async function loadOrder(db: Executor, idOrNumber: string): Promise<OrderDraft> {
   const row = await findOrderRow(db, idOrNumber);
@@ -300,12 +328,21 @@ async function insertRows(trx: Executor, table: string, rows: Array<Record<strin
   await trx.executeQuery(CompiledQuery.raw(text, parameters));
 }
 
-/** Writes a new order and its children: one multi-row INSERT per table. */
-export async function insertOrder(trx: Executor, d: OrderDraft): Promise<void> {
+/** Writes a new order and its children (one multi-row INSERT per table); returns the API object. */
+export async function insertOrder(trx: Executor, d: OrderDraft): Promise<Order> {
+  const order = renderDocument(d);
   await insertRows(trx, 'orders', [d.row as unknown as Record<string, unknown>]);
   await insertRows(trx, 'order_line_items', d.lines as unknown as Array<Record<string, unknown>>);
   await insertRows(trx, 'order_discounts', d.discounts as unknown as Array<Record<string, unknown>>);
   await insertRows(trx, 'order_promotions', d.promotions as unknown as Array<Record<string, unknown>>);
+  return order;
+}
+
+/** The draft as the API renders it, also stored on its row as the document reads send. */
+function renderDocument(d: OrderDraft): Order {
+  const order = toOrder(d);
+  d.row.document = JSON.stringify(order);
+  return order;
 }
 
 const changed = (a: object | undefined, b: object) => !a || JSON.stringify(a) !== JSON.stringify(b);
@@ -357,12 +394,12 @@ export async function saveOrder(
     const old = before.lines.find((x) => x.id === l.id);
     if (changed(old, l)) l.updated_at = now;
   }
+  const order = renderDocument(after);
   const { id, created_at, ...columns } = after.row;
   await trx.updateTable('orders').set(columns).where('id', '=', id).execute();
   await syncChildren(trx, 'order_line_items', id, before.lines, after.lines);
   await syncChildren(trx, 'order_discounts', id, before.discounts, after.discounts);
   await syncChildren(trx, 'order_promotions', id, before.promotions, after.promotions);
-  const order = toOrder(after);
   if (event) await recordEvent(trx, ctx, event, order, changedAttributes(toOrder(before) as any, order as any));
   return order;
 }

@@ -64,6 +64,8 @@ export interface OrdersTable {
   version: number;
   created_at: string;
   updated_at: string;
+  /** The order as the API renders it (JSON text), rewritten by every change; null: not rendered yet. */
+  document: string | null;
 }
 
 export interface OrderLineItemsTable {
