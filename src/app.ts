@@ -40,6 +40,15 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
   // serialised directly rather than re-validated on every request.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
+  // An empty body sent as JSON means "no body", like a POST without one (`curl -X POST .../pay`):
+  // actions whose body is optional accept both, the others answer that a body is required.
+  const parseJsonBody = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, undefined);
+    else parseJsonBody(request, body as string, done);
+  });
+
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });

@@ -403,6 +403,22 @@ describe('orders: pay, hold, release, cancel', () => {
     assert.deepEqual((await eventsOf(t, order.id)).slice(1), ['order.paid', 'order.paid']);
   });
 
+  it('takes actions whose body is optional without one (curl -X POST .../pay); one that needs a body says so', async () => {
+    const t = await getTestContext();
+    const [sku] = await stockedSkus(t, 5);
+    const order = await placeOrder(t, { line_items: [{ sku, quantity: 1, price: 1500 }] });
+    const bare = await t.app.inject({ method: 'POST', url: `/v1/orders/${order.id}/pay`, headers: { authorization: `Bearer ${t.adminKey}` } });
+    assert.equal(bare.statusCode, 200, bare.body);
+    assert.equal(JSON.parse(bare.body).payment_status, 'paid');
+    const emptyJson = await t.app.inject({ method: 'POST', url: `/v1/orders/${order.id}/ship`, headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'application/json' }, payload: '' });
+    assert.equal(emptyJson.statusCode, 200, emptyJson.body);
+    assert.equal(JSON.parse(emptyJson.body).status, 'shipped');
+    const noReason = await t.api('POST', `/v1/orders/${order.id}/hold`);
+    assert.equal(noReason.status, 400, noReason.raw);
+    assert.equal(noReason.body.error.code, 'validation_error');
+    assert.match(noReason.body.error.message, /needs a JSON body/);
+  });
+
   it('holds and releases to the held status; a held order cannot be paid, shipped, split or merged', async () => {
     const t = await getTestContext();
     const [sku] = await stockedSkus(t, 5);

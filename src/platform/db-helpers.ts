@@ -1,11 +1,10 @@
-import { PostgresAdapter, sql } from 'kysely';
-import type { Executor } from '../db/connection.js';
+import { sql } from 'kysely';
+import { isPostgres, type Executor } from '../db/connection.js';
+import { preparedQuery } from '../db/prepared.js';
 import { assertExpectedVersion, NotFoundError } from './errors.js';
 import type { Database } from '../db/schema.js';
 
-export function isPostgres(db: Executor): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
-}
+export { isPostgres } from '../db/connection.js';
 
 /**
  * Reads one row for a command, locking it on PostgreSQL (SELECT ... FOR UPDATE) so two commands on
@@ -16,10 +15,19 @@ export async function selectForUpdate<T extends keyof Database & string>(
   table: T,
   id: string,
 ): Promise<Database[T] | undefined> {
-  let query = (trx as any).selectFrom(table).selectAll().where('id', '=', id);
-  if (isPostgres(trx)) query = query.forUpdate();
-  return query.executeTakeFirst();
+  let lookup = rowForUpdate.get(table);
+  if (!lookup) {
+    lookup = preparedQuery<{ id: string }, any>((db, param) => {
+      const query = (db as any).selectFrom(table).selectAll().where('id', '=', param('id'));
+      return isPostgres(db) ? query.forUpdate() : query;
+    });
+    rowForUpdate.set(table, lookup);
+  }
+  return (await lookup(trx, { id })).rows[0];
 }
+
+// Commands start with this lookup: one prepared query per table.
+const rowForUpdate = new Map<string, (db: Executor, values: { id: string }) => Promise<{ rows: any[] }>>();
 
 /**
  * The record a command changes: locked (selectForUpdate), 404 when missing, 412 when the caller's
@@ -47,16 +55,17 @@ export async function nextNumber(trx: Executor, name: string): Promise<number> {
     const { rows } = await sql<{ value: number }>`SELECT nextval(${`seq_${name}`}) AS value`.execute(trx);
     return Number(rows[0].value);
   }
-  const updated = await trx
-    .updateTable('counters')
-    .set({ value: sql`value + 1` })
-    .where('name', '=', name)
-    .returning('value')
-    .executeTakeFirst();
+  const [updated] = (await incrementCounter(trx, { name })).rows;
   if (updated) return Number(updated.value);
   await trx.insertInto('counters').values({ name, value: 1 }).execute();
   return 1;
 }
+
+const incrementCounter = preparedQuery<{ name: string }, { value: number }>((trx, param) => trx
+  .updateTable('counters')
+  .set({ value: sql`value + 1` })
+  .where('name', '=', param('name'))
+  .returning('value'));
 
 /** Migrations call this for each counter a module numbers its documents with. */
 export async function createCounter(db: Executor, name: string): Promise<void> {

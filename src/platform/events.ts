@@ -1,4 +1,6 @@
 import type { Executor } from '../db/connection.js';
+import { insertRows } from '../db/prepared.js';
+import type { EventsTable } from '../db/schema.js';
 import { newId, nowIso } from './ids.js';
 import { parseJson } from './json.js';
 import type { RequestContext } from './context.js';
@@ -25,18 +27,16 @@ export async function recordEvent(
 ): Promise<void> {
   const data: ApiEvent['data'] = { object };
   if (previous && Object.keys(previous).length) data.previous_attributes = previous;
-  await trx
-    .insertInto('events')
-    .values({
-      id: newId('evt'),
-      type,
-      object_type: object.object,
-      object_id: object.id,
-      data: JSON.stringify(data),
-      request_id: ctx.requestId,
-      created_at: nowIso(),
-    })
-    .execute();
+  const row: EventsTable = {
+    id: newId('evt'),
+    type,
+    object_type: object.object,
+    object_id: object.id,
+    data: JSON.stringify(data),
+    request_id: ctx.requestId,
+    created_at: nowIso(),
+  };
+  await insertRows(trx, 'events', [row]);
 }
 
 /** The fields of `before` whose value differs in `after`, with their old values. */

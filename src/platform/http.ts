@@ -106,9 +106,11 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
       const issues = fastifyValidationToIssues(error.validation as any);
       const details = zodIssuesToDetails(issues, where).map((d) => ({ ...d, in: where === 'querystring' ? 'query' : where }));
       const unknown = details.filter((d) => d.code === 'unknown_parameter');
-      const message = unknown.length && unknown.length === details.length
-        ? `${unknown.map((d) => d.message).join('; ')}.`
-        : `Invalid ${where === 'querystring' ? 'query parameters' : where ?? 'request'}: ${details.map((d) => `${d.path || '(root)'}: ${d.message}`).join('; ')}`;
+      const message = where === 'body' && request.body == null
+        ? 'This request needs a JSON body (Content-Type: application/json).'
+        : unknown.length && unknown.length === details.length
+          ? `${unknown.map((d) => d.message).join('; ')}.`
+          : `Invalid ${where === 'querystring' ? 'query parameters' : where ?? 'request'}: ${details.map((d) => `${d.path || '(root)'}: ${d.message}`).join('; ')}`;
       return send(reply, request, new ApiError(400, 'invalid_request_error', 'validation_error', message, { details, param: details[0]?.path || undefined }));
     }
     switch (error.code) {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { DB, Executor } from '../../db/connection.js';
+import { preparedQuery } from '../../db/prepared.js';
 import type { ApiKeysTable } from '../../db/schema.js';
 import { NotFoundError, ValidationError } from '../../platform/errors.js';
 import { newId, nowIso } from '../../platform/ids.js';
@@ -117,8 +118,11 @@ export async function countActiveAdminKeys(db: Executor): Promise<number> {
 }
 
 /** The active key with this secret, or undefined (unknown, revoked or expired). */
+// Every authenticated request runs this lookup.
+const keyByHash = preparedQuery<{ hash: string }, ApiKeysTable>((db, param) => db.selectFrom('api_keys').selectAll().where('key_hash', '=', param('hash')));
+
 export async function findActiveKey(db: Executor, secret: string): Promise<{ id: string; scopes: string[] } | undefined> {
-  const row = await db.selectFrom('api_keys').selectAll().where('key_hash', '=', hashSecret(secret)).executeTakeFirst();
+  const [row] = (await keyByHash(db, { hash: hashSecret(secret) })).rows;
   if (!row || keyStatus(row) !== 'active') return undefined;
   return { id: row.id, scopes: parseJson(row.scopes, []) };
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { DB, Executor } from '../../db/connection.js';
+import { preparedQuery } from '../../db/prepared.js';
 import type { CustomersTable } from '../../db/schema.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { lockRecord } from '../../platform/db-helpers.js';
@@ -109,8 +110,11 @@ export async function getCustomer(db: Executor, id: string): Promise<Customer> {
 }
 
 export async function findCustomerByEmail(db: Executor, email: string): Promise<CustomersTable | undefined> {
-  return db.selectFrom('customers').selectAll().where('email_normalized', '=', normalizeEmail(email)).executeTakeFirst();
+  return (await customerByEmail(db, { email: normalizeEmail(email) })).rows[0];
 }
+
+// Orders with an inline customer look it up on every create.
+const customerByEmail = preparedQuery<{ email: string }, CustomersTable>((db, param) => db.selectFrom('customers').selectAll().where('email_normalized', '=', param('email')));
 
 export async function listCustomers(db: DB, query: Record<string, unknown>) {
   return toEnvelope(await runList<CustomersTable>(db, customerListSpec, query), toCustomer);

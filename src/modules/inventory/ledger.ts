@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/connection.js';
+import { insertRows, preparedQuery } from '../../db/prepared.js';
 import type { RequestContext } from '../../platform/context.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
@@ -157,13 +158,7 @@ export async function reserveStock(trx: Executor, ctx: RequestContext, requests:
   const made: InventoryReservationsTable[] = new Array(requests.length);
   const now = nowIso();
   for (const r of ordered) {
-    const after = await trx
-      .updateTable('inventory_items')
-      .set({ reserved: sql`reserved + ${r.quantity}`, version: sql`version + 1`, updated_at: now })
-      .where('id', '=', r.itemId)
-      .where(sql<boolean>`on_hand - reserved >= ${r.quantity}`)
-      .returning(TOTALS)
-      .executeTakeFirst();
+    const [after] = (await reserveOnItem(trx, { itemId: r.itemId, quantity: r.quantity, now })).rows;
     if (!after) {
       const item = await getItemTotals(trx, r.itemId);
       const requestedForItem = ordered.filter((o) => o.itemId === r.itemId).reduce((n, o) => n + o.quantity, 0);
@@ -179,13 +174,20 @@ export async function reserveStock(trx: Executor, ctx: RequestContext, requests:
       reference_type: r.reference.type, reference_id: r.reference.id, reference_line_id: r.reference.line_id ?? null,
       status: 'active', created_at: now, updated_at: now,
     };
-    await trx.insertInto('inventory_reservations').values(row).execute();
     made[r.index] = row;
     await emitThresholdEvents(trx, ctx, available(after) + r.quantity, after);
   }
   if (shortages.length) throw new InsufficientInventoryError(shortages);
+  await insertRows(trx, 'inventory_reservations', made);
   return made;
 }
+
+const reserveOnItem = preparedQuery<{ itemId: string; quantity: number; now: string }, ItemTotals>((trx, param) => trx
+  .updateTable('inventory_items')
+  .set({ reserved: sql`reserved + ${param('quantity')}`, version: sql`version + 1`, updated_at: param('now') })
+  .where('id', '=', param('itemId'))
+  .where(sql<boolean>`on_hand - reserved >= ${param('quantity')}`)
+  .returning(TOTALS));
 
 /** Raises a shortage for a SKU that has no inventory item at the location at all. */
 export function missingItemShortage(sku: string, locationId: string, requested: number): Shortage {

@@ -94,22 +94,22 @@ export async function orderRoutes(app: FastifyInstance, { db }: { db: DB }) {
     (id, body, v, ctx) => addDiscount(db, ctx, id, body, v));
   action('promotions', 'Apply a promotion', 'By code: 409 promotion_not_applicable (details.reason: unknown_code, inactive, not_started, expired, usage_limit_reached, minimum_not_met, currency_mismatch, already_applied) unless it is active, in its window, under its usage limit (claimed race-safely), its minimum subtotal met, and not already on this order.', ApplyPromotionBody,
     (id, body, v, ctx) => applyPromotion(db, ctx, id, body.code, v));
-  action('pay', 'Record a payment', 'amount defaults to the balance due; more than the balance is a 409 payment_exceeds_balance, nothing due a 409 order_already_paid. A pending order fully paid moves to processing. A held order cannot be paid.', PayBody.optional(),
+  action('pay', 'Record a payment', 'amount defaults to the balance due; more than the balance is a 409 payment_exceeds_balance, nothing due a 409 order_already_paid. A pending order fully paid moves to processing. A held order cannot be paid.', PayBody.nullish(),
     (id, body, v, ctx) => payOrder(db, ctx, id, body ?? {}, v));
-  action('cancel', 'Cancel an order', 'Releases all its reservations; money paid and not refunded is refunded (a Refund is created). Refused once anything shipped.', CancelBody.optional(),
+  action('cancel', 'Cancel an order', 'Releases all its reservations; money paid and not refunded is refunded (a Refund is created). Refused once anything shipped.', CancelBody.nullish(),
     (id, body, v, ctx) => cancelOrder(db, ctx, id, body ?? { reason: 'other' }, v));
   action('hold', 'Put an order on hold', 'From pending or processing. A held order cannot be paid, shipped, split or merged; it can still be edited or cancelled.', HoldBody,
     (id, body, v, ctx) => holdOrder(db, ctx, id, body.reason, v));
   action('release', 'Release a hold', 'Back to the status the order had when held.', undefined,
     (id, _body, v, ctx) => releaseOrder(db, ctx, id, v));
-  action('ship', 'Ship an order', 'Ships line_items [{id, quantity}], or everything not shipped yet (at location_id, when given). Consumes reservations through the ledger (backordered units are reserved first: 409 insufficient_inventory when there is still no stock) and creates a Shipment. The order becomes shipped, or partially_shipped while anything remains.', ShipBody.optional(),
+  action('ship', 'Ship an order', 'Ships line_items [{id, quantity}], or everything not shipped yet (at location_id, when given). Consumes reservations through the ledger (backordered units are reserved first: 409 insufficient_inventory when there is still no stock) and creates a Shipment. The order becomes shipped, or partially_shipped while anything remains.', ShipBody.nullish(),
     (id, body, v, ctx) => shipOrder(db, ctx, id, body ?? {}, v));
   action('deliver', 'Mark an order delivered', 'shipped -> delivered; its shipments become delivered.', undefined,
     (id, _body, v, ctx) => deliverOrder(db, ctx, id, v));
   action('return', 'Return shipped units', 'Creates a Return (status requested) for shipped units, never more than shipped minus already returned (409 return_exceeds_shipped). Each return line is valued at its share of the order line total. Answers the order and the return.', ReturnBody,
     (id, body, v, ctx) => returnOrder(db, ctx, id, body, v),
     z.object({ object: z.literal('order_return'), order: OrderSchema, return: ReturnSchema }).meta({ id: 'OrderReturn' }));
-  action('refund', 'Refund money', 'Creates a Refund for amount, or the value of line_items (units never refunded twice), or a return\'s refund_total (return_id), or by default everything refundable; never more than paid minus refunded (409 refund_exceeds_paid). payment_status becomes partially_refunded or refunded.', RefundBody.optional(),
+  action('refund', 'Refund money', 'Creates a Refund for amount, or the value of line_items (units never refunded twice), or a return\'s refund_total (return_id), or by default everything refundable; never more than paid minus refunded (409 refund_exceeds_paid). payment_status becomes partially_refunded or refunded.', RefundBody.nullish(),
     (id, body, v, ctx) => refundOrder(db, ctx, id, body ?? {}, v));
   action('exchange', 'Exchange shipped units for new items', 'Creates the return and a new order (exchange_for_return_id) for new_items, reserving their stock. What the returned units are worth, up to what was paid, pays the new order (an exchange_credit refund here and a payment there); any rest is refunded. price_difference > 0 is charged: the new order stays unpaid for it.', ExchangeBody,
     (id, body, v, ctx) => exchangeOrder(db, ctx, id, body, v), OrderExchangeSchema);

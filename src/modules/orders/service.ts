@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DB, Executor } from '../../db/connection.js';
+import { insertRows } from '../../db/prepared.js';
 import type { CustomersTable } from '../../db/schema.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { formatNumber, nextNumber } from '../../platform/db-helpers.js';
@@ -233,7 +234,7 @@ export async function placeOrder(trx: Executor, ctx: RequestContext, input: Crea
   if (input.allow_backorder) await reserveWithBackorder(trx, ctx, id, needs);
 
   const order = await insertOrder(trx, draft);
-  if (payment) await trx.insertInto('payments').values(payment).execute();
+  if (payment) await insertRows(trx, 'payments', [payment]);
   await recordEvent(trx, ctx, 'order.created', order);
   if (!input.allow_backorder) await reserveAllOrNothing(trx, ctx, id, needs);
   await adjustCustomerStats(trx, customer.id, { orders: 1, value: Number(row.paid_total) });

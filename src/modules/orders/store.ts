@@ -1,7 +1,8 @@
-import { CompiledQuery, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { Executor } from '../../db/connection.js';
+import { insertRows, preparedQuery } from '../../db/prepared.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
-import { isPostgres, selectForUpdate } from '../../platform/db-helpers.js';
+import { selectForUpdate } from '../../platform/db-helpers.js';
 import { assertExpectedVersion, NotFoundError } from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { nowIso } from '../../platform/ids.js';
@@ -304,37 +305,13 @@ export async function lockOrder(trx: Executor, idOrNumber: string, expected?: Ex
 
 // ---------------------------------------------------------------- writing
 
-const insertTexts = new Map<string, string>();
-
-/**
- * A multi-row INSERT of plain rows, with its SQL text built once per (dialect, table, columns, row
- * count) and reused: creating an order is the hot path, and building these wide inserts through
- * the query builder cost more than running them.
- */
-async function insertRows(trx: Executor, table: string, rows: Array<Record<string, unknown>>): Promise<void> {
-  if (rows.length === 0) return;
-  const columns = Object.keys(rows[0]);
-  const postgres = isPostgres(trx);
-  const key = `${postgres ? 'pg' : 'sqlite'}|${table}|${columns.join(',')}|${rows.length}`;
-  let text = insertTexts.get(key);
-  if (!text) {
-    let n = 0;
-    const tuple = () => `(${columns.map(() => (postgres ? `$${++n}` : '?')).join(', ')})`;
-    text = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${rows.map(tuple).join(', ')}`;
-    if (insertTexts.size > 1000) insertTexts.clear();
-    insertTexts.set(key, text);
-  }
-  const parameters = rows.flatMap((row) => columns.map((c) => row[c]));
-  await trx.executeQuery(CompiledQuery.raw(text, parameters));
-}
-
 /** Writes a new order and its children (one multi-row INSERT per table); returns the API object. */
 export async function insertOrder(trx: Executor, d: OrderDraft): Promise<Order> {
   const order = renderDocument(d);
-  await insertRows(trx, 'orders', [d.row as unknown as Record<string, unknown>]);
-  await insertRows(trx, 'order_line_items', d.lines as unknown as Array<Record<string, unknown>>);
-  await insertRows(trx, 'order_discounts', d.discounts as unknown as Array<Record<string, unknown>>);
-  await insertRows(trx, 'order_promotions', d.promotions as unknown as Array<Record<string, unknown>>);
+  await insertRows(trx, 'orders', [d.row]);
+  await insertRows(trx, 'order_line_items', d.lines);
+  await insertRows(trx, 'order_discounts', d.discounts);
+  await insertRows(trx, 'order_promotions', d.promotions);
   return order;
 }
 
@@ -409,9 +386,10 @@ export async function adjustCustomerStats(trx: Executor, customerId: string, cha
   const orders = change.orders ?? 0;
   const value = change.value ?? 0;
   if (orders === 0 && value === 0) return;
-  await trx
-    .updateTable('customers')
-    .set({ order_count: sql`order_count + ${orders}`, lifetime_value: sql`lifetime_value + ${value}` })
-    .where('id', '=', customerId)
-    .execute();
+  await addToCustomerStats(trx, { customerId, orders, value });
 }
+
+const addToCustomerStats = preparedQuery<{ customerId: string; orders: number; value: number }, never>((trx, param) => trx
+  .updateTable('customers')
+  .set({ order_count: sql`order_count + ${param('orders')}`, lifetime_value: sql`lifetime_value + ${param('value')}` })
+  .where('id', '=', param('customerId')));
