@@ -105,6 +105,20 @@ describe('orders: create', () => {
     await assertLedgerConsistent(t, [plenty, scarce]);
   });
 
+  it('creates concurrent orders for the same new inline customer: all succeed, one customer is created', async () => {
+    const t = await getTestContext();
+    const [sku] = await stockedSkus(t, 50);
+    const email = `${unique('same')}@example.com`;
+    const results = await Promise.all(Array.from({ length: 12 }, () => t.api('POST', '/v1/orders', { customer: { email }, line_items: [{ sku, quantity: 1, price: 500 }] })));
+    assert.deepEqual(results.map((r) => r.status), Array(12).fill(201), results.map((r) => r.raw).join('\n'));
+    const customerIds = new Set(results.map((r) => r.body.customer_id));
+    assert.equal(customerIds.size, 1);
+    const customer = await getCustomer(t, [...customerIds][0]);
+    assert.equal(customer.order_count, 12);
+    const created = await t.db.selectFrom('events').select('id').where('type', '=', 'customer.created').where('object_id', '=', customer.id).execute();
+    assert.equal(created.length, 1);
+  });
+
   it('validates the body with paths', async () => {
     const t = await getTestContext();
     const customer = await newCustomer(t);

@@ -67,11 +67,34 @@ export async function createCustomer(db: DB, ctx: RequestContext, raw: CreateCus
   return db.transaction().execute((trx) => insertCustomer(trx, ctx, input));
 }
 
-/** Inserts a customer inside the caller's transaction (orders create customers inline). */
+/** Inserts a customer inside the caller's transaction; a taken email is a 409. */
 export async function insertCustomer(trx: Executor, ctx: RequestContext, input: CreateCustomerInput): Promise<Customer> {
+  const row = newCustomerRow(input);
+  await refuseDuplicate(trx.insertInto('customers').values(row).execute(), () => emailTaken(input.email));
+  const customer = toCustomer(row);
+  await recordEvent(trx, ctx, 'customer.created', customer);
+  return customer;
+}
+
+/**
+ * The customer with this email, created when there is none (orders name customers inline). Two
+ * transactions creating the same new customer at once both get it: the second waits for the first
+ * (ON CONFLICT DO NOTHING on PostgreSQL) and then reads the row it made.
+ */
+export async function findOrCreateCustomer(trx: Executor, ctx: RequestContext, input: CreateCustomerInput): Promise<CustomersTable> {
+  const existing = await findCustomerByEmail(trx, input.email);
+  if (existing) return existing;
+  const row = newCustomerRow(input);
+  const inserted = await trx.insertInto('customers').values(row).onConflict((oc) => oc.column('email_normalized').doNothing()).returning('id').executeTakeFirst();
+  if (!inserted) return (await findCustomerByEmail(trx, input.email))!;
+  await recordEvent(trx, ctx, 'customer.created', toCustomer(row));
+  return row;
+}
+
+function newCustomerRow(input: CreateCustomerInput): CustomersTable {
   const now = nowIso();
   const tags = input.tags ?? [];
-  const row: CustomersTable = {
+  return {
     id: newId('cus'),
     email: input.email.trim(),
     email_normalized: normalizeEmail(input.email),
@@ -97,10 +120,6 @@ export async function insertCustomer(trx: Executor, ctx: RequestContext, input: 
     created_at: now,
     updated_at: now,
   };
-  await refuseDuplicate(trx.insertInto('customers').values(row).execute(), () => emailTaken(input.email));
-  const customer = toCustomer(row);
-  await recordEvent(trx, ctx, 'customer.created', customer);
-  return customer;
 }
 
 export async function getCustomer(db: Executor, id: string): Promise<Customer> {

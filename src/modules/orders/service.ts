@@ -10,7 +10,7 @@ import { newId, nowIso } from '../../platform/ids.js';
 import { mergeTags, parseJson, tagsIndex, toJson, type JsonText } from '../../platform/json.js';
 import { containsText, envelopeJsonText, runList, type ListSpec } from '../../platform/list.js';
 import { mergeMetadata } from '../../platform/schemas.js';
-import { findCustomerByEmail, insertCustomer, normalizeEmail } from '../customers/service.js';
+import { findOrCreateCustomer, normalizeEmail } from '../customers/service.js';
 import { releaseByReference } from '../inventory/ledger.js';
 import { claimPromotion, normalizeCode, releasePromotionUse } from '../promotions/service.js';
 import { insertRefund } from './refunds.js';
@@ -113,11 +113,7 @@ async function resolveCustomer(trx: Executor, ctx: RequestContext, input: Create
     return { customer, snapshot: { email: customer.email, first_name: customer.first_name, last_name: customer.last_name, phone: customer.phone } };
   }
   const inline = input.customer!;
-  let customer: CustomerRef | undefined = await findCustomerByEmail(trx, inline.email);
-  if (!customer) {
-    const created = await insertCustomer(trx, ctx, { email: inline.email, first_name: inline.first_name, last_name: inline.last_name, phone: inline.phone });
-    customer = { ...created, default_shipping_address: null };
-  }
+  const customer: CustomerRef = await findOrCreateCustomer(trx, ctx, { email: inline.email, first_name: inline.first_name, last_name: inline.last_name, phone: inline.phone });
   return {
     customer,
     snapshot: {
