@@ -164,7 +164,7 @@ async function main(): Promise<void> {
 }
 
 async function rawCreateFloor(databaseUrl: string): Promise<Row> {
-  const database = openDatabase(databaseUrl);
+  const database = openDatabase(databaseUrl, { backgroundCheckpoints: true });
   const latencies: number[] = [];
   const deadline = Date.now() + SECONDS * 1000;
   let failed = 0;

@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
+import { openDatabase } from '../src/db/connection.js';
+import { migrateToLatest } from '../src/db/migrator.js';
 import { dialect, getTestContext, unique } from './helpers.js';
-import { newEmail } from './support.js';
+import { newEmail, sleep } from './support.js';
+import { sql } from 'kysely';
+import { BACKSTOP_CHECKPOINT_PAGES } from '../src/db/sqlite-checkpointer.js';
 
 // SQLite commits queued transactions together (src/db/sqlite-group-commit.ts).
 describe('SQLite group commit', { skip: dialect !== 'sqlite' && 'SQLite only' }, () => {
@@ -40,5 +47,42 @@ describe('SQLite group commit', { skip: dialect !== 'sqlite' && 'SQLite only' },
     const events = await t.db.selectFrom('events').select('object_id').where('type', '=', 'customer.created')
       .where('object_id', 'in', listed.body.data.map((c: { id: string }) => c.id)).execute();
     assert.equal(events.length, 3, 'one event per created customer, none for the refused one');
+  });
+
+  it('checkpoints from a worker thread: committed pages reach the database file while the server only appends to the WAL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opsline-checkpoint-'));
+    const path = join(dir, 'db.sqlite');
+    const database = openDatabase(`sqlite:${path}`, { backgroundCheckpoints: true });
+    try {
+      await migrateToLatest(database.db);
+      const server = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(database.db);
+      assert.equal(server.rows[0].wal_autocheckpoint, BACKSTOP_CHECKPOINT_PAGES, 'the server connection only checkpoints as a backstop');
+      const before = statSync(path).size;
+      // ~2 MB of rows: far below the backstop, so only the worker can copy them into the file.
+      const now = new Date().toISOString();
+      for (let batch = 0; batch < 10; batch++) {
+        await database.db.insertInto('events').values(Array.from({ length: 50 }, (_, i) => ({
+          id: `evt_ckpt_${batch}_${i}`, type: 'test.filler', object_type: 'test', object_id: `t${i}`, data: 'x'.repeat(4000), request_id: null, created_at: now,
+        }))).execute();
+      }
+      let after = statSync(path).size;
+      for (let i = 0; i < 40 && after < before + 1_000_000; i++) {
+        await sleep(50);
+        after = statSync(path).size;
+      }
+      assert.ok(after >= before + 1_000_000, `the database file grew from ${before} to ${after} bytes`);
+    } finally {
+      await database.close();
+    }
+    // Closing stopped the worker and its connection first, so the server's close was the last
+    // one: it checkpointed everything and removed the WAL.
+    assert.equal(existsSync(`${path}-wal`), false, 'no WAL left behind');
+    const reopened = new SQLite(path, { readonly: true });
+    try {
+      assert.equal((reopened.prepare(`select count(*) as n from events where type = 'test.filler'`).get() as { n: number }).n, 500);
+    } finally {
+      reopened.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

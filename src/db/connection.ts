@@ -5,6 +5,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresAdapter, PostgresDialect, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
+import { BACKSTOP_CHECKPOINT_PAGES, startCheckpointer } from './sqlite-checkpointer.js';
 import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -32,7 +33,12 @@ export function dialectOf(url: string): DialectName {
   throw new Error(`DATABASE_URL must start with sqlite: or postgres:// (got "${url.split(':')[0]}:")`);
 }
 
-export function openDatabase(url: string): DatabaseHandle {
+export interface OpenOptions {
+  /** SQLite: checkpoint the WAL from a worker thread (the server); short-lived commands leave it to SQLite. */
+  backgroundCheckpoints?: boolean;
+}
+
+export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHandle {
   const dialect = dialectOf(url);
   if (dialect === 'postgres') {
     const pool = new pg.Pool({ connectionString: url, max: 16 });
@@ -48,10 +54,19 @@ export function openDatabase(url: string): DatabaseHandle {
   sqlite.pragma('busy_timeout = 5000');
   // A 32 MB page cache keeps the indexes in memory instead of re-reading pages from the OS.
   sqlite.pragma('cache_size = -32768');
+  const checkpointer = options.backgroundCheckpoints && path !== ':memory:' ? startCheckpointer(path) : undefined;
+  if (checkpointer) sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
   const sqliteDialect = new GroupCommitSqliteDialect(sqlite, withStatementCache(sqlite));
   const db = new Kysely<Database>({ dialect: sqliteDialect });
   changeMarkers.set(db, () => sqliteDialect.changeMarker());
-  return { db, dialect, close: () => db.destroy() };
+  return {
+    db,
+    dialect,
+    close: async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
+  };
 }
 
 const changeMarkers = new WeakMap<object, () => string>();
