@@ -190,6 +190,25 @@ describe('orders: create', () => {
     await assertLedgerConsistent(t, [sku, unknown]);
   });
 
+  it('creates concurrent multi-SKU orders whose lines name the SKUs in opposite orders without deadlock or oversell', async () => {
+    const t = await getTestContext();
+    const skus = await stockedSkus(t, 40, 40, 40);
+    const customer = await newCustomer(t);
+    const lines = (order: string[]) => order.map((sku) => ({ sku, quantity: 1, price: 100 }));
+    // 24 orders of one unit of each SKU against 40 of each: all fit; half list the SKUs reversed.
+    const results = await Promise.all(Array.from({ length: 24 }, (_, i) =>
+      t.api('POST', '/v1/orders', { customer_id: customer.id, line_items: lines(i % 2 ? [...skus].reverse() : skus) })));
+    assert.deepEqual(results.map((r) => r.status), Array(24).fill(201), results.filter((r) => r.status !== 201).map((r) => r.raw).join('\n'));
+    for (const sku of skus) assert.deepEqual(await levels(t, sku), { on_hand: 40, reserved: 24, available: 16 });
+    // And 20 more, against the 16 left of each: exactly 16 succeed, the rest are refused whole.
+    const more = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+      t.api('POST', '/v1/orders', { customer_id: customer.id, line_items: lines(i % 2 ? [...skus].reverse() : skus) })));
+    assert.equal(more.filter((r) => r.status === 201).length, 16);
+    for (const r of more.filter((x) => x.status !== 201)) assert.equal(r.body.error.code, 'insufficient_inventory', r.raw);
+    for (const sku of skus) assert.deepEqual(await levels(t, sku), { on_hand: 40, reserved: 40, available: 0 });
+    await assertLedgerConsistent(t, skus);
+  });
+
   it('never oversells under concurrent creates: 30 orders of 1 unit against 10 available', async () => {
     const t = await getTestContext();
     const [sku] = await stockedSkus(t, 10);

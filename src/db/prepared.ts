@@ -16,11 +16,17 @@ type Slot = { name: string } | { value: unknown };
  * values. `build` marks each value that varies with `param(name)`; everything else is fixed at the
  * first build, and the SQL must not depend on the values (no `in` lists of varying length).
  */
+export interface PreparedQuery<P, R> {
+  (db: Executor, values: P): Promise<QueryResult<R>>;
+  /** The statement with these values, to run later (see writeTogether). */
+  query(db: Executor, values: P): CompiledQuery<R>;
+}
+
 export function preparedQuery<P extends Record<string, unknown>, R>(
   build: (db: Executor, param: <K extends keyof P & string>(name: K) => P[K]) => Compilable<R>,
-): (db: Executor, values: P) => Promise<QueryResult<R>> {
+): PreparedQuery<P, R> {
   const plans = new Map<boolean, { sql: string; slots: Slot[] }>();
-  return async (db, values) => {
+  const query = (db: Executor, values: P): CompiledQuery<R> => {
     const postgres = isPostgres(db);
     let plan = plans.get(postgres);
     if (!plan) {
@@ -29,9 +35,9 @@ export function preparedQuery<P extends Record<string, unknown>, R>(
       plan = { sql: compiled.sql, slots };
       plans.set(postgres, plan);
     }
-    const parameters = plan.slots.map((s) => ('name' in s ? values[s.name] : s.value));
-    return db.executeQuery<R>(CompiledQuery.raw(plan.sql, parameters));
+    return CompiledQuery.raw(plan.sql, plan.slots.map((s) => ('name' in s ? values[s.name] : s.value))) as CompiledQuery<R>;
   };
+  return Object.assign((db: Executor, values: P) => db.executeQuery<R>(query(db, values)), { query });
 }
 
 const insertTexts = new Map<string, string>();
@@ -41,7 +47,13 @@ const insertTexts = new Map<string, string>();
  * count) and reused.
  */
 export async function insertRows(trx: Executor, table: string, rows: ReadonlyArray<object>): Promise<void> {
-  if (rows.length === 0) return;
+  const query = insertRowsQuery(trx, table, rows);
+  if (query) await trx.executeQuery(query);
+}
+
+/** The INSERT of insertRows, to run later (see writeTogether); undefined for no rows. */
+export function insertRowsQuery(trx: Executor, table: string, rows: ReadonlyArray<object>): CompiledQuery | undefined {
+  if (rows.length === 0) return undefined;
   const columns = Object.keys(rows[0]);
   const postgres = isPostgres(trx);
   const key = `${postgres ? 'pg' : 'sqlite'}|${table}|${columns.join(',')}|${rows.length}`;
@@ -54,5 +66,27 @@ export async function insertRows(trx: Executor, table: string, rows: ReadonlyArr
     insertTexts.set(key, text);
   }
   const parameters = rows.flatMap((row) => columns.map((c) => (row as Record<string, unknown>)[c]));
-  await trx.executeQuery(CompiledQuery.raw(text, parameters));
+  return CompiledQuery.raw(text, parameters);
+}
+
+/**
+ * Writes that need no answer, made together: on PostgreSQL as one statement (each a data-modifying
+ * WITH of the last), since a round trip there costs more than the statement; on SQLite, which runs
+ * in process, one after the other. The statements must not touch the same row twice, and their
+ * SQL must hold no `$` but their parameters (true of everything built here and by Kysely).
+ */
+export async function writeTogether(trx: Executor, queries: ReadonlyArray<CompiledQuery | undefined>): Promise<void> {
+  const list = queries.filter((q): q is CompiledQuery => q !== undefined);
+  if (!isPostgres(trx) || list.length < 2) {
+    for (const query of list) await trx.executeQuery(query);
+    return;
+  }
+  const parameters: unknown[] = [];
+  const texts = list.map((query) => {
+    const shift = parameters.length;
+    parameters.push(...query.parameters);
+    return shift ? query.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + shift}`) : query.sql;
+  });
+  const last = texts.pop()!;
+  await trx.executeQuery(CompiledQuery.raw(`with ${texts.map((text, i) => `"write${i}" as (${text})`).join(', ')} ${last}`, parameters));
 }

@@ -25,9 +25,14 @@ export async function recordEvent(
   object: { id: string; object: string },
   previous?: Record<string, unknown>,
 ): Promise<void> {
+  await insertRows(trx, 'events', [eventRow(ctx, type, object, previous)]);
+}
+
+/** The row recordEvent writes, for a command that writes it together with others (writeTogether). */
+export function eventRow(ctx: RequestContext, type: string, object: { id: string; object: string }, previous?: Record<string, unknown>): EventsTable {
   const data: ApiEvent['data'] = { object };
   if (previous && Object.keys(previous).length) data.previous_attributes = previous;
-  const row: EventsTable = {
+  return {
     id: newId('evt'),
     type,
     object_type: object.object,
@@ -36,7 +41,6 @@ export async function recordEvent(
     request_id: ctx.requestId,
     created_at: nowIso(),
   };
-  await insertRows(trx, 'events', [row]);
 }
 
 /** The fields of `before` whose value differs in `after`, with their old values. */

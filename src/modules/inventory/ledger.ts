@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
-import type { Executor } from '../../db/connection.js';
-import { insertRows, preparedQuery } from '../../db/prepared.js';
+import { CompiledQuery, sql } from 'kysely';
+import { isPostgres, type Executor } from '../../db/connection.js';
+import { insertRows } from '../../db/prepared.js';
 import type { RequestContext } from '../../platform/context.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
@@ -147,47 +147,67 @@ export interface ReserveRequest {
 
 /**
  * Reserves every request or none: on any shortage it throws after checking them all, so the error
- * lists every short SKU, and the caller's transaction rolls back the ones that succeeded. Requests
- * for the same item (two lines of one SKU) are checked against the stock the earlier ones left.
- * Items are locked in id order so two multi-SKU reservations cannot deadlock on PostgreSQL.
+ * lists every short SKU, and the caller's transaction rolls back. Requests for the same item (two
+ * lines of one SKU) are checked together. One conditional UPDATE covers every item, which on
+ * PostgreSQL first locks them in id order, so two multi-SKU reservations cannot deadlock.
  */
 export async function reserveStock(trx: Executor, ctx: RequestContext, requests: ReserveRequest[]): Promise<InventoryReservationsTable[]> {
   for (const r of requests) positive(r.quantity, 'A reservation quantity');
-  const ordered = requests.map((r, index) => ({ ...r, index })).sort((a, b) => (a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : a.index - b.index));
-  const shortages: Shortage[] = [];
-  const made: InventoryReservationsTable[] = new Array(requests.length);
+  const perItem = new Map<string, number>();
+  for (const r of requests) perItem.set(r.itemId, (perItem.get(r.itemId) ?? 0) + r.quantity);
+  const wanted = [...perItem].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const now = nowIso();
-  for (const r of ordered) {
-    const [after] = (await reserveOnItem(trx, { itemId: r.itemId, quantity: r.quantity, now })).rows;
-    if (!after) {
-      const item = await getItemTotals(trx, r.itemId);
-      const requestedForItem = ordered.filter((o) => o.itemId === r.itemId).reduce((n, o) => n + o.quantity, 0);
-      const reservedEarlier = ordered.filter((o) => o.itemId === r.itemId && o.index !== r.index && made[o.index]).reduce((n, o) => n + o.quantity, 0);
-      const existing = shortages.find((s) => s.inventory_item_id === r.itemId);
-      const availableBefore = available(item) + reservedEarlier;
-      if (existing) existing.shortfall = requestedForItem - availableBefore;
-      else shortages.push({ sku: item.sku, location_id: item.location_id, inventory_item_id: item.id, requested: requestedForItem, available: availableBefore, shortfall: requestedForItem - availableBefore });
-      continue;
-    }
-    const row: InventoryReservationsTable = {
-      id: newId('rsv'), inventory_item_id: r.itemId, quantity: r.quantity,
-      reference_type: r.reference.type, reference_id: r.reference.id, reference_line_id: r.reference.line_id ?? null,
-      status: 'active', created_at: now, updated_at: now,
-    };
-    made[r.index] = row;
-    await emitThresholdEvents(trx, ctx, available(after) + r.quantity, after);
+  const reserved = new Map((await reserveOnItems(trx, wanted, now)).map((after) => [after.id, after]));
+  const shortages: Shortage[] = [];
+  for (const [itemId, quantity] of wanted) {
+    if (reserved.has(itemId)) continue;
+    const item = await getItemTotals(trx, itemId);
+    shortages.push({ sku: item.sku, location_id: item.location_id, inventory_item_id: item.id, requested: quantity, available: available(item), shortfall: quantity - available(item) });
   }
   if (shortages.length) throw new InsufficientInventoryError(shortages);
+  for (const [itemId, quantity] of wanted) {
+    const after = reserved.get(itemId)!;
+    await emitThresholdEvents(trx, ctx, available(after) + quantity, after);
+  }
+  const made = requests.map((r): InventoryReservationsTable => ({
+    id: newId('rsv'), inventory_item_id: r.itemId, quantity: r.quantity,
+    reference_type: r.reference.type, reference_id: r.reference.id, reference_line_id: r.reference.line_id ?? null,
+    status: 'active', created_at: now, updated_at: now,
+  }));
   await insertRows(trx, 'inventory_reservations', made);
   return made;
 }
 
-const reserveOnItem = preparedQuery<{ itemId: string; quantity: number; now: string }, ItemTotals>((trx, param) => trx
-  .updateTable('inventory_items')
-  .set({ reserved: sql`reserved + ${param('quantity')}`, version: sql`version + 1`, updated_at: param('now') })
-  .where('id', '=', param('itemId'))
-  .where(sql<boolean>`on_hand - reserved >= ${param('quantity')}`)
-  .returning(TOTALS));
+const reserveTexts = new Map<string, string>();
+
+/**
+ * `reserved += quantity` on each item that has that much available, in one statement (a round trip
+ * to PostgreSQL costs more than the update); answers the items it changed. On PostgreSQL the items
+ * are locked in id order first (`wanted` is sorted).
+ */
+async function reserveOnItems(trx: Executor, wanted: Array<[string, number]>, now: string): Promise<ItemTotals[]> {
+  const postgres = isPostgres(trx);
+  const key = `${postgres ? 'pg' : 'sqlite'}|${wanted.length}`;
+  let text = reserveTexts.get(key);
+  if (!text) {
+    const returning = TOTALS.map((c) => `"inventory_items"."${c}"`).join(', ');
+    text = postgres
+      ? `with "w" ("id", "quantity") as (values ${wanted.map((_, i) => `($${2 * i + 1}::text, $${2 * i + 2}::bigint)`).join(', ')}),
+          "locked" as (select "i"."id" from "inventory_items" as "i" join "w" on "w"."id" = "i"."id" order by "i"."id" for update of "i")
+        update "inventory_items" set "reserved" = "inventory_items"."reserved" + "w"."quantity", "version" = "inventory_items"."version" + 1, "updated_at" = $${2 * wanted.length + 1}
+        from "w", "locked"
+        where "inventory_items"."id" = "w"."id" and "locked"."id" = "w"."id" and "inventory_items"."on_hand" - "inventory_items"."reserved" >= "w"."quantity"
+        returning ${returning}`
+      : `update "inventory_items" set "reserved" = "reserved" + "w"."column2", "version" = "version" + 1, "updated_at" = ?
+        from (values ${wanted.map(() => '(?, ?)').join(', ')}) as "w"
+        where "inventory_items"."id" = "w"."column1" and "inventory_items"."on_hand" - "inventory_items"."reserved" >= "w"."column2"
+        returning ${returning}`;
+    reserveTexts.set(key, text);
+  }
+  const pairs = wanted.flat();
+  const parameters = postgres ? [...pairs, now] : [now, ...pairs];
+  return (await trx.executeQuery<ItemTotals>(CompiledQuery.raw(text, parameters))).rows;
+}
 
 /** Raises a shortage for a SKU that has no inventory item at the location at all. */
 export function missingItemShortage(sku: string, locationId: string, requested: number): Shortage {

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { DB, Executor } from '../../db/connection.js';
-import { insertRows } from '../../db/prepared.js';
+import { insertRowsQuery, writeTogether } from '../../db/prepared.js';
 import type { CustomersTable } from '../../db/schema.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { formatNumber, nextNumber } from '../../platform/db-helpers.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
-import { recordEvent } from '../../platform/events.js';
+import { eventRow, recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { mergeTags, parseJson, tagsIndex, toJson, type JsonText } from '../../platform/json.js';
 import { containsText, envelopeJsonText, runList, type ListSpec } from '../../platform/list.js';
@@ -19,7 +19,7 @@ import {
   type CreateOrderInput, type DiscountInput, type LineItemInput, type Order, type UpdateOrderInput,
 } from './schemas.js';
 import {
-  adjustCustomerStats, applyTotals, balanceDue, cloneDraft, documentsOf, holdOf, insertOrder, loadOrder, loadOrderDocument, lockOrder,
+  adjustCustomerStats, applyTotals, balanceDue, cloneDraft, customerStatsQuery, documentsOf, holdOf, insertOrderQueries, loadOrder, loadOrderDocument, lockOrder,
   saveOrder, searchTextOf, setTags, toOrder, type OrderDraft,
 } from './store.js';
 import { itemIdOf, lineReference, lookUpStock, reserveAllOrNothing, reserveWithBackorder, type LineNeed } from './stock.js';
@@ -228,12 +228,15 @@ export async function placeOrder(trx: Executor, ctx: RequestContext, input: Crea
 
   const needs: LineNeed[] = draft.lines.map((line) => ({ line, quantity: Number(line.quantity), itemId: itemIdOf(stock, line.sku, line.location_id) }));
   if (input.allow_backorder) await reserveWithBackorder(trx, ctx, id, needs);
+  else await reserveAllOrNothing(trx, ctx, id, needs);
 
-  const order = await insertOrder(trx, draft);
-  if (payment) await insertRows(trx, 'payments', [payment]);
-  await recordEvent(trx, ctx, 'order.created', order);
-  if (!input.allow_backorder) await reserveAllOrNothing(trx, ctx, id, needs);
-  await adjustCustomerStats(trx, customer.id, { orders: 1, value: Number(row.paid_total) });
+  const { order, queries } = insertOrderQueries(trx, draft);
+  await writeTogether(trx, [
+    ...queries,
+    payment ? insertRowsQuery(trx, 'payments', [payment]) : undefined,
+    insertRowsQuery(trx, 'events', [eventRow(ctx, 'order.created', order)]),
+    customerStatsQuery(trx, customer.id, { orders: 1, value: Number(row.paid_total) }),
+  ]);
   return { order, draft };
 }
 

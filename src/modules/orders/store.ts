@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type CompiledQuery } from 'kysely';
 import type { Executor } from '../../db/connection.js';
-import { insertRows, preparedQuery } from '../../db/prepared.js';
+import { insertRowsQuery, preparedQuery, writeTogether } from '../../db/prepared.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { selectForUpdate } from '../../platform/db-helpers.js';
 import { assertExpectedVersion, NotFoundError } from '../../platform/errors.js';
@@ -307,12 +307,23 @@ export async function lockOrder(trx: Executor, idOrNumber: string, expected?: Ex
 
 /** Writes a new order and its children (one multi-row INSERT per table); returns the API object. */
 export async function insertOrder(trx: Executor, d: OrderDraft): Promise<Order> {
-  const order = renderDocument(d);
-  await insertRows(trx, 'orders', [d.row]);
-  await insertRows(trx, 'order_line_items', d.lines);
-  await insertRows(trx, 'order_discounts', d.discounts);
-  await insertRows(trx, 'order_promotions', d.promotions);
+  const { order, queries } = insertOrderQueries(trx, d);
+  await writeTogether(trx, queries);
   return order;
+}
+
+/** The INSERTs of insertOrder, for a command that writes them together with others. */
+export function insertOrderQueries(trx: Executor, d: OrderDraft): { order: Order; queries: Array<CompiledQuery | undefined> } {
+  const order = renderDocument(d);
+  return {
+    order,
+    queries: [
+      insertRowsQuery(trx, 'orders', [d.row]),
+      insertRowsQuery(trx, 'order_line_items', d.lines),
+      insertRowsQuery(trx, 'order_discounts', d.discounts),
+      insertRowsQuery(trx, 'order_promotions', d.promotions),
+    ],
+  };
 }
 
 /** The draft as the API renders it, also stored on its row as the document reads send. */
@@ -383,10 +394,16 @@ export async function saveOrder(
 
 /** Order count and lifetime value (paid minus refunded) on the customer, kept in the same transaction. */
 export async function adjustCustomerStats(trx: Executor, customerId: string, change: { orders?: number; value?: number }): Promise<void> {
+  const query = customerStatsQuery(trx, customerId, change);
+  if (query) await trx.executeQuery(query);
+}
+
+/** The UPDATE of adjustCustomerStats, to run later; undefined when nothing changes. */
+export function customerStatsQuery(trx: Executor, customerId: string, change: { orders?: number; value?: number }): CompiledQuery | undefined {
   const orders = change.orders ?? 0;
   const value = change.value ?? 0;
-  if (orders === 0 && value === 0) return;
-  await addToCustomerStats(trx, { customerId, orders, value });
+  if (orders === 0 && value === 0) return undefined;
+  return addToCustomerStats.query(trx, { customerId, orders, value });
 }
 
 const addToCustomerStats = preparedQuery<{ customerId: string; orders: number; value: number }, never>((trx, param) => trx
