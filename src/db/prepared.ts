@@ -65,8 +65,31 @@ export function insertRowsQuery(trx: Executor, table: string, rows: ReadonlyArra
     if (insertTexts.size > 1000) insertTexts.clear();
     insertTexts.set(key, text);
   }
-  const parameters = rows.flatMap((row) => columns.map((c) => (row as Record<string, unknown>)[c]));
+  // Plain loops: flatMap over a wide row cost several times the rest of this function.
+  const parameters: unknown[] = new Array(rows.length * columns.length);
+  let k = 0;
+  for (const row of rows) for (const c of columns) parameters[k++] = (row as Record<string, unknown>)[c];
   return CompiledQuery.raw(text, parameters);
+}
+
+const updateTexts = new Map<string, string>();
+
+/** `UPDATE table SET <every column of values> WHERE id = ?`, its SQL text built once per column set. */
+export async function updateRow(trx: Executor, table: string, id: string, values: object): Promise<void> {
+  const columns = Object.keys(values);
+  const postgres = isPostgres(trx);
+  const key = `${postgres ? 'pg' : 'sqlite'}|${table}|${columns.join(',')}`;
+  let text = updateTexts.get(key);
+  if (!text) {
+    const placeholder = (n: number) => (postgres ? `$${n}` : '?');
+    text = `update "${table}" set ${columns.map((c, i) => `"${c}" = ${placeholder(i + 1)}`).join(', ')} where "id" = ${placeholder(columns.length + 1)}`;
+    if (updateTexts.size > 1000) updateTexts.clear();
+    updateTexts.set(key, text);
+  }
+  const parameters: unknown[] = new Array(columns.length + 1);
+  for (let i = 0; i < columns.length; i++) parameters[i] = (values as Record<string, unknown>)[columns[i]];
+  parameters[columns.length] = id;
+  await trx.executeQuery(CompiledQuery.raw(text, parameters));
 }
 
 /**

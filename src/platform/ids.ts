@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 // Crockford base32: ids sort by creation time (48-bit ms timestamp first), like ULIDs.
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 let lastMs = 0;
-let lastRandom = new Uint8Array(10);
+let lastRandom: Uint8Array = new Uint8Array(10);
 
 function encode(bytes: Uint8Array, chars: number): string {
   let bits = 0;
@@ -44,11 +44,32 @@ export function newId(prefix: string): string {
     }
   } else {
     lastMs = now;
-    lastRandom = new Uint8Array(randomBytes(10));
+    lastRandom = nextRandomBytes();
   }
   return `${prefix}_${encodeTime(lastMs)}${encode(lastRandom, 16)}`;
 }
 
+// Random bytes drawn in blocks: one call per id cost more than making the rest of the id.
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+function nextRandomBytes(): Uint8Array {
+  if (poolOffset + 10 > pool.length) {
+    pool = randomBytes(4096);
+    poolOffset = 0;
+  }
+  poolOffset += 10;
+  return Uint8Array.from(pool.subarray(poolOffset - 10, poolOffset));
+}
+
+let isoMs = 0;
+let iso = '';
+
+/** The current time as ISO 8601; formatted once per millisecond. */
 export function nowIso(): string {
-  return new Date().toISOString();
+  const now = Date.now();
+  if (now !== isoMs) {
+    isoMs = now;
+    iso = new Date(now).toISOString();
+  }
+  return iso;
 }

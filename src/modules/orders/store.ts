@@ -1,6 +1,6 @@
 import { sql, type CompiledQuery } from 'kysely';
 import type { Executor } from '../../db/connection.js';
-import { insertRowsQuery, preparedQuery, writeTogether } from '../../db/prepared.js';
+import { insertRowsQuery, preparedQuery, updateRow, writeTogether } from '../../db/prepared.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { selectForUpdate } from '../../platform/db-helpers.js';
 import { assertExpectedVersion, NotFoundError } from '../../platform/errors.js';
@@ -232,11 +232,14 @@ function group<T extends { order_id: string }>(rows: T[]): Map<string, T[]> {
 export async function loadDrafts(db: Executor, rows: OrdersTable[]): Promise<OrderDraft[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const [lines, discounts, promotions] = await Promise.all([
-    db.selectFrom('order_line_items').selectAll().where('order_id', 'in', ids).execute(),
-    db.selectFrom('order_discounts').selectAll().where('order_id', 'in', ids).execute(),
-    db.selectFrom('order_promotions').selectAll().where('order_id', 'in', ids).orderBy('created_at').orderBy('id').execute(),
-  ]);
+  // Every command loads one order: that case runs prepared queries.
+  const [lines, discounts, promotions] = ids.length === 1
+    ? await childrenOfOne(db, ids[0])
+    : await Promise.all([
+      db.selectFrom('order_line_items').selectAll().where('order_id', 'in', ids).execute(),
+      db.selectFrom('order_discounts').selectAll().where('order_id', 'in', ids).execute(),
+      db.selectFrom('order_promotions').selectAll().where('order_id', 'in', ids).orderBy('created_at').orderBy('id').execute(),
+    ]);
   const linesBy = group(lines);
   const discountsBy = group(discounts);
   const promotionsBy = group(promotions);
@@ -247,6 +250,15 @@ export async function loadDrafts(db: Executor, rows: OrdersTable[]): Promise<Ord
     promotions: promotionsBy.get(row.id) ?? [],
   }));
 }
+
+async function childrenOfOne(db: Executor, id: string): Promise<[OrderLineItemsTable[], OrderDiscountsTable[], OrderPromotionsTable[]]> {
+  const [lines, discounts, promotions] = await Promise.all([linesOf(db, { id }), discountsOf(db, { id }), promotionsOf(db, { id })]);
+  return [lines.rows, discounts.rows, promotions.rows];
+}
+
+const linesOf = preparedQuery<{ id: string }, OrderLineItemsTable>((db, param) => db.selectFrom('order_line_items').selectAll().where('order_id', '=', param('id')));
+const discountsOf = preparedQuery<{ id: string }, OrderDiscountsTable>((db, param) => db.selectFrom('order_discounts').selectAll().where('order_id', '=', param('id')));
+const promotionsOf = preparedQuery<{ id: string }, OrderPromotionsTable>((db, param) => db.selectFrom('order_promotions').selectAll().where('order_id', '=', param('id')).orderBy('created_at').orderBy('id'));
 
 async function findOrderRow(db: Executor, idOrNumber: string): Promise<OrdersTable | undefined> {
   const q = db.selectFrom('orders').selectAll();
@@ -384,7 +396,7 @@ export async function saveOrder(
   }
   const order = renderDocument(after);
   const { id, created_at, ...columns } = after.row;
-  await trx.updateTable('orders').set(columns).where('id', '=', id).execute();
+  await updateRow(trx, 'orders', id, columns);
   await syncChildren(trx, 'order_line_items', id, before.lines, after.lines);
   await syncChildren(trx, 'order_discounts', id, before.discounts, after.discounts);
   await syncChildren(trx, 'order_promotions', id, before.promotions, after.promotions);
