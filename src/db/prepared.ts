@@ -40,7 +40,26 @@ export function preparedQuery<P extends Record<string, unknown>, R>(
   return Object.assign((db: Executor, values: P) => db.executeQuery<R>(query(db, values)), { query });
 }
 
-const insertTexts = new Map<string, string>();
+const texts = new Map<string, string>();
+
+/**
+ * SQL text for statements whose shape varies (row counts, column sets), built once per `key`,
+ * which must name the dialect and everything the text depends on.
+ */
+export function cachedSql(key: string, build: () => string): string {
+  let text = texts.get(key);
+  if (text === undefined) {
+    text = build();
+    if (texts.size > 2000) texts.clear();
+    texts.set(key, text);
+  }
+  return text;
+}
+
+/** Placeholders for `count` values, numbered from `first` on PostgreSQL: `?, ?` or `$3, $4`. */
+export function placeholders(postgres: boolean, count: number, first = 1): string {
+  return Array.from({ length: count }, (_, i) => (postgres ? `$${first + i}` : '?')).join(', ');
+}
 
 /**
  * A multi-row INSERT of plain rows, with its SQL text built once per (dialect, table, columns, row
@@ -56,15 +75,8 @@ export function insertRowsQuery(trx: Executor, table: string, rows: ReadonlyArra
   if (rows.length === 0) return undefined;
   const columns = Object.keys(rows[0]);
   const postgres = isPostgres(trx);
-  const key = `${postgres ? 'pg' : 'sqlite'}|${table}|${columns.join(',')}|${rows.length}`;
-  let text = insertTexts.get(key);
-  if (!text) {
-    let n = 0;
-    const tuple = () => `(${columns.map(() => (postgres ? `$${++n}` : '?')).join(', ')})`;
-    text = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${rows.map(tuple).join(', ')}`;
-    if (insertTexts.size > 1000) insertTexts.clear();
-    insertTexts.set(key, text);
-  }
+  const text = cachedSql(`${postgres ? 'pg' : 'sqlite'}|insert|${table}|${columns.join(',')}|${rows.length}`, () =>
+    `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${rows.map((_, r) => `(${placeholders(postgres, columns.length, r * columns.length + 1)})`).join(', ')}`);
   // Plain loops: flatMap over a wide row cost several times the rest of this function.
   const parameters: unknown[] = new Array(rows.length * columns.length);
   let k = 0;
@@ -72,20 +84,12 @@ export function insertRowsQuery(trx: Executor, table: string, rows: ReadonlyArra
   return CompiledQuery.raw(text, parameters);
 }
 
-const updateTexts = new Map<string, string>();
-
 /** `UPDATE table SET <every column of values> WHERE id = ?`, its SQL text built once per column set. */
 export async function updateRow(trx: Executor, table: string, id: string, values: object): Promise<void> {
   const columns = Object.keys(values);
   const postgres = isPostgres(trx);
-  const key = `${postgres ? 'pg' : 'sqlite'}|${table}|${columns.join(',')}`;
-  let text = updateTexts.get(key);
-  if (!text) {
-    const placeholder = (n: number) => (postgres ? `$${n}` : '?');
-    text = `update "${table}" set ${columns.map((c, i) => `"${c}" = ${placeholder(i + 1)}`).join(', ')} where "id" = ${placeholder(columns.length + 1)}`;
-    if (updateTexts.size > 1000) updateTexts.clear();
-    updateTexts.set(key, text);
-  }
+  const text = cachedSql(`${postgres ? 'pg' : 'sqlite'}|update|${table}|${columns.join(',')}`, () =>
+    `update "${table}" set ${columns.map((c, i) => `"${c}" = ${placeholders(postgres, 1, i + 1)}`).join(', ')} where "id" = ${placeholders(postgres, 1, columns.length + 1)}`);
   const parameters: unknown[] = new Array(columns.length + 1);
   for (let i = 0; i < columns.length; i++) parameters[i] = (values as Record<string, unknown>)[columns[i]];
   parameters[columns.length] = id;

@@ -1,6 +1,6 @@
 import { CompiledQuery, sql } from 'kysely';
 import { isPostgres, type Executor } from '../../db/connection.js';
-import { insertRows } from '../../db/prepared.js';
+import { cachedSql, insertRows } from '../../db/prepared.js';
 import type { RequestContext } from '../../platform/context.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
@@ -178,8 +178,6 @@ export async function reserveStock(trx: Executor, ctx: RequestContext, requests:
   return made;
 }
 
-const reserveTexts = new Map<string, string>();
-
 /**
  * `reserved += quantity` on each item that has that much available, in one statement (a round trip
  * to PostgreSQL costs more than the update); answers the items it changed. On PostgreSQL the items
@@ -187,11 +185,9 @@ const reserveTexts = new Map<string, string>();
  */
 async function reserveOnItems(trx: Executor, wanted: Array<[string, number]>, now: string): Promise<ItemTotals[]> {
   const postgres = isPostgres(trx);
-  const key = `${postgres ? 'pg' : 'sqlite'}|${wanted.length}`;
-  let text = reserveTexts.get(key);
-  if (!text) {
+  const text = cachedSql(`${postgres ? 'pg' : 'sqlite'}|reserve|${wanted.length}`, () => {
     const returning = TOTALS.map((c) => `"inventory_items"."${c}"`).join(', ');
-    text = postgres
+    return postgres
       ? `with "w" ("id", "quantity") as (values ${wanted.map((_, i) => `($${2 * i + 1}::text, $${2 * i + 2}::bigint)`).join(', ')}),
           "locked" as (select "i"."id" from "inventory_items" as "i" join "w" on "w"."id" = "i"."id" order by "i"."id" for update of "i")
         update "inventory_items" set "reserved" = "inventory_items"."reserved" + "w"."quantity", "version" = "inventory_items"."version" + 1, "updated_at" = $${2 * wanted.length + 1}
@@ -202,8 +198,7 @@ async function reserveOnItems(trx: Executor, wanted: Array<[string, number]>, no
         from (values ${wanted.map(() => '(?, ?)').join(', ')}) as "w"
         where "inventory_items"."id" = "w"."column1" and "inventory_items"."on_hand" - "inventory_items"."reserved" >= "w"."column2"
         returning ${returning}`;
-    reserveTexts.set(key, text);
-  }
+  });
   const pairs = wanted.flat();
   const parameters = postgres ? [...pairs, now] : [now, ...pairs];
   return (await trx.executeQuery<ItemTotals>(CompiledQuery.raw(text, parameters))).rows;

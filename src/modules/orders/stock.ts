@@ -1,4 +1,6 @@
-import type { Executor } from '../../db/connection.js';
+import { CompiledQuery } from 'kysely';
+import { isPostgres, type Executor } from '../../db/connection.js';
+import { cachedSql, placeholders } from '../../db/prepared.js';
 import type { RequestContext } from '../../platform/context.js';
 import { ConflictError, ValidationError } from '../../platform/errors.js';
 import {
@@ -35,12 +37,13 @@ export async function lookUpStock(
 ): Promise<StockLookup> {
   const named = [...new Set(wanted.map((w) => w.location_id).filter((l): l is string => !!l))];
   const skus = [...new Set(wanted.map((w) => w.sku))];
-  const rows = await trx
-    .selectFrom('locations as l')
-    .leftJoin('inventory_items as i', (join) => join.onRef('i.location_id', '=', 'l.id').on('i.sku', 'in', skus))
-    .select(['l.id as location_id', 'l.is_default', 'i.id as item_id', 'i.sku'])
-    .where((eb) => (named.length ? eb.or([eb('l.is_default', '=', 1), eb('l.id', 'in', named)]) : eb('l.is_default', '=', 1)))
-    .execute();
+  // Built once per (dialect, number of SKUs, number of locations): it runs for every order created.
+  const postgres = isPostgres(trx);
+  const text = cachedSql(`${postgres ? 'pg' : 'sqlite'}|stock|${skus.length}|${named.length}`, () =>
+    `select "l"."id" as "location_id", "l"."is_default", "i"."id" as "item_id", "i"."sku" from "locations" as "l"
+      left join "inventory_items" as "i" on "i"."location_id" = "l"."id" and "i"."sku" in (${placeholders(postgres, skus.length)})
+      where "l"."is_default" = 1${named.length ? ` or "l"."id" in (${placeholders(postgres, named.length, skus.length + 1)})` : ''}`);
+  const { rows } = await trx.executeQuery<{ location_id: string; is_default: number; item_id: string | null; sku: string | null }>(CompiledQuery.raw(text, [...skus, ...named]));
   const known = new Set(rows.map((r) => r.location_id));
   const defaultLocation = rows.find((r) => r.is_default === 1)?.location_id;
   const itemIds = new Map<string, string>();
