@@ -212,6 +212,46 @@ describe('orders: returns, refunds, exchanges', () => {
     assert.equal(twice.body.error.code, 'refund_exceeds_quantity');
   });
 
+  it('refunds a return once: a repeated refund of it is refused, and its units cannot be refunded again by line', async () => {
+    const t = await getTestContext();
+    const [sku] = await stockedSkus(t, 5);
+    const customer = await newCustomer(t);
+    const order = await placeOrder(t, { customer_id: customer.id, line_items: [{ sku, quantity: 3, price: 1250 }], payment: { status: 'paid' } });
+    const line = order.line_items[0];
+    await post(t, `/v1/orders/${order.id}/ship`, {});
+    const { return: rma } = await post(t, `/v1/orders/${order.id}/return`, { line_items: [{ id: line.id, quantity: 2 }], reason_code: 'damaged' });
+    assert.equal(rma.totals.refund_total, 2500);
+
+    const overReturn = await t.api('POST', `/v1/orders/${order.id}/refund`, { return_id: rma.id, amount: 2501 });
+    assert.equal(overReturn.status, 409, overReturn.raw);
+    assert.equal(overReturn.body.error.code, 'refund_exceeds_return');
+    const refunded = await post(t, `/v1/orders/${order.id}/refund`, { return_id: rma.id });
+    assert.equal(refunded.totals.refunded, 2500);
+    assert.equal(refunded.line_items[0].quantity_refunded, 2, 'the returned units count as refunded');
+
+    // A second click on "refund this return" pays nothing more.
+    const again = await t.api('POST', `/v1/orders/${order.id}/refund`, { return_id: rma.id });
+    assert.equal(again.status, 409, again.raw);
+    assert.equal(again.body.error.code, 'return_already_refunded');
+    // Nor can those units be refunded again by line: one unit is left.
+    const byLine = await t.api('POST', `/v1/orders/${order.id}/refund`, { line_items: [{ id: line.id, quantity: 2 }] });
+    assert.equal(byLine.status, 409, byLine.raw);
+    assert.equal(byLine.body.error.code, 'refund_exceeds_quantity');
+    const after = (await t.api('GET', `/v1/orders/${order.id}`)).body;
+    assert.equal(after.totals.refunded, 2500);
+    assert.equal((await t.api('GET', `/v1/refunds?order_id=${order.id}`)).body.total_count, 1);
+    assert.equal((await getCustomer(t, customer.id)).lifetime_value, 3750 - 2500);
+
+    // Units refunded by line first cannot be refunded again through a return of them.
+    const second = await placeOrder(t, { customer_id: customer.id, line_items: [{ sku, quantity: 2, price: 1000 }], payment: { status: 'paid' } });
+    await post(t, `/v1/orders/${second.id}/ship`, {});
+    await post(t, `/v1/orders/${second.id}/refund`, { line_items: [{ id: second.line_items[0].id, quantity: 2 }] });
+    const { return: late } = await post(t, `/v1/orders/${second.id}/return`, { line_items: [{ id: second.line_items[0].id, quantity: 1 }] });
+    const lateRefund = await t.api('POST', `/v1/orders/${second.id}/refund`, { return_id: late.id });
+    assert.equal(lateRefund.status, 409, lateRefund.raw);
+    assert.equal(lateRefund.body.error.code, 'refund_exceeds_quantity', lateRefund.raw);
+  });
+
   it('exchanges for a dearer item: the credit pays the new order, which stays unpaid for the difference', async () => {
     const t = await getTestContext();
     const [old, dear] = await stockedSkus(t, 5, 5);

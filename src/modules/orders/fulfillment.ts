@@ -282,8 +282,9 @@ export async function returnOrder(db: DB, ctx: RequestContext, id: string, input
 
 /**
  * Refunds money: an explicit amount, the value of line_items (their share of line totals, counted
- * so the same units are never refunded twice), a return's refund_total, or by default everything
- * refundable. Never more than paid minus refunded.
+ * so the same units are never refunded twice), what a return has not had refunded yet, or by
+ * default everything refundable. Never more than paid minus refunded, nor more than a return's
+ * refund_total over all of that return's refunds.
  */
 export async function refundOrder(db: DB, ctx: RequestContext, id: string, input: RefundInput, expected?: ExpectedVersion): Promise<Order> {
   return orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
@@ -302,14 +303,22 @@ export async function refundOrder(db: DB, ctx: RequestContext, id: string, input
         return { order_line_item_id: line.id, quantity, amount };
       });
     }
-    let returnRow: { id: string; refund_total: number; refund_id: string | null } | undefined;
+    let returnRow: { id: string; rma: string; refund_id: string | null; unrefunded: number } | undefined;
     if (input.return_id) {
-      const found = await trx.selectFrom('returns').select(['id', 'order_id', 'refund_total', 'refund_id']).where('id', '=', input.return_id).executeTakeFirst();
+      const found = await trx.selectFrom('returns').select(['id', 'rma', 'order_id', 'refund_total', 'refund_id']).where('id', '=', input.return_id).executeTakeFirst();
       if (!found || found.order_id !== r.id) throw new ValidationError(`Order ${r.order_number} has no return "${input.return_id}".`, [{ path: 'return_id', code: 'resource_missing', message: 'No such return on this order' }]);
-      returnRow = { id: found.id, refund_total: Number(found.refund_total), refund_id: found.refund_id };
+      // A return is refunded at most its refund_total, over all its refunds (a repeated click must not pay twice).
+      const earlier = await trx.selectFrom('refunds').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount'), eb.lit(0)).as('total')).where('return_id', '=', found.id).executeTakeFirstOrThrow();
+      const unrefunded = Number(found.refund_total) - Number(earlier.total);
+      if (unrefunded <= 0) throw new ConflictError('return_already_refunded', `Return ${found.rma} is already refunded (${found.refund_total}).`, { return_id: found.id }, 'return_id');
+      returnRow = { id: found.id, rma: found.rma, refund_id: found.refund_id, unrefunded };
+      if (!input.line_items && Number(earlier.total) === 0) lineItems = await refundReturnedUnits(trx, next, found.id);
     }
     const amount = input.amount
-      ?? (input.line_items ? lineItems.reduce((n, l) => n + l.amount, 0) : returnRow ? returnRow.refund_total : refundable);
+      ?? (input.line_items ? lineItems.reduce((n, l) => n + l.amount, 0) : returnRow ? returnRow.unrefunded : refundable);
+    if (returnRow && amount > returnRow.unrefunded) {
+      throw new ConflictError('refund_exceeds_return', `Cannot refund ${amount} for return ${returnRow.rma}: ${returnRow.unrefunded} of it is not yet refunded.`, { refundable: returnRow.unrefunded }, 'amount');
+    }
     if (amount > refundable || refundable === 0) {
       throw new ConflictError('refund_exceeds_paid', `Cannot refund ${amount}: order ${r.order_number} has ${refundable} paid and not yet refunded.`, { refundable }, 'amount');
     }
@@ -321,6 +330,24 @@ export async function refundOrder(db: DB, ctx: RequestContext, id: string, input
     r.refunded_total = Number(r.refunded_total) + amount;
     await adjustCustomerStats(trx, r.customer_id, { value: -amount });
     return event;
+  });
+}
+
+/**
+ * A return's units, counted as refunded on their order lines (so a later refund by line_items
+ * cannot pay for them again); refused if any of them were refunded already.
+ */
+async function refundReturnedUnits(trx: Executor, d: OrderDraft, returnId: string): Promise<Array<{ order_line_item_id: string; quantity: number; amount: number }>> {
+  const returned = await trx.selectFrom('return_line_items').select(['order_line_item_id', 'quantity', 'refund_amount']).where('return_id', '=', returnId).orderBy('id').execute();
+  return returned.map((rl) => {
+    const line = d.lines.find((l) => l.id === rl.order_line_item_id);
+    const quantity = Number(rl.quantity);
+    const left = line ? Number(line.quantity) - Number(line.quantity_refunded) : 0;
+    if (!line || quantity > left) {
+      throw new ConflictError('refund_exceeds_quantity', `Line ${rl.order_line_item_id} has ${left} unit(s) not yet refunded; the return's ${quantity} cannot all be refunded again.`, { line_item_id: rl.order_line_item_id, refundable_quantity: left }, 'return_id');
+    }
+    line.quantity_refunded = Number(line.quantity_refunded) + quantity;
+    return { order_line_item_id: line.id, quantity, amount: Number(rl.refund_amount) };
   });
 }
 
