@@ -280,6 +280,11 @@ describe('orders: returns, refunds, exchanges', () => {
     assert.deepEqual(ex.refunds.map((r: any) => [r.method, r.amount]), [['exchange_credit', 1500]]);
     assert.equal(ex.order.totals.refunded, 1500);
     assert.equal(ex.order.line_items[0].quantity_returned, 1);
+    assert.equal(ex.order.line_items[0].quantity_refunded, 1, 'the credited unit counts as refunded');
+    // Only the unit that was not exchanged can still be refunded by line.
+    const both = await t.api('POST', `/v1/orders/${order.id}/refund`, { line_items: [{ id: order.line_items[0].id, quantity: 2 }] });
+    assert.equal(both.status, 409, both.raw);
+    assert.equal(both.body.error.code, 'refund_exceeds_quantity');
     assert.deepEqual(await levels(t, dear), { on_hand: 5, reserved: 1, available: 4 });
     const paid = await post(t, `/v1/orders/${ex.exchange_order.id}/pay`, {});
     assert.equal(paid.totals.paid, 2000);

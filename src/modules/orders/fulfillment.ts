@@ -339,16 +339,20 @@ export async function refundOrder(db: DB, ctx: RequestContext, id: string, input
  */
 async function refundReturnedUnits(trx: Executor, d: OrderDraft, returnId: string): Promise<Array<{ order_line_item_id: string; quantity: number; amount: number }>> {
   const returned = await trx.selectFrom('return_line_items').select(['order_line_item_id', 'quantity', 'refund_amount']).where('return_id', '=', returnId).orderBy('id').execute();
-  return returned.map((rl) => {
-    const line = d.lines.find((l) => l.id === rl.order_line_item_id);
-    const quantity = Number(rl.quantity);
+  countAsRefunded(d, returned.map((rl) => ({ order_line_item_id: rl.order_line_item_id, quantity: Number(rl.quantity) })), 'return_id');
+  return returned.map((rl) => ({ order_line_item_id: rl.order_line_item_id, quantity: Number(rl.quantity), amount: Number(rl.refund_amount) }));
+}
+
+/** Units whose money goes back (a refunded return, an exchange credit): never units refunded already. */
+function countAsRefunded(d: OrderDraft, units: Array<{ order_line_item_id: string; quantity: number }>, param: string): void {
+  for (const unit of units) {
+    const line = d.lines.find((l) => l.id === unit.order_line_item_id);
     const left = line ? Number(line.quantity) - Number(line.quantity_refunded) : 0;
-    if (!line || quantity > left) {
-      throw new ConflictError('refund_exceeds_quantity', `Line ${rl.order_line_item_id} has ${left} unit(s) not yet refunded; the return's ${quantity} cannot all be refunded again.`, { line_item_id: rl.order_line_item_id, refundable_quantity: left }, 'return_id');
+    if (!line || unit.quantity > left) {
+      throw new ConflictError('refund_exceeds_quantity', `Line ${unit.order_line_item_id} has ${left} unit(s) not yet refunded; ${unit.quantity} cannot be refunded again.`, { line_item_id: unit.order_line_item_id, refundable_quantity: left }, param);
     }
-    line.quantity_refunded = Number(line.quantity_refunded) + quantity;
-    return { order_line_item_id: line.id, quantity, amount: Number(rl.refund_amount) };
-  });
+    line.quantity_refunded = Number(line.quantity_refunded) + unit.quantity;
+  }
 }
 
 /**
@@ -365,6 +369,8 @@ export async function exchangeOrder(db: DB, ctx: RequestContext, id: string, inp
     const now = nowIso();
     const { event } = transitionOrder('exchange', r);
     const returnLines = takeReturnedUnits(next, input.return_items, 'return_items');
+    // The returned units' value is credited (or refunded) below, so they count as refunded.
+    countAsRefunded(next, returnLines, 'return_items');
     const returnValue = returnLines.reduce((n, l) => n + l.refund_amount, 0);
     const credit = Math.min(returnValue, Number(r.paid_total) - Number(r.refunded_total));
 
