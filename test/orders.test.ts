@@ -377,6 +377,31 @@ describe('orders: update, lines, discounts, tags', () => {
     await assertLedgerConsistent(t, [a, b]);
   });
 
+  it('refunds the difference when an edit brings a paid order\'s total below what was paid', async () => {
+    const t = await getTestContext();
+    const [a, b] = await stockedSkus(t, 5, 5);
+    const customer = await newCustomer(t);
+    const order = await placeOrder(t, { customer_id: customer.id, line_items: [{ sku: a, quantity: 1, price: 1000 }, { sku: b, quantity: 1, price: 1000 }], payment: { status: 'paid' } });
+    assert.equal(order.totals.paid, 2000);
+    const removed = await post(t, `/v1/orders/${order.id}/remove_item`, { line_item_id: order.line_items[1].id });
+    assert.equal(removed.totals.total, 1000);
+    assert.equal(removed.totals.refunded, 1000);
+    assert.equal(removed.totals.balance_due, 0);
+    const discounted = await post(t, `/v1/orders/${order.id}/discounts`, { type: 'fixed', value: 250 });
+    assert.equal(discounted.totals.total, 750);
+    assert.equal(discounted.totals.refunded, 1250);
+    const refunds = (await t.api('GET', `/v1/refunds?order_id=${order.id}&sort=created_at`)).body.data;
+    assert.deepEqual(refunds.map((r: any) => [r.amount, r.reason]), [[1000, 'order_edited'], [250, 'order_edited']]);
+    assert.equal((await getCustomer(t, customer.id)).lifetime_value, 750);
+    // Nothing more is refundable than the order is worth now.
+    const more = await t.api('POST', `/v1/orders/${order.id}/refund`, { amount: 751 });
+    assert.equal(more.body.error.code, 'refund_exceeds_paid');
+    // An unpaid order edits without any refund.
+    const unpaid = await placeOrder(t, { customer_id: customer.id, line_items: [{ sku: a, quantity: 1, price: 1000 }, { sku: b, quantity: 1, price: 1000 }] });
+    const edited = await post(t, `/v1/orders/${unpaid.id}/remove_item`, { line_item_id: unpaid.line_items[1].id });
+    assert.equal(edited.totals.refunded, 0);
+  });
+
   it('adds and removes discounts, capped so the total never goes negative', async () => {
     const t = await getTestContext();
     const [sku] = await stockedSkus(t, 5);

@@ -25,6 +25,7 @@ const tags = ['Orders'];
 const read = { scope: 'orders:read' };
 const write = { scope: 'orders:write' };
 const IF_MATCH = 'Send If-Match: <version> to refuse (412) if the order changed since you read it.';
+const OVERPAID = 'If the new total is below what was paid and not refunded, the difference is refunded (a Refund with reason order_edited).';
 const TRANSITION = 'Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow.';
 
 export async function orderRoutes(app: FastifyInstance, { db }: { db: DB }) {
@@ -69,7 +70,7 @@ export async function orderRoutes(app: FastifyInstance, { db }: { db: DB }) {
       schema: {
         tags,
         summary: `Update an order${method === 'PATCH' ? '' : ` (${method} alias of PATCH)`}`,
-        description: `Addresses, shipping method/carrier/amount/estimated_delivery, notes, email, metadata and tax_rate; totals are recomputed. Only before anything shipped (pending, processing, on_hold). ${TRANSITION} ${IF_MATCH}`,
+        description: `Addresses, shipping method/carrier/amount/estimated_delivery, notes, email, metadata and tax_rate; totals are recomputed. ${OVERPAID} Only before anything shipped (pending, processing, on_hold). ${TRANSITION} ${IF_MATCH}`,
         params: IdParams,
         body: UpdateOrderBody,
         response: { 200: OrderSchema, ...errorResponses(404, 409, 412) },
@@ -88,9 +89,9 @@ export async function orderRoutes(app: FastifyInstance, { db }: { db: DB }) {
 
   action('line_items', 'Add a line item', 'Reserves its stock (409 insufficient_inventory unless backorders are allowed) and recomputes totals. Not after shipping or cancelling.', AddLineItemBody,
     (id, body, v, ctx) => addLineItem(db, ctx, id, body, v));
-  action('remove_item', 'Remove a line item (POST alias of DELETE .../line_items/:item_id)', 'Releases its reservation; an order keeps at least one line (409 order_must_keep_a_line).', RemoveItemBody,
+  action('remove_item', 'Remove a line item (POST alias of DELETE .../line_items/:item_id)', `Releases its reservation; an order keeps at least one line (409 order_must_keep_a_line). ${OVERPAID}`, RemoveItemBody,
     (id, body, v, ctx) => removeLineItem(db, ctx, id, body.line_item_id, v));
-  action('discounts', 'Add a discount', '{type: percentage|fixed, value, code?, reason?}: a percentage value is a percent (12.5), a fixed value is cents. Discounts are capped so no total goes negative.', DiscountInput,
+  action('discounts', 'Add a discount', `{type: percentage|fixed, value, code?, reason?}: a percentage value is a percent (12.5), a fixed value is cents. Discounts are capped so no total goes negative. ${OVERPAID}`, DiscountInput,
     (id, body, v, ctx) => addDiscount(db, ctx, id, body, v));
   action('promotions', 'Apply a promotion', 'By code: 409 promotion_not_applicable (details.reason: unknown_code, inactive, not_started, expired, usage_limit_reached, minimum_not_met, currency_mismatch, already_applied) unless it is active, in its window, under its usage limit (claimed race-safely), its minimum subtotal met, and not already on this order.', ApplyPromotionBody,
     (id, body, v, ctx) => applyPromotion(db, ctx, id, body.code, v));
@@ -122,7 +123,7 @@ export async function orderRoutes(app: FastifyInstance, { db }: { db: DB }) {
 
   r.delete('/v1/orders/:id/line_items/:item_id', {
     config: write,
-    schema: { tags, summary: 'Remove a line item', description: `Releases its reservation; an order keeps at least one line (409 order_must_keep_a_line). ${TRANSITION} ${IF_MATCH}`, params: LineItemParams, response: { 200: OrderSchema, ...errorResponses(404, 409, 412) } },
+    schema: { tags, summary: 'Remove a line item', description: `Releases its reservation; an order keeps at least one line (409 order_must_keep_a_line). ${OVERPAID} ${TRANSITION} ${IF_MATCH}`, params: LineItemParams, response: { 200: OrderSchema, ...errorResponses(404, 409, 412) } },
   }, async (req) => removeLineItem(db, contextOf(req), req.params.id, req.params.item_id, expectedVersion(req)));
 
   r.delete('/v1/orders/:id/discounts/:discount_id', {

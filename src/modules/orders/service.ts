@@ -322,8 +322,24 @@ export async function orderCommand(
     const now = nowIso();
     const event = await change(trx, next, before, now);
     if (event === null) return toOrder(before);
+    await refundOverpayment(trx, ctx, next, now);
     return saveOrder(trx, ctx, before, next, event, now);
   });
+}
+
+/**
+ * A change that brings the total below what was paid and not refunded (a removed line, a new
+ * discount, lower shipping) refunds the difference to the original payment, so the order never
+ * holds more of the customer's money than it is worth.
+ */
+async function refundOverpayment(trx: Executor, ctx: RequestContext, d: OrderDraft, now: string): Promise<void> {
+  applyTotals(d);
+  const r = d.row;
+  const excess = Number(r.paid_total) - Number(r.refunded_total) - Number(r.total);
+  if (excess <= 0) return;
+  await insertRefund(trx, ctx, { order: r, amount: excess, reason: 'order_edited', method: 'original_payment', now });
+  r.refunded_total = Number(r.refunded_total) + excess;
+  await adjustCustomerStats(trx, r.customer_id, { value: -excess });
 }
 
 export async function updateOrder(db: DB, ctx: RequestContext, id: string, input: UpdateOrderInput, expected?: ExpectedVersion): Promise<Order> {
