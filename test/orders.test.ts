@@ -279,6 +279,12 @@ describe('orders: read', () => {
     assert.equal(page.body.data[0].line_items.length, 1);
     const next = await t.api('GET', `/v1/orders?customer_id=${customer.id}&limit=1&cursor=${page.body.next_cursor}`);
     assert.deepEqual(next.body.data.map((o: any) => o.id), [one.id]);
+    // A cursor follows any sort field, not only created_at.
+    const byTotal = await t.api('GET', `/v1/orders?customer_id=${customer.id}&limit=1&sort=-total`);
+    assert.deepEqual(byTotal.body.data.map((o: any) => o.id), [two.id]);
+    const byTotalNext = await t.api('GET', `/v1/orders?customer_id=${customer.id}&limit=1&sort=-total&cursor=${byTotal.body.next_cursor}`);
+    assert.deepEqual(byTotalNext.body.data.map((o: any) => o.id), [one.id]);
+    assert.equal(byTotalNext.body.has_more, false);
 
     const unknown = await t.api('GET', '/v1/orders?colour=red');
     assert.equal(unknown.status, 400);
