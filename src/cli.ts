@@ -82,7 +82,11 @@ export const commands: Record<string, (args: string[]) => Promise<number>> = {
   keys: keysCommand,
   verify: async () => {
     // Read-only: it checks the schema it finds rather than migrating it.
-    const report = await withDatabase((db) => verifyInventory(db), { migrate: false });
+    const report = await withDatabase(async (db) => {
+      const tables = await db.introspection.getTables();
+      if (!tables.some((t) => t.name === 'inventory_items')) throw new Error('this database has no Opsline tables yet: run `opsline migrate` (or start the server) first.');
+      return verifyInventory(db);
+    }, { migrate: false });
     console.log(formatVerifyReport(report));
     return report.ok ? 0 : 1;
   },

@@ -34,6 +34,12 @@ function cli(...args: string[]): Promise<CliResult> {
 }
 
 describe('command line', () => {
+  it('verify on a database without tables says to migrate first', async () => {
+    const result = await cli('verify');
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /no Opsline tables yet: run `opsline migrate`/);
+  });
+
   it('migrate applies the migrations once, then reports the database up to date', async () => {
     const first = await cli('migrate');
     assert.equal(first.code, 0, first.stderr);
