@@ -402,6 +402,14 @@ describe('orders: update, lines, discounts, tags', () => {
     // Nothing more is refundable than the order is worth now.
     const more = await t.api('POST', `/v1/orders/${order.id}/refund`, { amount: 751 });
     assert.equal(more.body.error.code, 'refund_exceeds_paid');
+    // The money refunded after the edits no longer counts as paid: a line added back is owed again.
+    const added = await post(t, `/v1/orders/${order.id}/line_items`, { sku: b, quantity: 1, price: 1000 });
+    assert.equal(added.totals.total, 1750);
+    assert.equal(added.totals.balance_due, 1000);
+    const settled = await post(t, `/v1/orders/${order.id}/pay`, {});
+    assert.equal(settled.totals.paid, 3000);
+    assert.equal(settled.totals.balance_due, 0);
+    assert.equal((await getCustomer(t, customer.id)).lifetime_value, 1750);
     // An unpaid order edits without any refund.
     const unpaid = await placeOrder(t, { customer_id: customer.id, line_items: [{ sku: a, quantity: 1, price: 1000 }, { sku: b, quantity: 1, price: 1000 }] });
     const edited = await post(t, `/v1/orders/${unpaid.id}/remove_item`, { line_item_id: unpaid.line_items[1].id });

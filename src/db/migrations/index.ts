@@ -3,6 +3,7 @@ import * as foundation from './0001_foundation.js';
 import * as inventory from './0002_inventory.js';
 import * as orders from './0003_orders.js';
 import * as orderDocuments from './0004_order_documents.js';
+import * as orderEditRefunds from './0005_order_edit_refunds.js';
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002_inventory': inventory,
   '0003_orders': orders,
   '0004_order_documents': orderDocuments,
+  '0005_order_edit_refunds': orderEditRefunds,
 };

@@ -133,6 +133,7 @@ export async function splitOrder(db: DB, ctx: RequestContext, id: string, input:
         shipping_tracking_number: null,
         paid_total: 0,
         refunded_total: 0,
+        edit_refunded_total: 0,
         hold: null,
         cancel: null,
         split_from_order_id: r.id,
@@ -252,6 +253,7 @@ export async function mergeOrders(db: DB, ctx: RequestContext, id: string, input
       if (r.tax_amount != null) r.tax_amount = Number(r.tax_amount) + Number(s.row.tax_total);
       r.paid_total = Number(r.paid_total) + Number(s.row.paid_total);
       r.refunded_total = Number(r.refunded_total) + Number(s.row.refunded_total);
+      r.edit_refunded_total = Number(r.edit_refunded_total) + Number(s.row.edit_refunded_total);
       if (s.row.allow_backorder === 1) r.allow_backorder = 1;
       tags = mergeTags(tags, parseJson(s.row.tags, []));
     }
@@ -273,6 +275,7 @@ export async function mergeOrders(db: DB, ctx: RequestContext, id: string, input
       a.tax_amount = null;
       a.paid_total = 0;
       a.refunded_total = 0;
+      a.edit_refunded_total = 0;
       await saveOrder(trx, ctx, s, after, 'order.merged', now);
     }
     await adjustCustomerStats(trx, r.customer_id, { orders: -sources.length });

@@ -171,6 +171,7 @@ export async function placeOrder(trx: Executor, ctx: RequestContext, input: Crea
     total: 0,
     paid_total: 0,
     refunded_total: 0,
+    edit_refunded_total: 0,
     tags: toJson(tags),
     tags_index: tagsIndex(tags),
     notes: input.notes ?? null,
@@ -339,6 +340,7 @@ async function refundOverpayment(trx: Executor, ctx: RequestContext, d: OrderDra
   if (excess <= 0) return;
   await insertRefund(trx, ctx, { order: r, amount: excess, reason: 'order_edited', method: 'original_payment', now });
   r.refunded_total = Number(r.refunded_total) + excess;
+  r.edit_refunded_total = Number(r.edit_refunded_total) + excess;
   await adjustCustomerStats(trx, r.customer_id, { value: -excess });
 }
 

@@ -99,7 +99,8 @@ export function applyTotals(d: OrderDraft): void {
   r.fulfillment_status = fulfillmentStatusOf(d);
 }
 
-export const balanceDue = (r: OrdersTable) => Math.max(0, Number(r.total) - Number(r.paid_total));
+/** What is still owed: the total less what was paid and kept (refunds after edits do not count as paid). */
+export const balanceDue = (r: OrdersTable) => Math.max(0, Number(r.total) - (Number(r.paid_total) - Number(r.edit_refunded_total)));
 
 /**
  * A pending order whose balance is covered (paid, or its total lowered to what was paid) moves to

@@ -45,6 +45,8 @@ export interface OrdersTable {
   total: number;
   paid_total: number;
   refunded_total: number;
+  /** The part of refunded_total refunded because an edit lowered the total (no longer counts as paid). */
+  edit_refunded_total: number;
   tags: string; // JSON array
   tags_index: string;
   notes: string | null;
