@@ -133,6 +133,25 @@ describe('orders: concurrent shipping and cancelling', () => {
   });
 });
 
+describe('orders: shipping with a balance', () => {
+  it('refuses to ship a processing order that gained a balance (a line added after payment) until it is paid', async () => {
+    const t = await getTestContext();
+    const [a, b] = await stockedSkus(t, 5, 5);
+    const order = await placeOrder(t, { line_items: [{ sku: a, quantity: 1, price: 1000 }], payment: { status: 'paid' } });
+    const added = await post(t, `/v1/orders/${order.id}/line_items`, { sku: b, quantity: 1, price: 400 });
+    assert.equal(added.status, 'processing');
+    assert.equal(added.totals.balance_due, 400);
+    const refused = await t.api('POST', `/v1/orders/${order.id}/ship`, {});
+    assert.equal(refused.status, 409, refused.raw);
+    assert.equal(refused.body.error.code, 'balance_due');
+    assert.equal(refused.body.error.details.balance_due, 400);
+    assert.deepEqual(await levels(t, b), { on_hand: 5, reserved: 1, available: 4 }, 'nothing consumed');
+    await post(t, `/v1/orders/${order.id}/pay`, {});
+    const shipped = await post(t, `/v1/orders/${order.id}/ship`, {});
+    assert.equal(shipped.status, 'shipped');
+  });
+});
+
 describe('orders: returns, refunds, exchanges', () => {
   it('returns shipped units only, then refunds them at their share of the line to the cent', async () => {
     const t = await getTestContext();

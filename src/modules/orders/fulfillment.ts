@@ -15,7 +15,7 @@ import { insertRefund } from './refunds.js';
 import type { ExchangeInput, Order, RefundInput, ReturnInput, Shipment, ShipInput, UpdateShipmentInput } from './schemas.js';
 import { orderCommand, placeOrder, resolveLineQuantities } from './service.js';
 import { consumeForLine, itemIdsForLines, lineReference, reserveAllOrNothing, type LineNeed } from './stock.js';
-import { adjustCustomerStats, cloneDraft, lockOrder, saveOrder, type OrderDraft } from './store.js';
+import { adjustCustomerStats, balanceDue, cloneDraft, lockOrder, saveOrder, type OrderDraft } from './store.js';
 import type { OrderLineItemsTable, ShipmentsTable, ShipmentStatus } from './tables.js';
 import { lineValueOfUnits } from './totals.js';
 import { transitionOrder } from './transitions.js';
@@ -33,6 +33,9 @@ export async function shipOrder(db: DB, ctx: RequestContext, id: string, input: 
   return orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
     const r = next.row;
     transitionOrder('ship', r);
+    // Processing means paid, but a line added after payment leaves a balance: collect it first.
+    const due = balanceDue(r);
+    if (due > 0) throw new ConflictError('balance_due', `Order ${r.order_number} has ${due} still to pay; record the payment before shipping.`, { balance_due: due });
     const remaining = (l: OrderLineItemsTable) => Number(l.quantity) - Number(l.quantity_shipped);
     let shipping: Array<{ line: OrderLineItemsTable; quantity: number }>;
     if (input.line_items) {

@@ -103,7 +103,7 @@ export async function orderRoutes(app: FastifyInstance, { db }: { db: DB }) {
     (id, body, v, ctx) => holdOrder(db, ctx, id, body.reason, v));
   action('release', 'Release a hold', 'Back to the status the order had when held.', undefined,
     (id, _body, v, ctx) => releaseOrder(db, ctx, id, v));
-  action('ship', 'Ship an order', 'Ships line_items [{id, quantity}], or everything not shipped yet (at location_id, when given). Consumes reservations through the ledger (backordered units are reserved first: 409 insufficient_inventory when there is still no stock) and creates a Shipment. The order becomes shipped, or partially_shipped while anything remains.', ShipBody.nullish(),
+  action('ship', 'Ship an order', 'Ships line_items [{id, quantity}], or everything not shipped yet (at location_id, when given). Consumes reservations through the ledger (backordered units are reserved first: 409 insufficient_inventory when there is still no stock) and creates a Shipment. The order becomes shipped, or partially_shipped while anything remains. An order with a balance due (a line added after payment) is refused with 409 balance_due until paid.', ShipBody.nullish(),
     (id, body, v, ctx) => shipOrder(db, ctx, id, body ?? {}, v));
   action('deliver', 'Mark an order delivered', 'shipped -> delivered; its shipments become delivered.', undefined,
     (id, _body, v, ctx) => deliverOrder(db, ctx, id, v));
