@@ -11,7 +11,7 @@ import type { Order } from './schemas.js';
 import { resolveLineQuantities } from './service.js';
 import { lineReference } from './stock.js';
 import {
-  adjustCustomerStats, applyTotals, balanceDue, cloneDraft, insertOrder, isOrderNumber, lockOrder, saveOrder, searchTextOf, setTags, toOrder,
+  adjustCustomerStats, applyTotals, balanceDue, cloneDraft, insertOrder, lockOrder, saveOrder, searchTextOf, setTags, whereIdOrNumber,
   type OrderDraft,
 } from './store.js';
 import type { OrderDiscountsTable, OrderPromotionsTable } from './tables.js';
@@ -184,10 +184,7 @@ export async function splitOrder(db: DB, ctx: RequestContext, id: string, input:
 }
 
 async function resolveOrderId(trx: Executor, idOrNumber: string): Promise<string | undefined> {
-  const q = trx.selectFrom('orders').select('id');
-  const found = isOrderNumber(idOrNumber)
-    ? await q.where('order_number', '=', idOrNumber.toUpperCase()).executeTakeFirst()
-    : await q.where('id', '=', idOrNumber).executeTakeFirst();
+  const found = await whereIdOrNumber(trx.selectFrom('orders').select('id'), idOrNumber).executeTakeFirst();
   return found?.id;
 }
 

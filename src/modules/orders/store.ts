@@ -1,5 +1,6 @@
-import { sql, type CompiledQuery } from 'kysely';
+import { sql, type CompiledQuery, type SelectQueryBuilder } from 'kysely';
 import type { Executor } from '../../db/connection.js';
+import type { Database } from '../../db/schema.js';
 import { insertRowsQuery, preparedQuery, updateRow, writeTogether } from '../../db/prepared.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { selectForUpdate } from '../../platform/db-helpers.js';
@@ -261,11 +262,9 @@ const linesOf = preparedQuery<{ id: string }, OrderLineItemsTable>((db, param) =
 const discountsOf = preparedQuery<{ id: string }, OrderDiscountsTable>((db, param) => db.selectFrom('order_discounts').selectAll().where('order_id', '=', param('id')));
 const promotionsOf = preparedQuery<{ id: string }, OrderPromotionsTable>((db, param) => db.selectFrom('order_promotions').selectAll().where('order_id', '=', param('id')).orderBy('created_at').orderBy('id'));
 
-async function findOrderRow(db: Executor, idOrNumber: string): Promise<OrdersTable | undefined> {
-  const q = db.selectFrom('orders').selectAll();
-  return isOrderNumber(idOrNumber)
-    ? q.where('order_number', '=', idOrNumber.toUpperCase()).executeTakeFirst()
-    : q.where('id', '=', idOrNumber).executeTakeFirst();
+/** An orders query narrowed to one order, by id or by order number (ORD-000123). */
+export function whereIdOrNumber<O>(q: SelectQueryBuilder<Database, 'orders', O>, idOrNumber: string): SelectQueryBuilder<Database, 'orders', O> {
+  return isOrderNumber(idOrNumber) ? q.where('order_number', '=', idOrNumber.toUpperCase()) : q.where('id', '=', idOrNumber);
 }
 
 /**
@@ -284,17 +283,14 @@ export async function documentsOf(db: Executor, rows: Array<Pick<OrdersTable, 'i
 
 /** An order's API JSON by id or by order number, as retrieve sends it. */
 export async function loadOrderDocument(db: Executor, idOrNumber: string): Promise<JsonText> {
-  const q = db.selectFrom('orders').select(['id', 'document']);
-  const row = isOrderNumber(idOrNumber)
-    ? await q.where('order_number', '=', idOrNumber.toUpperCase()).executeTakeFirst()
-    : await q.where('id', '=', idOrNumber).executeTakeFirst();
+  const row = await whereIdOrNumber(db.selectFrom('orders').select(['id', 'document']), idOrNumber).executeTakeFirst();
   if (!row) throw new NotFoundError('order', idOrNumber);
   return (await documentsOf(db, [row]))[0];
 }
 
 /** An order by id or by order number (ORD-000123). */
 export async function loadOrder(db: Executor, idOrNumber: string): Promise<OrderDraft> {
-  const row = await findOrderRow(db, idOrNumber);
+  const row = await whereIdOrNumber(db.selectFrom('orders').selectAll(), idOrNumber).executeTakeFirst();
   if (!row) throw new NotFoundError('order', idOrNumber);
   return (await loadDrafts(db, [row]))[0];
 }
@@ -306,7 +302,7 @@ export async function loadOrder(db: Executor, idOrNumber: string): Promise<Order
 export async function lockOrder(trx: Executor, idOrNumber: string, expected?: ExpectedVersion): Promise<OrderDraft> {
   let id = idOrNumber;
   if (isOrderNumber(idOrNumber)) {
-    const found = await trx.selectFrom('orders').select('id').where('order_number', '=', idOrNumber.toUpperCase()).executeTakeFirst();
+    const found = await whereIdOrNumber(trx.selectFrom('orders').select('id'), idOrNumber).executeTakeFirst();
     if (!found) throw new NotFoundError('order', idOrNumber);
     id = found.id;
   }
