@@ -49,6 +49,43 @@ describe('SQLite group commit', { skip: dialect !== 'sqlite' && 'SQLite only' },
     assert.equal(events.length, 3, 'one event per created customer, none for the refused one');
   });
 
+  it('starts the WAL over under constant writes, without the server connection checkpointing, and loses nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opsline-wal-restart-'));
+    const path = join(dir, 'db.sqlite');
+    // Restart at 100 pages (~400 KB); the backstop stays at BACKSTOP_CHECKPOINT_PAGES (far above).
+    const database = openDatabase(`sqlite:${path}`, { backgroundCheckpoints: true, walRestartPages: 100 });
+    const writers = 8;
+    const rounds = 120;
+    try {
+      await migrateToLatest(database.db);
+      const now = new Date().toISOString();
+      // ~75 MB (a row and its overflow page are 2 pages) through concurrent transactions, so the
+      // batches come back to back as under load.
+      await Promise.all(Array.from({ length: writers }, async (_, w) => {
+        for (let round = 0; round < rounds; round++) {
+          await database.db.transaction().execute((trx) => trx.insertInto('events').values(Array.from({ length: 10 }, (_, i) => ({
+            id: `evt_restart_${w}_${round}_${i}`, type: 'test.filler', object_type: 'test', object_id: `t${i}`, data: 'x'.repeat(4000), request_id: null, created_at: now,
+          }))).execute());
+        }
+      }));
+      const walBytes = statSync(`${path}-wal`).size;
+      // Without the restarts it would hold all ~75 MB (the backstop is at 160 MB); with them ~10 MB.
+      assert.ok(walBytes < 38_000_000, `the WAL started over: it holds ${walBytes} bytes after ~75 MB was written`);
+      const counted = await sql<{ n: number }>`select count(*) as n from events where type = 'test.filler'`.execute(database.db);
+      assert.equal(counted.rows[0].n, writers * rounds * 10);
+    } finally {
+      await database.close();
+    }
+    const reopened = new SQLite(path, { readonly: true });
+    try {
+      assert.equal((reopened.prepare(`select count(*) as n from events where type = 'test.filler'`).get() as { n: number }).n, writers * rounds * 10);
+      assert.equal((reopened.pragma('integrity_check', { simple: true })), 'ok');
+    } finally {
+      reopened.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('checkpoints from a worker thread: committed pages reach the database file while the server only appends to the WAL', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'opsline-checkpoint-'));
     const path = join(dir, 'db.sqlite');

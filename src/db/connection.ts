@@ -36,6 +36,8 @@ export function dialectOf(url: string): DialectName {
 export interface OpenOptions {
   /** SQLite: checkpoint the WAL from a worker thread (the server); short-lived commands leave it to SQLite. */
   backgroundCheckpoints?: boolean;
+  /** SQLite: the WAL length (pages) at which the checkpointer starts it over (tests set it low). */
+  walRestartPages?: number;
 }
 
 export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHandle {
@@ -54,9 +56,9 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
   sqlite.pragma('busy_timeout = 5000');
   // A 32 MB page cache keeps the indexes in memory instead of re-reading pages from the OS.
   sqlite.pragma('cache_size = -32768');
-  const checkpointer = options.backgroundCheckpoints && path !== ':memory:' ? startCheckpointer(path) : undefined;
+  const checkpointer = options.backgroundCheckpoints && path !== ':memory:' ? startCheckpointer(path, options.walRestartPages) : undefined;
   if (checkpointer) sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
-  const sqliteDialect = new GroupCommitSqliteDialect(sqlite, withStatementCache(sqlite));
+  const sqliteDialect = new GroupCommitSqliteDialect(sqlite, withStatementCache(sqlite), checkpointer);
   const db = new Kysely<Database>({ dialect: sqliteDialect });
   changeMarkers.set(db, () => sqliteDialect.changeMarker());
   return {

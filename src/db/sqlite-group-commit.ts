@@ -6,6 +6,7 @@ import {
   type Driver,
   type QueryResult,
 } from 'kysely';
+import type { Checkpointer } from './sqlite-checkpointer.js';
 
 /**
  * Group commit for SQLite. A commit costs more than the rest of an order's statements together
@@ -76,14 +77,16 @@ class GroupCommitDriver implements Driver {
   readonly #db: StatementSource;
   readonly #queue = new ConnectionQueue();
   readonly #counter: WriteCounter;
+  readonly #checkpointer: Checkpointer | undefined;
   #batchOpen = false;
   #batchWaiters: Waiter[] = [];
   #flushScheduled = false;
 
-  constructor(sqlite: SQLite.Database, statements: StatementSource, counter: WriteCounter) {
+  constructor(sqlite: SQLite.Database, statements: StatementSource, counter: WriteCounter, checkpointer?: Checkpointer) {
     this.#sqlite = sqlite;
     this.#db = statements;
     this.#counter = counter;
+    this.#checkpointer = checkpointer;
   }
 
   async init(): Promise<void> {}
@@ -107,6 +110,9 @@ class GroupCommitDriver implements Driver {
     // A batch SQLite rolled back itself (see rollbackTransaction) is settled, with an error, first.
     if (this.#batchOpen && (this.#batchWaiters.length >= MAX_BATCH || !this.#sqlite.inTransaction)) this.#commitBatch();
     if (!this.#batchOpen) {
+      // Holding the connection between batches lets the checkpointer start the WAL over.
+      const walRestart = this.#checkpointer?.betweenTransactions();
+      if (walRestart) await walRestart;
       this.#db.prepare('begin').run();
       this.#batchOpen = true;
     }
@@ -187,14 +193,16 @@ export class GroupCommitSqliteDialect extends SqliteDialect {
   readonly #statements: StatementSource;
   readonly #counter: WriteCounter = { writes: 0 };
   readonly #dataVersion: SQLite.Statement;
-  constructor(sqlite: SQLite.Database, statements: StatementSource) {
+  readonly #checkpointer: Checkpointer | undefined;
+  constructor(sqlite: SQLite.Database, statements: StatementSource, checkpointer?: Checkpointer) {
     super({ database: sqlite });
     this.#sqlite = sqlite;
     this.#statements = statements;
+    this.#checkpointer = checkpointer;
     this.#dataVersion = sqlite.prepare('pragma data_version').pluck();
   }
   createDriver(): Driver {
-    return new GroupCommitDriver(this.#sqlite, this.#statements, this.#counter);
+    return new GroupCommitDriver(this.#sqlite, this.#statements, this.#counter, this.#checkpointer);
   }
   /**
    * Changes whenever data may have changed: a write through this connection (even one not yet
