@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { z } from 'zod';
-import { changeMarkerOf, type Executor } from '../db/connection.js';
+import { changeMarkerOf, isPostgres, type Executor } from '../db/connection.js';
 import { BadRequestError } from './errors.js';
 import type { JsonText } from './json.js';
 
@@ -139,23 +139,36 @@ function applyFilters(spec: ListSpec, qb: AnyQuery, query: Record<string, any>):
 const countCaches = new WeakMap<object, Map<string, { marker: string; count: number }>>();
 
 /**
- * The total_count of a list. Counting every match is most of a list's work, so where the database
- * can tell whether anything was written since (SQLite: changeMarkerOf), a count is reused until then.
+ * The total_count of a list. Counting every match is most of a list's work, so a count is reused
+ * while the database can tell that nothing it counts has changed:
+ * - SQLite: until anything is written (changeMarkerOf);
+ * - PostgreSQL: while the snapshot is the same. Two statements with the same snapshot (the same
+ *   transactions finished, the same in progress) see the same rows, so one statement both checks
+ *   the snapshot and, only if it moved, counts (a CASE does not run the subquery it does not take).
+ * Inside a transaction, which may see its own writes, it always counts.
  */
 async function countMatches(db: Executor, countQuery: AnyQuery): Promise<number> {
-  // Read before counting: a write that lands in between changes the marker, never hides behind it.
+  // SQLite: read before counting: a write that lands in between changes the marker, never hides behind it.
   const marker = changeMarkerOf(db)?.();
-  if (marker === undefined) return Number((await countQuery.executeTakeFirst())?.count ?? 0);
+  const postgresRoot = marker === undefined && isPostgres(db) && !db.isTransaction;
+  if (marker === undefined && !postgresRoot) return Number((await countQuery.executeTakeFirst())?.count ?? 0);
   const compiled = countQuery.compile();
   const key = `${compiled.sql}\u0000${JSON.stringify(compiled.parameters)}`;
   let cache = countCaches.get(db);
   if (!cache) countCaches.set(db, (cache = new Map()));
   const known = cache.get(key);
-  if (known?.marker === marker) return known.count;
-  const count = Number((await db.executeQuery<{ count: number }>(compiled)).rows[0]?.count ?? 0);
+  let fresh: { marker: string; count: number };
+  if (marker !== undefined) {
+    if (known?.marker === marker) return known.count;
+    fresh = { marker, count: Number((await db.executeQuery<{ count: number }>(compiled)).rows[0]?.count ?? 0) };
+  } else {
+    const { rows } = await sql<{ count: number | null; snapshot: string }>`select case when pg_current_snapshot()::text = ${known?.marker ?? ''} then null else (${countQuery}) end as count, pg_current_snapshot()::text as snapshot`.execute(db);
+    if (rows[0].count === null && known) return known.count;
+    fresh = { marker: rows[0].snapshot, count: Number(rows[0].count ?? 0) };
+  }
   if (cache.size >= 1000) cache.clear();
-  cache.set(key, { marker, count });
-  return count;
+  cache.set(key, fresh);
+  return fresh.count;
 }
 
 /**
