@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getTestContext, unique, type ApiResponse } from './helpers.js';
 import { assertError, authHeader, createCustomer, newEmail } from './support.js';
+import { newCustomer, stockedSkus } from './orders-helpers.js';
 
 async function customersWithEmail(email: string): Promise<number> {
   const t = await getTestContext();
@@ -173,6 +174,38 @@ describe('idempotency', () => {
     assert.equal(row.state, 'done');
     assert.equal(row.response_body, retry.raw);
     assert.equal(await customersWithEmail(body.email), 1);
+  });
+
+  it('never runs a command twice when its answer was lost after it committed: 409 idempotency_key_committed names what it made', async () => {
+    const t = await getTestContext();
+    const [sku] = await stockedSkus(t, 5);
+    const customer = await newCustomer(t);
+    const idem = unique('lost-');
+    const body = { customer_id: customer.id, line_items: [{ sku, quantity: 2, price: 1500 }], payment: { method: 'card', status: 'paid' } };
+    const first = await t.api('POST', '/v1/orders', body, { 'Idempotency-Key': idem });
+    assert.equal(first.status, 201, first.raw);
+    // Simulate a crash between the command's commit and storing its answer: the order and its
+    // events exist, the claim is still in flight, two minutes old.
+    await t.db.updateTable('idempotency_keys')
+      .set({ state: 'in_flight', response_status: null, response_headers: null, response_body: null, created_at: new Date(Date.now() - 120_000).toISOString() })
+      .where('idempotency_key', '=', idem).execute();
+
+    const retry = await t.api('POST', '/v1/orders', body, { 'Idempotency-Key': idem });
+    assertError(retry, 409, 'conflict', 'idempotency_key_committed');
+    assert.deepEqual(retry.body.error.details, [{ object: 'order', id: first.body.id }]);
+    assert.match(retry.body.error.message, new RegExp(first.body.id));
+    const orders = await t.db.selectFrom('orders').select('id').where('customer_id', '=', customer.id).execute();
+    assert.deepEqual(orders.map((o) => o.id), [first.body.id], 'no second order');
+    const item = await t.api('GET', `/v1/inventory_items?sku=${sku}`);
+    assert.equal(item.body.data[0].reserved, 2, 'stock reserved once');
+
+    // The key now answers that error, byte for byte; another body with it is refused as ever.
+    const again = await t.api('POST', '/v1/orders', body, { 'Idempotency-Key': idem });
+    assert.equal(again.status, 409);
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+    assert.equal(again.raw, retry.raw);
+    const other = await t.api('POST', '/v1/orders', { ...body, line_items: [{ sku, quantity: 1, price: 1500 }] }, { 'Idempotency-Key': idem });
+    assertError(other, 400, 'invalid_request_error', 'idempotency_key_reused');
   });
 
   it('forgets answers older than 24 hours', async () => {

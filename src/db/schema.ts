@@ -28,6 +28,8 @@ export interface IdempotencyKeysTable {
   response_headers: string | null; // JSON object
   response_body: string | null;
   created_at: string;
+  /** Unique per claim; the command's events carry it (null on claims from before 0006). */
+  token: string | null;
 }
 
 export interface EventsTable {
@@ -38,6 +40,8 @@ export interface EventsTable {
   data: string; // JSON {object, previous_attributes?}
   request_id: string | null;
   created_at: string;
+  /** The Idempotency-Key claim the command ran under, if any. */
+  idempotency_token: string | null;
 }
 
 export interface CountersTable {

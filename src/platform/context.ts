@@ -2,6 +2,8 @@
 export interface RequestContext {
   requestId: string;
   apiKeyId?: string;
+  /** Set when the request claimed an Idempotency-Key: the command's events carry it. */
+  idempotencyToken?: string;
 }
 
 /** Parsed If-Match header: the version the caller last saw, if it sent one. */

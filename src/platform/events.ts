@@ -40,6 +40,7 @@ export function eventRow(ctx: RequestContext, type: string, object: { id: string
     data: JSON.stringify(data),
     request_id: ctx.requestId,
     created_at: nowIso(),
+    idempotency_token: ctx.idempotencyToken ?? null,
   };
 }
 

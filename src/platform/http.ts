@@ -30,7 +30,7 @@ export const IdParams = z.object({ id: z.string().min(1).max(100) });
 export const DeletedSchema = z.object({ id: z.string(), object: z.string(), deleted: z.literal(true) });
 
 export function contextOf(request: FastifyRequest): RequestContext {
-  return { requestId: String(request.id), apiKeyId: request.apiKey?.id };
+  return { requestId: String(request.id), apiKeyId: request.apiKey?.id, idempotencyToken: request.idempotency?.token };
 }
 
 /** Sends JSON text (a stored document) as it is instead of parsing and serializing it again. */

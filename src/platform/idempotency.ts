@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DB } from '../db/connection.js';
 import { ApiError, BadRequestError, ConflictError, isUniqueViolation } from './errors.js';
-import { nowIso } from './ids.js';
+import { newId, nowIso } from './ids.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    idempotency?: { apiKeyId: string; key: string; settled: boolean };
+    idempotency?: { apiKeyId: string; key: string; token: string; settled: boolean };
   }
   interface FastifyContextConfig {
     /**
@@ -18,7 +18,11 @@ declare module 'fastify' {
 }
 
 const RETENTION_MS = 24 * 60 * 60 * 1000;
-/** A claim older than this whose request never answered (process killed) may be taken over. */
+/**
+ * A claim older than this whose request never answered (process killed) is settled: if its command
+ * committed (its events carry the claim's token) the key answers 409 idempotency_key_committed
+ * naming what was done; otherwise the claim is taken over and the command runs.
+ */
 const ABANDONED_MS = 60 * 1000;
 
 function keyOf(request: FastifyRequest): string | undefined {
@@ -49,12 +53,13 @@ export function registerIdempotency(app: FastifyInstance, db: DB): void {
     const scope = db.selectFrom('idempotency_keys').selectAll().where('api_key_id', '=', apiKeyId).where('idempotency_key', '=', key);
 
     for (let attempt = 0; attempt < 3; attempt++) {
+      const token = newId('idem');
       try {
         await db
           .insertInto('idempotency_keys')
-          .values({ api_key_id: apiKeyId, idempotency_key: key, fingerprint, state: 'in_flight', response_status: null, response_headers: null, response_body: null, created_at: nowIso() })
+          .values({ api_key_id: apiKeyId, idempotency_key: key, fingerprint, state: 'in_flight', response_status: null, response_headers: null, response_body: null, created_at: nowIso(), token })
           .execute();
-        request.idempotency = { apiKeyId, key, settled: false };
+        request.idempotency = { apiKeyId, key, token, settled: false };
         return;
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
@@ -62,13 +67,23 @@ export function registerIdempotency(app: FastifyInstance, db: DB): void {
       const existing = await scope.executeTakeFirst();
       if (!existing) continue; // deleted meanwhile (a 5xx or expiry): claim again
       const age = Date.now() - Date.parse(existing.created_at);
-      const expired = age > RETENTION_MS || (existing.state === 'in_flight' && age > ABANDONED_MS);
-      if (expired) {
+      const abandoned = existing.state === 'in_flight' && age > ABANDONED_MS;
+      const committed = abandoned && existing.token
+        ? await db.selectFrom('events').select(['object_type', 'object_id']).where('idempotency_token', '=', existing.token).orderBy('id').executeTakeFirst()
+        : undefined;
+      if (age > RETENTION_MS || (abandoned && !committed)) {
         await db.deleteFrom('idempotency_keys').where('api_key_id', '=', apiKeyId).where('idempotency_key', '=', key).where('created_at', '=', existing.created_at).execute();
         continue;
       }
       if (existing.fingerprint !== fingerprint) {
         throw new BadRequestError('idempotency_key_reused', `Idempotency-Key "${key}" was already used with a different request.`, 'Idempotency-Key');
+      }
+      if (committed) {
+        // From now on this error is the key's answer (onSend stores it on the claim).
+        request.idempotency = { apiKeyId, key, token: existing.token!, settled: false };
+        throw new ConflictError('idempotency_key_committed',
+          `The request with Idempotency-Key "${key}" was carried out (${committed.object_type} ${committed.object_id}), but its answer was lost when the server stopped; fetch the ${committed.object_type} instead of retrying.`,
+          [{ object: committed.object_type, id: committed.object_id }]);
       }
       if (existing.state === 'in_flight') {
         throw new ConflictError('idempotency_key_in_use', `A request with Idempotency-Key "${key}" is still being processed; retry shortly.`);
