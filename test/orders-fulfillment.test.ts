@@ -381,3 +381,70 @@ describe('orders: more refusals', () => {
     assert.equal(strict.body.error.code, 'insufficient_inventory');
   });
 });
+
+describe('orders: refunds by amount and line_items', () => {
+  it('refuses an amount above what the named units are worth, writing nothing', async () => {
+    const t = await getTestContext();
+    const [sku] = await stockedSkus(t, 5);
+    // 3 x 3333 = 9999, shipping 500: total 10499; one unit of the line is worth floor(9999 / 3) = 3333.
+    const order = await placeOrder(t, { line_items: [{ sku, quantity: 3, price: 3333 }], shipping: { amount: 500 }, payment: { status: 'paid' } });
+    assert.equal(order.totals.total, 10499);
+    const line = order.line_items[0];
+    for (const amount of [9000, 3334]) {
+      const res = await t.api('POST', `/v1/orders/${order.id}/refund`, { amount, line_items: [{ id: line.id, quantity: 1 }], reason: 'x' });
+      assert.equal(res.status, 409, res.raw);
+      assert.equal(res.body.error.code, 'refund_exceeds_lines');
+      assert.equal(res.body.error.param, 'amount');
+      assert.equal(res.body.error.details.refundable, 3333);
+      assert.match(res.body.error.message, /3333/);
+    }
+    // Nothing was written: no refund, the order (and its line) as it was, no event.
+    assert.deepEqual((await t.api('GET', `/v1/refunds?order_id=${order.id}`)).body.data, []);
+    const after = (await t.api('GET', `/v1/orders/${order.id}`)).body;
+    assert.deepEqual(after.totals, { subtotal: 9999, discount: 0, tax: 0, shipping: 500, total: 10499, paid: 10499, refunded: 0, balance_due: 0 });
+    assert.equal(after.payment_status, 'paid');
+    assert.equal(after.line_items[0].quantity_refunded, 0);
+    assert.equal(after.version, order.version);
+    assert.ok(!(await eventsOf(t, order.id)).includes('order.refunded'));
+
+    // Exactly the units' value is allowed.
+    const refunded = await post(t, `/v1/orders/${order.id}/refund`, { amount: 3333, line_items: [{ id: line.id, quantity: 1 }], reason: 'x' });
+    assert.deepEqual(refunded.totals, { subtotal: 9999, discount: 0, tax: 0, shipping: 500, total: 10499, paid: 10499, refunded: 3333, balance_due: 0 });
+    assert.equal(refunded.payment_status, 'partially_refunded');
+    assert.equal(refunded.line_items[0].quantity_refunded, 1);
+    const refunds = (await t.api('GET', `/v1/refunds?order_id=${order.id}`)).body.data;
+    assert.equal(refunds.length, 1);
+    assert.equal(refunds[0].amount, 3333);
+    assert.deepEqual(refunds[0].line_items, [{ order_line_item_id: line.id, quantity: 1, amount: 3333 }]);
+  });
+
+  it('spreads an amount below the units\' value over them so the refund\'s lines add up to it', async () => {
+    const t = await getTestContext();
+    const [c, d] = await stockedSkus(t, 5, 5);
+    // Subtotal 9999 + 1000 = 10999; 10% = 1100 off, by line 1000 and 100; tax 8.75% of 9899 = 866,
+    // by line 787 and 79. Line totals: C 9999 - 1000 + 787 = 9786, D 1000 - 100 + 79 = 979.
+    const order = await placeOrder(t, {
+      line_items: [{ sku: c, quantity: 3, price: 3333 }, { sku: d, quantity: 2, price: 500 }], discounts: [{ type: 'percentage', value: 10 }], tax_rate: 8.75, payment: { status: 'paid' },
+    });
+    assert.equal(order.totals.total, 10765);
+    const [lc, ld] = order.line_items;
+    assert.deepEqual([lc.total, ld.total], [9786, 979]);
+    const items = [{ id: lc.id, quantity: 1 }, { id: ld.id, quantity: 2 }];
+
+    // One C unit is worth floor(9786 / 3) = 3262, both D units 979: 4241 at most.
+    const over = await t.api('POST', `/v1/orders/${order.id}/refund`, { amount: 4242, line_items: items });
+    assert.equal(over.status, 409, over.raw);
+    assert.equal(over.body.error.code, 'refund_exceeds_lines');
+    assert.equal(over.body.error.details.refundable, 4241);
+    assert.deepEqual((await t.api('GET', `/v1/refunds?order_id=${order.id}`)).body.data, []);
+    assert.equal((await t.api('GET', `/v1/orders/${order.id}`)).body.totals.refunded, 0);
+
+    // 3000 over 3262 : 979 = 2307.47 : 692.53 -> 2307 and 693.
+    const refunded = await post(t, `/v1/orders/${order.id}/refund`, { amount: 3000, line_items: items });
+    assert.deepEqual(refunded.totals, { subtotal: 10999, discount: 1100, tax: 866, shipping: 0, total: 10765, paid: 10765, refunded: 3000, balance_due: 0 });
+    assert.deepEqual(refunded.line_items.map((l: any) => l.quantity_refunded), [1, 2]);
+    const [refund] = (await t.api('GET', `/v1/refunds?order_id=${order.id}`)).body.data;
+    assert.equal(refund.amount, 3000);
+    assert.deepEqual(refund.line_items, [{ order_line_item_id: lc.id, quantity: 1, amount: 2307 }, { order_line_item_id: ld.id, quantity: 2, amount: 693 }]);
+  });
+});

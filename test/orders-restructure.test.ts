@@ -191,3 +191,66 @@ describe('orders and the ledger', () => {
     assert.equal(report.ok, true);
   });
 });
+
+describe('orders: split after refunds', () => {
+  it('divides what counts toward the totals: a refund by amount leaves nothing owed on either order', async () => {
+    const t = await getTestContext();
+    const [a, b] = await stockedSkus(t, 10, 10);
+    // Subtotal 3000 + 3000 = 6000; 15% = 900 and 250 off: 1150; tax 8.75% of 4850 = 424.375 -> 424; shipping 500: 5774.
+    const order = await placeOrder(t, {
+      line_items: [{ sku: a, quantity: 3, price: 1000 }, { sku: b, quantity: 2, price: 1500 }],
+      discounts: [{ type: 'percentage', value: 15 }, { type: 'fixed', value: 250 }], tax_rate: 8.75, shipping: { amount: 500 }, payment: { status: 'paid' },
+    });
+    assert.equal(order.totals.total, 5774);
+    const refunded = await post(t, `/v1/orders/${order.id}/refund`, { amount: 300 });
+    assert.equal(refunded.totals.balance_due, 0);
+
+    const { order: kept, split_order: split } = await post(t, `/v1/orders/${order.id}/split`, { line_items: [{ id: order.line_items[1].id, quantity: 1 }] });
+    // Moved subtotal 1500: discount round(1150 / 4) = 288, taxable 1212, tax 106.05 -> 106: 1318, all of it paid.
+    assert.deepEqual(split.totals, { subtotal: 1500, discount: 288, tax: 106, shipping: 0, total: 1318, paid: 1318, refunded: 0, balance_due: 0 });
+    assert.equal(split.status, 'processing');
+    assert.equal(split.payment_status, 'paid');
+    // Kept: 4500 - 862 = 3638, tax 318.325 -> 318, shipping 500: 4456; paid 5774 - 1318; the refund stays here.
+    assert.deepEqual(kept.totals, { subtotal: 4500, discount: 862, tax: 318, shipping: 500, total: 4456, paid: 4456, refunded: 300, balance_due: 0 });
+    assert.equal(kept.status, 'processing');
+    assert.equal(kept.payment_status, 'partially_refunded');
+    const payments = await t.db.selectFrom('payments').select(['order_id', 'amount']).where('order_id', 'in', [order.id, split.id]).execute();
+    const paidOn = (id: string) => payments.filter((p) => p.order_id === id).reduce((n, p) => n + Number(p.amount), 0);
+    assert.deepEqual([paidOn(order.id), paidOn(split.id)], [4456, 1318]);
+    assert.deepEqual((await t.api('GET', `/v1/refunds?order_id=${order.id}`)).body.data.map((r: any) => r.amount), [300]);
+    await post(t, `/v1/orders/${split.id}/ship`, {});
+  });
+
+  it('moves a refunded unit with its refund, so the new order owes nothing for it', async () => {
+    const t = await getTestContext();
+    const [a, b] = await stockedSkus(t, 10, 10);
+    const order = await placeOrder(t, { line_items: [{ sku: a, quantity: 2, price: 1000 }, { sku: b, quantity: 1, price: 1000 }], payment: { status: 'paid' } });
+    const la = order.line_items[0];
+    const refunded = await post(t, `/v1/orders/${order.id}/refund`, { line_items: [{ id: la.id, quantity: 2 }] });
+    assert.equal(refunded.totals.refunded, 2000);
+
+    const { order: kept, split_order: split } = await post(t, `/v1/orders/${order.id}/split`, { line_items: [{ id: la.id, quantity: 1 }] });
+    assert.deepEqual(split.line_items.map((l: any) => [l.sku, l.quantity, l.quantity_refunded]), [[a, 1, 1]]);
+    assert.deepEqual(split.totals, { subtotal: 1000, discount: 0, tax: 0, shipping: 0, total: 1000, paid: 1000, refunded: 1000, balance_due: 0 });
+    assert.equal(split.status, 'processing');
+    assert.equal(split.payment_status, 'refunded');
+    assert.deepEqual(kept.line_items.map((l: any) => [l.sku, l.quantity, l.quantity_refunded]), [[a, 1, 1], [b, 1, 0]]);
+    assert.deepEqual(kept.totals, { subtotal: 2000, discount: 0, tax: 0, shipping: 0, total: 2000, paid: 2000, refunded: 1000, balance_due: 0 });
+    assert.equal(kept.payment_status, 'partially_refunded');
+  });
+
+  it('moves refunded money the original could no longer hold, never refunding more than paid', async () => {
+    const t = await getTestContext();
+    const [a, b] = await stockedSkus(t, 10, 10);
+    const order = await placeOrder(t, { line_items: [{ sku: a, quantity: 1, price: 1000 }, { sku: b, quantity: 1, price: 3000 }], payment: { status: 'paid' } });
+    await post(t, `/v1/orders/${order.id}/refund`, { amount: 3500 });
+
+    // The original keeps 1000 paid, so it can hold 1000 of the 3500 refunded; 2500 moves.
+    const { order: kept, split_order: split } = await post(t, `/v1/orders/${order.id}/split`, { line_items: [{ id: order.line_items[1].id, quantity: 1 }] });
+    assert.deepEqual(split.totals, { subtotal: 3000, discount: 0, tax: 0, shipping: 0, total: 3000, paid: 3000, refunded: 2500, balance_due: 0 });
+    assert.equal(split.status, 'processing');
+    assert.equal(split.payment_status, 'partially_refunded');
+    assert.deepEqual(kept.totals, { subtotal: 1000, discount: 0, tax: 0, shipping: 0, total: 1000, paid: 1000, refunded: 1000, balance_due: 0 });
+    assert.equal(kept.payment_status, 'refunded');
+  });
+});

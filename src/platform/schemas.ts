@@ -29,10 +29,13 @@ export const AddressOutSchema = z.object({
   country: z.string(),
 });
 
+const ISO_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
 export const CurrencySchema = z
   .string()
   .regex(/^[A-Za-z]{3}$/, 'Must be a 3-letter ISO 4217 code')
-  .transform((c) => c.toUpperCase());
+  .transform((c) => c.toUpperCase())
+  .refine((c) => ISO_CURRENCIES.has(c), 'Must be an ISO 4217 currency code (such as USD, EUR, JPY)');
 
 // "|" separates tags in the tags_index column that tag filters search.
 export const TagsSchema = z.array(z.string().trim().min(1).max(50).regex(/^[^|]+$/, 'A tag cannot contain "|"')).max(50);

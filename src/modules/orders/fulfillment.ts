@@ -17,7 +17,7 @@ import { orderCommand, placeOrder, resolveLineQuantities } from './service.js';
 import { consumeForLine, itemIdsForLines, lineReference, reserveAllOrNothing, type LineNeed } from './stock.js';
 import { adjustCustomerStats, balanceDue, cloneDraft, lockOrder, saveOrder, type OrderDraft } from './store.js';
 import type { OrderLineItemsTable, ShipmentsTable, ShipmentStatus } from './tables.js';
-import { lineValueOfUnits } from './totals.js';
+import { allocateByLargestRemainder, lineValueOfUnits } from './totals.js';
 import { transitionOrder } from './transitions.js';
 
 const lineKey = (sku: string, locationId: string) => `${locationId}\u0000${sku}`;
@@ -287,7 +287,8 @@ export async function returnOrder(db: DB, ctx: RequestContext, id: string, input
  * Refunds money: an explicit amount, the value of line_items (their share of line totals, counted
  * so the same units are never refunded twice), what a return has not had refunded yet, or by
  * default everything refundable. Never more than paid minus refunded, nor more than a return's
- * refund_total over all of that return's refunds.
+ * refund_total over all of that return's refunds, nor (amount with line_items) more than the
+ * named units are worth.
  */
 export async function refundOrder(db: DB, ctx: RequestContext, id: string, input: RefundInput, expected?: ExpectedVersion): Promise<Order> {
   return orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
@@ -317,8 +318,17 @@ export async function refundOrder(db: DB, ctx: RequestContext, id: string, input
       returnRow = { id: found.id, rma: found.rma, refund_id: found.refund_id, unrefunded };
       if (!input.line_items && Number(earlier.total) === 0) lineItems = await refundReturnedUnits(trx, next, found.id);
     }
-    const amount = input.amount
-      ?? (input.line_items ? lineItems.reduce((n, l) => n + l.amount, 0) : returnRow ? returnRow.unrefunded : refundable);
+    const linesValue = lineItems.reduce((n, l) => n + l.amount, 0);
+    const amount = input.amount ?? (input.line_items ? linesValue : returnRow ? returnRow.unrefunded : refundable);
+    // Named units are refunded at most what they are worth, or the rest of the order would be paid back through them.
+    if (input.line_items && amount > linesValue) {
+      throw new ConflictError('refund_exceeds_lines', `Cannot refund ${amount} for the units named: they are worth ${linesValue}.`, { refundable: linesValue }, 'amount');
+    }
+    // A smaller amount is spread over the units by their value, so the refund's lines add up to it.
+    if (amount < linesValue) {
+      const parts = allocateByLargestRemainder(amount, lineItems.map((l) => l.amount));
+      lineItems = lineItems.map((l, i) => ({ ...l, amount: parts[i] }));
+    }
     if (returnRow && amount > returnRow.unrefunded) {
       throw new ConflictError('refund_exceeds_return', `Cannot refund ${amount} for return ${returnRow.rma}: ${returnRow.unrefunded} of it is not yet refunded.`, { refundable: returnRow.unrefunded }, 'amount');
     }

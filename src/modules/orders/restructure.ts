@@ -57,8 +57,10 @@ async function movePayments(trx: Executor, fromOrderId: string, toOrderId: strin
  * the same customer, addresses and terms. Discounts and promotions are divided in proportion to
  * the subtotals, by largest remainder, and become fixed amounts on both orders, so the two
  * orders' discounts add up exactly to the original's. Shipping stays on the original; explicit tax
- * is divided like discounts; paid money is divided in proportion to the new totals (all of the
- * new order's total when the original was fully paid).
+ * is divided like discounts; paid money (less order_edited refunds) is divided in proportion to the
+ * new totals (all of the new order's total when the original was fully paid). Refund records stay
+ * on the original; refunded_total moves with refunded units, and so far as each order's
+ * refunded_total must stay within its paid_total.
  */
 export async function splitOrder(db: DB, ctx: RequestContext, id: string, input: { line_items: Array<{ id: string; quantity: number }> }, expected?: ExpectedVersion) {
   return db.transaction().execute(async (trx) => {
@@ -82,11 +84,13 @@ export async function splitOrder(db: DB, ctx: RequestContext, id: string, input:
     const newOrderId = newId('ord');
     const reservations = await activeReservations(trx, { type: 'order', id: r.id });
     const newLines = [];
+    let movedRefundedValue = 0;
     for (const [position, m] of moving.entries()) {
       const line = m.line;
       const movedBackorder = Math.min(m.quantity, Number(line.quantity_backordered));
       const kept = Number(line.quantity) - m.quantity;
       const movedRefunded = Math.max(0, Number(line.quantity_refunded) - kept);
+      movedRefundedValue += proportion(Number(line.total), movedRefunded, Number(line.quantity));
       const moved = {
         ...line, id: newId('oli'), order_id: newOrderId, position, quantity: m.quantity, quantity_backordered: movedBackorder,
         quantity_shipped: 0, quantity_returned: 0, quantity_refunded: movedRefunded, created_at: now, updated_at: now,
@@ -162,12 +166,19 @@ export async function splitOrder(db: DB, ctx: RequestContext, id: string, input:
     applyTotals(next);
     applyTotals(split);
 
-    const net = Number(r.paid_total) - Number(r.refunded_total);
+    // Divide what counts toward the totals (as balanceDue does): refunds other than order_edited ones never make money owed again.
+    const counted = Number(r.paid_total) - Number(r.edit_refunded_total);
     const keptTotal = Number(next.row.total);
     const splitTotal = Number(split.row.total);
-    const movedPaid = net >= keptTotal + splitTotal ? splitTotal : allocateByLargestRemainder(Math.max(0, net), [keptTotal, splitTotal])[1];
-    r.paid_total = Number(r.paid_total) - movedPaid;
+    const movedPaid = counted >= keptTotal + splitTotal ? splitTotal : allocateByLargestRemainder(Math.max(0, counted), [keptTotal, splitTotal])[1];
+    // A refunded unit that moves takes its refund along (paid and refunded there, so nothing owed), as does any refund the original could no longer hold.
+    const refunded = Number(r.refunded_total);
+    const keptPaid = Number(r.paid_total) - movedPaid;
+    const movedRefunded = Math.min(Math.max(movedRefundedValue, refunded - keptPaid, 0), movedPaid, refunded - Number(r.edit_refunded_total));
+    r.paid_total = keptPaid;
+    r.refunded_total = refunded - movedRefunded;
     split.row.paid_total = movedPaid;
+    split.row.refunded_total = movedRefunded;
     applyTotals(split);
     if (balanceDue(split.row) === 0) {
       split.row.status = 'processing';
@@ -183,6 +194,14 @@ export async function splitOrder(db: DB, ctx: RequestContext, id: string, input:
   });
 }
 
+/**
+ * An entry of a merged order as the fixed amount it takes now. Free shipping becomes 0: it waived
+ * its own order's shipping, which the merge adds as 0, and must not waive the others'.
+ */
+function asMergedFixed<T extends OrderDiscountsTable | OrderPromotionsTable>(entry: T): T {
+  return { ...entry, type: 'fixed', percent_off: null, amount_off: entry.type === 'free_shipping' ? 0 : Number(entry.amount) };
+}
+
 async function resolveOrderId(trx: Executor, idOrNumber: string): Promise<string | undefined> {
   const found = await whereIdOrNumber(trx.selectFrom('orders').select('id'), idOrNumber).executeTakeFirst();
   return found?.id;
@@ -192,8 +211,10 @@ async function resolveOrderId(trx: Executor, idOrNumber: string): Promise<string
  * Merge: the other orders' lines, reservations, discounts, promotions, payments and refunds move
  * into this one; the others become `merged` (terminal) with merged_into_order_id. All must have the
  * same customer and currency, nothing shipped and none on hold. Discounts and promotions become the
- * fixed amounts they take now, and the others' shipping is added to this order's, so merging
- * changes what is owed by at most a tax rounding cent. Orders are locked in id order, so two
+ * fixed amounts they take now (free shipping: 0, its order's shipping already waived), and the
+ * shipping each order charges is added up, so merging changes what is owed by at most a tax
+ * rounding cent. Orders taxed at another rate (or by explicit amount) keep the tax they charged: the
+ * merged order's tax becomes the sum, as an explicit amount. Orders are locked in id order, so two
  * merges cannot deadlock.
  */
 export async function mergeOrders(db: DB, ctx: RequestContext, id: string, input: { order_ids: string[] }, expected?: ExpectedVersion): Promise<Order> {
@@ -224,8 +245,15 @@ export async function mergeOrders(db: DB, ctx: RequestContext, id: string, input
       }
     }
 
-    next.discounts = next.discounts.map((d) => asFixed(d, Number(d.amount)));
-    next.promotions = next.promotions.map((p) => asFixed(p, Number(p.amount)));
+    // Recomputing one order's tax at another's rate would change what is owed (or was paid).
+    const taxedAlike = sources.every((s) => s.row.tax_amount == null && (s.row.tax_rate ?? null) === (r.tax_rate ?? null));
+    if (r.tax_amount == null && !taxedAlike) {
+      r.tax_amount = Number(r.tax_total);
+      r.tax_rate = null;
+    }
+    r.shipping_amount = Number(r.shipping_total);
+    next.discounts = next.discounts.map((d) => asMergedFixed(d));
+    next.promotions = next.promotions.map((p) => asMergedFixed(p));
     let linePosition = next.lines.reduce((n, l) => Math.max(n, l.position + 1), 0);
     let discountPosition = next.discounts.reduce((n, d) => Math.max(n, d.position + 1), 0);
     let tags: string[] = parseJson(r.tags, []);
@@ -234,11 +262,11 @@ export async function mergeOrders(db: DB, ctx: RequestContext, id: string, input
       for (const rsv of await activeReservations(trx, { type: 'order', id: s.row.id })) {
         await moveReservation(trx, rsv.id, lineReference(r.id, rsv.reference_line_id!));
       }
-      for (const d of s.discounts) next.discounts.push({ ...asFixed(d, Number(d.amount)), order_id: r.id, position: discountPosition++ });
+      for (const d of s.discounts) next.discounts.push({ ...asMergedFixed(d), order_id: r.id, position: discountPosition++ });
       for (const p of s.promotions) {
         const same = next.promotions.find((x) => x.promotion_id === p.promotion_id);
         if (!same) {
-          next.promotions.push({ ...asFixed(p, Number(p.amount)), order_id: r.id });
+          next.promotions.push({ ...asMergedFixed(p), order_id: r.id });
           continue;
         }
         // One application per order: fold the amounts together and give back a doubly counted use.

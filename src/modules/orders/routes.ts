@@ -97,7 +97,7 @@ export async function orderRoutes(app: FastifyInstance, { db }: { db: DB }) {
     (id, body, v, ctx) => applyPromotion(db, ctx, id, body.code, v));
   action('pay', 'Record a payment', 'amount defaults to the balance due; more than the balance is a 409 payment_exceeds_balance, nothing due a 409 order_already_paid. A pending order fully paid moves to processing. A held order cannot be paid.', PayBody.nullish(),
     (id, body, v, ctx) => payOrder(db, ctx, id, body ?? {}, v));
-  action('cancel', 'Cancel an order', 'Releases all its reservations; money paid and not refunded is refunded (a Refund is created). Refused once anything shipped.', CancelBody.nullish(),
+  action('cancel', 'Cancel an order', 'Releases all its reservations and gives back its promotions\' uses; money paid and not refunded is refunded (a Refund is created), and nothing is due any more. Refused once anything shipped.', CancelBody.nullish(),
     (id, body, v, ctx) => cancelOrder(db, ctx, id, body ?? { reason: 'other' }, v));
   action('hold', 'Put an order on hold', 'From pending or processing. A held order cannot be paid, shipped, split or merged; it can still be edited or cancelled.', HoldBody,
     (id, body, v, ctx) => holdOrder(db, ctx, id, body.reason, v));
@@ -110,13 +110,13 @@ export async function orderRoutes(app: FastifyInstance, { db }: { db: DB }) {
   action('return', 'Return shipped units', 'Creates a Return (status requested) for shipped units, never more than shipped minus already returned (409 return_exceeds_shipped). Each return line is valued at its share of the order line total. Answers the order and the return.', ReturnBody,
     (id, body, v, ctx) => returnOrder(db, ctx, id, body, v),
     z.object({ object: z.literal('order_return'), order: OrderSchema, return: ReturnSchema }).meta({ id: 'OrderReturn' }));
-  action('refund', 'Refund money', 'Creates a Refund for amount, or the value of line_items (units never refunded twice), or a return\'s refund_total (return_id), or by default everything refundable; never more than paid minus refunded (409 refund_exceeds_paid). payment_status becomes partially_refunded or refunded.', RefundBody.nullish(),
+  action('refund', 'Refund money', 'Creates a Refund for amount, or the value of line_items (units never refunded twice), or a return\'s refund_total (return_id), or by default everything refundable; never more than paid minus refunded (409 refund_exceeds_paid), nor, with both amount and line_items, more than those units are worth (409 refund_exceeds_lines). payment_status becomes partially_refunded or refunded.', RefundBody.nullish(),
     (id, body, v, ctx) => refundOrder(db, ctx, id, body ?? {}, v));
   action('exchange', 'Exchange shipped units for new items', 'Creates the return and a new order (exchange_for_return_id) for new_items, reserving their stock. What the returned units are worth, up to what was paid, pays the new order (an exchange_credit refund here and a payment there); any rest is refunded. price_difference > 0 is charged: the new order stays unpaid for it.', ExchangeBody,
     (id, body, v, ctx) => exchangeOrder(db, ctx, id, body, v), OrderExchangeSchema);
   action('split', 'Split an order', 'Moves quantities (and their reservations) to a new order with the same customer and addresses. Discounts and promotions are divided in proportion to the subtotals and become fixed amounts on both orders, adding up exactly to the original; shipping stays on this order; paid money is divided in proportion to the new totals. From pending or processing.', SplitBody,
     (id, body, v, ctx) => splitOrder(db, ctx, id, body, v), OrderSplitSchema);
-  action('merge', 'Merge orders into this one', 'Same customer and currency (409 merge_mismatch), nothing shipped, none on hold. Lines, reservations, discounts, promotions (as fixed amounts), shipping, payments and refunds move here; the others become merged with merged_into_order_id.', MergeBody,
+  action('merge', 'Merge orders into this one', 'Same customer and currency (409 merge_mismatch), nothing shipped, none on hold. Lines, reservations, discounts, promotions (as fixed amounts), shipping, payments and refunds move here; the others become merged with merged_into_order_id. Orders taxed at another rate keep the tax they charged: the merged order\'s tax becomes their sum, as an explicit amount.', MergeBody,
     (id, body, v, ctx) => mergeOrders(db, ctx, id, body, v));
   action('tags', 'Add tags', 'Tags are unique case-insensitively; the first spelling is kept. Allowed in every status.', TagsBody,
     (id, body, v, ctx) => addOrderTags(db, ctx, id, body.tags, v));

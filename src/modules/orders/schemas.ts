@@ -232,7 +232,7 @@ export const OrderTotalsSchema = z.object({
   total: z.number().int(),
   paid: z.number().int(),
   refunded: z.number().int(),
-  balance_due: z.number().int().describe('total - paid, never below 0'),
+  balance_due: z.number().int().describe('total - paid (refunds for edits count as unpaid), never below 0; 0 once cancelled'),
 });
 
 export const OrderSchema = z

@@ -464,6 +464,12 @@ export async function cancelOrder(db: DB, ctx: RequestContext, id: string, input
     const r = next.row;
     await releaseByReference(trx, ctx, { type: 'order', id: r.id });
     for (const l of next.lines) l.quantity_backordered = 0;
+    // A cancelled order never used its promotions: their uses go back (the entries stay, as a record).
+    for (const p of next.promotions) {
+      if (p.counts_usage !== 1) continue;
+      await releasePromotionUse(trx, p.promotion_id);
+      p.counts_usage = 0;
+    }
     const refundable = Number(r.paid_total) - Number(r.refunded_total);
     if (refundable > 0) {
       await insertRefund(trx, ctx, { order: r, amount: refundable, reason: 'order_cancelled', method: 'original_payment', now });

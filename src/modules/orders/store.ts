@@ -101,7 +101,8 @@ export function applyTotals(d: OrderDraft): void {
 }
 
 /** What is still owed: the total less what was paid and kept (refunds after edits do not count as paid). */
-export const balanceDue = (r: OrdersTable) => Math.max(0, Number(r.total) - (Number(r.paid_total) - Number(r.edit_refunded_total)));
+export const balanceDue = (r: OrdersTable) =>
+  r.status === 'cancelled' ? 0 : Math.max(0, Number(r.total) - (Number(r.paid_total) - Number(r.edit_refunded_total)));
 
 /**
  * A pending order whose balance is covered (paid, or its total lowered to what was paid) moves to

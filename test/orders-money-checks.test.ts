@@ -1,0 +1,89 @@
+/** Money cases found by checking an operations day by hand: merge across tax rates and free shipping, cancel, currency. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { getTestContext, unique } from './helpers.js';
+import { assertError } from './support.js';
+import { newCustomer, placeOrder, post, stockedSkus } from './orders-helpers.js';
+
+const paid = { method: 'card', status: 'paid' };
+
+describe('order money checks', () => {
+  it('merge keeps the tax each order charged when they are taxed differently (rates, explicit amount, none)', async () => {
+    const t = await getTestContext();
+    const [c, d, e, f, g] = await stockedSkus(t, 5, 5, 5, 5, 5);
+    const customer = await newCustomer(t);
+    const a = await placeOrder(t, { customer_id: customer.id, line_items: [{ sku: c, quantity: 1, price: 10000 }], tax_rate: 10, shipping: { amount: 500 } });
+    const b = await placeOrder(t, { customer_id: customer.id, line_items: [{ sku: d, quantity: 1, price: 10000 }], tax_rate: 5, shipping: { amount: 300 }, discounts: [{ type: 'percentage', value: 10 }] });
+    const explicit = await placeOrder(t, { customer_id: customer.id, line_items: [{ sku: e, quantity: 1, price: 10000 }], tax: 123, payment: paid });
+    assert.deepEqual([a.totals.total, b.totals.total, explicit.totals.total], [11500, 9750, 10123]);
+
+    const merged = await post(t, `/v1/orders/${a.id}/merge`, { order_ids: [b.id, explicit.id] });
+    // Tax 1000 + 450 + 123; shipping 500 + 300; the discount 1000 moved as a fixed amount.
+    assert.deepEqual(merged.totals, { subtotal: 30000, discount: 1000, tax: 1573, shipping: 800, total: 31373, paid: 10123, refunded: 0, balance_due: 21250 });
+    assert.equal(merged.tax_rate, null, 'the merged tax is an explicit amount now');
+
+    // A paid order taxed at 8.75% merged into an untaxed one keeps its 875 of tax.
+    const untaxed = await placeOrder(t, { customer_id: customer.id, line_items: [{ sku: f, quantity: 1, price: 10000 }] });
+    const taxed = await placeOrder(t, { customer_id: customer.id, line_items: [{ sku: g, quantity: 1, price: 10000 }], tax_rate: 8.75, payment: paid });
+    const second = await post(t, `/v1/orders/${untaxed.id}/merge`, { order_ids: [taxed.id] });
+    assert.deepEqual([second.totals.tax, second.totals.total, second.totals.paid, second.totals.balance_due], [875, 20875, 10875, 10000]);
+  });
+
+  it('merge keeps every order\'s shipping when one had free shipping', async () => {
+    const t = await getTestContext();
+    const [c, d, e, f] = await stockedSkus(t, 5, 5, 5, 5);
+    const code = unique('SHIPFREE');
+    await post(t, '/v1/promotions', { code, type: 'free_shipping' }, 201);
+    const customer = await newCustomer(t);
+    const free = () => ({ customer_id: customer.id, shipping: { amount: 500 }, promotion_codes: [code] });
+    const charged = () => ({ customer_id: customer.id, shipping: { amount: 700 }, payment: paid });
+
+    // Into the free-shipping order: the other's paid 700 of shipping stays charged.
+    const a = await placeOrder(t, { ...free(), line_items: [{ sku: c, quantity: 1, price: 5000 }] });
+    const b = await placeOrder(t, { ...charged(), line_items: [{ sku: d, quantity: 1, price: 5000 }] });
+    assert.deepEqual([a.totals.total, b.totals.total], [5000, 5700]);
+    const merged = await post(t, `/v1/orders/${a.id}/merge`, { order_ids: [b.id] });
+    assert.deepEqual([merged.totals.shipping, merged.totals.total, merged.totals.paid, merged.totals.balance_due], [700, 10700, 5700, 5000]);
+    assert.deepEqual(merged.promotions.map((p: any) => [p.code, p.amount]), [[code, 0]], 'the promotion stays listed; it waived its own order\'s shipping');
+
+    // The other way round: the free-shipping order's shipping stays waived, the other's charged.
+    const x = await placeOrder(t, { ...free(), line_items: [{ sku: e, quantity: 1, price: 5000 }] });
+    const y = await placeOrder(t, { ...charged(), line_items: [{ sku: f, quantity: 1, price: 5000 }] });
+    const back = await post(t, `/v1/orders/${y.id}/merge`, { order_ids: [x.id] });
+    assert.deepEqual([back.totals.shipping, back.totals.total, back.totals.balance_due], [700, 10700, 5000]);
+  });
+
+  it('cancel gives back promotion uses and leaves nothing due', async () => {
+    const t = await getTestContext();
+    const [sku] = await stockedSkus(t, 10);
+    const code = unique('ONCE');
+    await post(t, '/v1/promotions', { code, type: 'fixed', value: 500, usage_limit: 1 }, 201);
+    const first = await placeOrder(t, { line_items: [{ sku, quantity: 1, price: 4000 }], tax_rate: 10, promotion_codes: [code] });
+    assert.equal((await t.api('GET', `/v1/promotions/${code}`)).body.times_used, 1);
+    const refused = await t.api('POST', '/v1/orders', { customer_id: (await newCustomer(t)).id, line_items: [{ sku, quantity: 1, price: 4000 }], promotion_codes: [code] });
+    assertError(refused, 409, 'conflict', 'promotion_not_applicable');
+    assert.equal(refused.body.error.details.reason, 'usage_limit_reached');
+
+    const cancelled = await post(t, `/v1/orders/${first.id}/cancel`, { reason: 'customer_request' });
+    assert.equal(cancelled.status, 'cancelled');
+    assert.equal(cancelled.totals.balance_due, 0, 'nothing is owed on a cancelled order');
+    assert.deepEqual(cancelled.promotions.map((p: any) => p.code), [code], 'the order still shows what it had');
+    assert.equal((await t.api('GET', `/v1/promotions/${code}`)).body.times_used, 0);
+    const next = await placeOrder(t, { line_items: [{ sku, quantity: 1, price: 4000 }], promotion_codes: [code] });
+    assert.equal(next.totals.discount, 500);
+    assert.equal((await t.api('GET', `/v1/promotions/${code}`)).body.times_used, 1);
+  });
+
+  it('refuses a currency that is not ISO 4217', async () => {
+    const t = await getTestContext();
+    const [sku] = await stockedSkus(t, 5);
+    const customer = await newCustomer(t);
+    const res = await t.api('POST', '/v1/orders', { customer_id: customer.id, currency: 'XYZ', line_items: [{ sku, quantity: 1, price: 100 }] });
+    assertError(res, 400, 'invalid_request_error', 'validation_error');
+    assert.equal(res.body.error.details[0].path, 'currency');
+    const orders = await t.db.selectFrom('orders').select('id').where('customer_id', '=', customer.id).execute();
+    assert.equal(orders.length, 0);
+    const euro = await placeOrder(t, { customer_id: customer.id, currency: 'eur', line_items: [{ sku, quantity: 1, price: 100 }] });
+    assert.equal(euro.currency, 'EUR');
+  });
+});
