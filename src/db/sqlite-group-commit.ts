@@ -10,8 +10,9 @@ import type { Checkpointer } from './sqlite-checkpointer.js';
 
 /**
  * Group commit for SQLite. A commit costs more than the rest of an order's statements together
- * (it appends every dirty page to the WAL, and every ~1,000 pages one commit also checkpoints with
- * two fsyncs), so transactions that queue up for the one connection share a commit:
+ * (it appends every dirty page to the WAL; without the checkpoint worker, every ~1,000 pages one
+ * commit also checkpoints with two fsyncs), so transactions that queue up for the one connection
+ * share a commit:
  *
  * - the first transaction opens a real `BEGIN`; each transaction runs inside its own SAVEPOINT, so
  *   a failed one rolls back alone (`ROLLBACK TO`) and the others keep their work;
