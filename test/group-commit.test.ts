@@ -10,6 +10,7 @@ import { dialect, getTestContext, unique } from './helpers.js';
 import { newEmail, sleep } from './support.js';
 import { sql } from 'kysely';
 import { BACKSTOP_CHECKPOINT_PAGES } from '../src/db/sqlite-checkpointer.js';
+import { createApiKey, revokeApiKey } from '../src/modules/api-keys/service.js';
 
 // SQLite commits queued transactions together (src/db/sqlite-group-commit.ts).
 describe('SQLite group commit', { skip: dialect !== 'sqlite' && 'SQLite only' }, () => {
@@ -26,6 +27,39 @@ describe('SQLite group commit', { skip: dialect !== 'sqlite' && 'SQLite only' },
         }),
       );
       assert.deepEqual(seen.map((r) => r.n), Array(24).fill(1));
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('answers a write made outside a transaction only once it is committed, even when it joins an open batch', async () => {
+    const t = await getTestContext();
+    const reader = new SQLite(t.databaseUrl.slice('sqlite:'.length), { readonly: true });
+    const keyRow = reader.prepare('select revoked_at from api_keys where id = ?');
+    // A transaction holds the connection inside an open batch while single statements queue behind
+    // it: they run in that batch, and must not be answered before its COMMIT.
+    const inBatch = async <T>(write: () => Promise<T>, committed: (result: T) => void): Promise<T> => {
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => { open = resolve; });
+      let started!: () => void;
+      const holding = new Promise<void>((resolve) => { started = resolve; });
+      const holder = t.db.transaction().execute(async (trx) => {
+        await trx.insertInto('counters').values({ name: unique('gc-hold-'), value: 0 }).execute();
+        started();
+        await gate;
+      });
+      await holding;
+      // Checked the moment the write is answered, not once the holder is done too.
+      const written = write().then((result) => { committed(result); return result; });
+      open();
+      const [result] = await Promise.all([written, holder]);
+      return result;
+    };
+    try {
+      const { apiKey } = await inBatch(() => createApiKey(t.db, { name: 'gc', scopes: ['customers:read'] }),
+        ({ apiKey: created }) => assert.ok(keyRow.get(created.id), 'a created key was answered before it was committed'));
+      await inBatch(() => revokeApiKey(t.db, apiKey.id),
+        () => assert.ok((keyRow.get(apiKey.id) as { revoked_at: string | null }).revoked_at, 'a revoke was answered before it was committed'));
     } finally {
       reader.close();
     }

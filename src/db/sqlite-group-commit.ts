@@ -20,7 +20,9 @@ import type { Checkpointer } from './sqlite-checkpointer.js';
  *   answered only after the real COMMIT, so nothing is acknowledged that a crash could lose;
  * - the COMMIT runs as soon as nobody waits for the connection, or after MAX_BATCH transactions.
  *
- * Statements outside a transaction run in the open batch too (single statements are atomic).
+ * A statement outside a transaction runs in the open batch too (single statements are atomic), and
+ * a lease that wrote that way is released only after the batch's COMMIT, so no write, whatever path
+ * it takes, is answered before it is durable. With no batch open it commits on its own at once.
  */
 const MAX_BATCH = 32;
 
@@ -33,6 +35,8 @@ interface Waiter {
 interface Lease extends DatabaseConnection {
   handedOn: boolean;
   savepoint?: string;
+  /** Wrote outside a transaction while a batch was open: released only after that batch commits. */
+  wroteInBatch: boolean;
 }
 
 class ConnectionQueue {
@@ -65,9 +69,12 @@ interface WriteCounter {
   writes: number;
 }
 
-function run(db: StatementSource, { sql, parameters }: CompiledQuery, counter: WriteCounter): QueryResult<any> {
+function run(db: StatementSource, { sql, parameters }: CompiledQuery, counter: WriteCounter, lease: Lease, inBatch: () => boolean): QueryResult<any> {
   const stmt = db.prepare(sql);
-  if (!stmt.readonly) counter.writes++;
+  if (!stmt.readonly) {
+    counter.writes++;
+    if (lease.savepoint === undefined && inBatch()) lease.wroteInBatch = true;
+  }
   if (stmt.reader) return { rows: stmt.all(parameters as unknown[]) };
   const { changes, lastInsertRowid } = stmt.run(parameters as unknown[]);
   return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
@@ -96,11 +103,13 @@ class GroupCommitDriver implements Driver {
     await this.#queue.lock();
     const db = this.#db;
     const counter = this.#counter;
+    const inBatch = () => this.#batchOpen;
     const lease: Lease = {
       handedOn: false,
-      executeQuery: async (query) => run(db, query, counter),
+      wroteInBatch: false,
+      executeQuery: async (query) => run(db, query, counter, lease, inBatch),
       async *streamQuery(query) {
-        yield run(db, query, counter);
+        yield run(db, query, counter, lease, inBatch);
       },
     };
     return lease;
@@ -124,6 +133,12 @@ class GroupCommitDriver implements Driver {
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     const lease = connection as Lease;
     this.#db.prepare(`release savepoint ${lease.savepoint}`).run();
+    lease.savepoint = undefined;
+    await this.#handOnAfterCommit(lease);
+  }
+
+  /** Joins the open batch's waiters, passes the connection on, and resolves once the batch commits. */
+  async #handOnAfterCommit(lease: Lease): Promise<void> {
     const committed = new Promise<void>((resolve, reject) => this.#batchWaiters.push({ resolve, reject }));
     lease.handedOn = true;
     this.#handOn();
@@ -141,10 +156,15 @@ class GroupCommitDriver implements Driver {
     }
     this.#db.prepare(`rollback to savepoint ${lease.savepoint}`).run();
     this.#db.prepare(`release savepoint ${lease.savepoint}`).run();
+    lease.savepoint = undefined;
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
-    if (!(connection as Lease).handedOn) this.#handOn();
+    const lease = connection as Lease;
+    if (lease.handedOn) return;
+    // Kysely answers a query only after this resolves, so the write waits for its COMMIT here.
+    if (lease.wroteInBatch && this.#batchOpen) await this.#handOnAfterCommit(lease);
+    else this.#handOn();
   }
 
   async destroy(): Promise<void> {
