@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { isTransientConflict } from '../db/transaction.js';
 import type { RequestContext } from './context.js';
 import type { JsonText } from './json.js';
 import { ApiError, BadRequestError, type ErrorDetail } from './errors.js';
@@ -121,6 +122,10 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       case 'FST_ERR_CTP_INVALID_JSON_BODY':
         return send(reply, request, new ApiError(400, 'invalid_request_error', 'invalid_json', 'The request body is not valid JSON.'));
+    }
+    if (isTransientConflict(error)) {
+      // Still racing after inTransaction's retries: nothing was written, and the caller may retry.
+      return send(reply, request, new ApiError(409, 'conflict', 'concurrent_update', 'Other requests were changing the same records at the same moment; nothing was changed. Retry the request.'));
     }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return send(reply, request, new ApiError(error.statusCode, 'invalid_request_error', 'invalid_request', error.message));

@@ -12,6 +12,7 @@ import { parseJson, tagsIndex, toJson } from '../../platform/json.js';
 import { containsText, runList, toEnvelope, type ListSpec } from '../../platform/list.js';
 import { applyAliases, mergeMetadata } from '../../platform/schemas.js';
 import { CUSTOMER_ALIASES, CUSTOMER_STATUSES, type CreateCustomerInput, type Customer, type UpdateCustomerInput } from './schemas.js';
+import { inTransaction } from '../../db/transaction.js';
 
 export function toCustomer(row: CustomersTable): Customer {
   return {
@@ -64,7 +65,7 @@ export const customerListSpec: ListSpec = {
 
 export async function createCustomer(db: DB, ctx: RequestContext, raw: CreateCustomerInput): Promise<Customer> {
   const input = applyAliases(raw, CUSTOMER_ALIASES);
-  return db.transaction().execute((trx) => insertCustomer(trx, ctx, input));
+  return inTransaction(db, (trx) => insertCustomer(trx, ctx, input));
 }
 
 /** Inserts a customer inside the caller's transaction; a taken email is a 409. */
@@ -141,7 +142,7 @@ export async function listCustomers(db: DB, query: Record<string, unknown>) {
 
 export async function updateCustomer(db: DB, ctx: RequestContext, id: string, raw: UpdateCustomerInput, expected?: ExpectedVersion): Promise<Customer> {
   const input = applyAliases(raw, CUSTOMER_ALIASES);
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const row = await lockRecord(trx, 'customers', 'customer', id, expected);
     const before = toCustomer(row);
     const next = { ...before };
@@ -189,7 +190,7 @@ export async function updateCustomer(db: DB, ctx: RequestContext, id: string, ra
  * unless `force`, which anonymises the personal data instead.
  */
 export async function deleteCustomer(db: DB, ctx: RequestContext, id: string, force: boolean, expected?: ExpectedVersion) {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const row = await lockRecord(trx, 'customers', 'customer', id, expected);
     const customer = toCustomer(row);
     if (row.anonymized_at) throw new NotFoundError('customer', id);

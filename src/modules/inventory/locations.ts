@@ -11,6 +11,7 @@ import { containsText, runList, toEnvelope, type ListSpec } from '../../platform
 import { mergeMetadata } from '../../platform/schemas.js';
 import { LOCATION_TYPES, type CreateLocationInput, type Location, type UpdateLocationInput } from './schemas.js';
 import type { LocationsTable } from './tables.js';
+import { inTransaction } from '../../db/transaction.js';
 
 export function toLocation(row: LocationsTable): Location {
   return {
@@ -53,7 +54,7 @@ function codeTaken(code: string): ConflictError {
 }
 
 export async function createLocation(db: DB, ctx: RequestContext, input: CreateLocationInput): Promise<Location> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const now = nowIso();
     const row: LocationsTable = {
       id: newId('loc'),
@@ -92,7 +93,7 @@ export async function listLocations(db: DB, query: Record<string, unknown>) {
 }
 
 export async function updateLocation(db: DB, ctx: RequestContext, id: string, input: UpdateLocationInput, expected?: ExpectedVersion): Promise<Location> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const row = await lockRecord(trx, 'locations', 'location', id, expected);
     const before = toLocation(row);
     const next = { ...before };
@@ -129,7 +130,7 @@ export async function updateLocation(db: DB, ctx: RequestContext, id: string, in
  * location that still has inventory items (their ledger history points at it) are refused (409).
  */
 export async function deleteLocation(db: DB, ctx: RequestContext, id: string, expected?: ExpectedVersion) {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const row = await lockRecord(trx, 'locations', 'location', id, expected);
     if (row.is_default) throw new ConflictError('default_location', `Location ${id} is the default location and cannot be deleted.`);
     const usage = await trx

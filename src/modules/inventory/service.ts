@@ -17,6 +17,7 @@ import {
   type ReleaseInput, type Reservation, type ReserveInput, type UpdateInventoryItemInput,
 } from './schemas.js';
 import type { InventoryItemsTable, InventoryMovementsTable, InventoryReservationsTable } from './tables.js';
+import { inTransaction } from '../../db/transaction.js';
 
 export function toInventoryItem(row: InventoryItemsTable): InventoryItem {
   const onHand = Number(row.on_hand);
@@ -181,7 +182,7 @@ export async function lockItems(trx: Executor, ids: string[]): Promise<Inventory
 }
 
 export async function createInventoryItem(db: DB, ctx: RequestContext, input: CreateInventoryItemInput): Promise<InventoryItem> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const locationId = input.location_id ?? (await defaultLocationId(trx));
     const location = await trx.selectFrom('locations').select(['id', 'active']).where('id', '=', locationId).executeTakeFirst();
     if (!location) throw new NotFoundError('location', locationId, 'location_id');
@@ -220,7 +221,7 @@ export async function createInventoryItem(db: DB, ctx: RequestContext, input: Cr
 }
 
 export async function updateInventoryItem(db: DB, ctx: RequestContext, id: string, input: UpdateInventoryItemInput, expected?: ExpectedVersion): Promise<InventoryItem> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const row = await lockRecord(trx, 'inventory_items', 'inventory_item', id, expected);
     const before = toInventoryItem(row);
     const next = { ...before };
@@ -260,7 +261,7 @@ export async function updateInventoryItem(db: DB, ctx: RequestContext, id: strin
  * item that ever moved stock stays, at zero, as the record those rows belong to.
  */
 export async function deleteInventoryItem(db: DB, ctx: RequestContext, id: string, expected?: ExpectedVersion) {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const row = await lockRecord(trx, 'inventory_items', 'inventory_item', id, expected);
     const item = toInventoryItem(row);
     if (item.on_hand > 0 || item.reserved > 0) {
@@ -281,7 +282,7 @@ export async function deleteInventoryItem(db: DB, ctx: RequestContext, id: strin
 
 /** Posts an `adjustment` movement; the ledger refuses to take on_hand below what is reserved. */
 export async function adjustInventoryItem(db: DB, ctx: RequestContext, id: string, input: AdjustInput, expected?: ExpectedVersion): Promise<InventoryItem> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const before = toInventoryItem(await lockRecord(trx, 'inventory_items', 'inventory_item', id, expected));
     await postMovement(trx, ctx, {
       itemId: id,
@@ -309,7 +310,7 @@ export async function reserveInventory(db: DB, ctx: RequestContext, id: string, 
   if (DOCUMENT_RESERVATION_TYPES.has(input.reference.type)) {
     throw new ValidationError(`reference.type "${input.reference.type}" is reserved for the ${input.reference.type}s' own actions.`, [{ path: 'reference.type', message: 'Use a type of your own, e.g. "manual" or "quote"' }]);
   }
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const before = toInventoryItem(await lockRecord(trx, 'inventory_items', 'inventory_item', id, expected));
     const [reservation] = await reserveStock(trx, ctx, [{ itemId: id, quantity: input.quantity, reference: input.reference }]);
     const result = { ...toInventoryItem(await loadItemRow(trx, id)), reservation: toReservation(reservation) };
@@ -320,7 +321,7 @@ export async function reserveInventory(db: DB, ctx: RequestContext, id: string, 
 
 /** Releases a reservation of this item (all of it, or `quantity`); answers the item with the reservation as it now stands. */
 export async function releaseInventory(db: DB, ctx: RequestContext, id: string, input: ReleaseInput, expected?: ExpectedVersion) {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     // Reservation before item: the ledger's release and consume lock in that order too.
     const held = await selectForUpdate(trx, 'inventory_reservations', input.reservation_id);
     const before = toInventoryItem(await lockRecord(trx, 'inventory_items', 'inventory_item', id, expected));

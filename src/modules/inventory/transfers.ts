@@ -11,6 +11,7 @@ import { findOrCreateItem, postMovement } from './ledger.js';
 import { TRANSFER_STATUSES, type Transfer, type TransferInput } from './schemas.js';
 import { lockItems, toInventoryItem } from './service.js';
 import type { TransfersTable } from './tables.js';
+import { inTransaction } from '../../db/transaction.js';
 
 /**
  * A transfer moves stock of one SKU between locations in two steps: transfer_out at the source when
@@ -69,7 +70,7 @@ export async function listTransfers(db: DB, query: Record<string, unknown>) {
 
 /** Ships stock from an item to another location; answers the source item with the transfer. */
 export async function transferStock(db: DB, ctx: RequestContext, itemId: string, input: TransferInput, expected?: ExpectedVersion) {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     // Read without a lock first: the destination item may have to be created, and both items are
     // then locked together in id order (two opposite transfers must not deadlock).
     const source = await trx.selectFrom('inventory_items').selectAll().where('id', '=', itemId).executeTakeFirst();
@@ -119,7 +120,7 @@ export async function transferStock(db: DB, ctx: RequestContext, itemId: string,
 }
 
 export async function receiveTransfer(db: DB, ctx: RequestContext, id: string, expected?: ExpectedVersion): Promise<Transfer> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const row = await selectForUpdate(trx, 'transfers', id);
     if (!row) throw new NotFoundError('transfer', id);
     assertExpectedVersion(expected, row.version);

@@ -19,6 +19,7 @@ import { adjustCustomerStats, balanceDue, cloneDraft, lockOrder, saveOrder, type
 import type { OrderLineItemsTable, ShipmentsTable, ShipmentStatus } from './tables.js';
 import { allocateByLargestRemainder, lineValueOfUnits } from './totals.js';
 import { transitionOrder } from './transitions.js';
+import { inTransaction } from '../../db/transaction.js';
 
 const lineKey = (sku: string, locationId: string) => `${locationId}\u0000${sku}`;
 
@@ -182,7 +183,7 @@ export async function listShipments(db: DB, query: Record<string, unknown>) {
 }
 
 export async function updateShipment(db: DB, ctx: RequestContext, id: string, input: UpdateShipmentInput, expected?: ExpectedVersion): Promise<Shipment> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const row = await lockRecord(trx, 'shipments', 'shipment', id, expected);
     const { event } = shipmentMachine.transition('update', row.status);
     const next: ShipmentsTable = { ...row };
@@ -211,7 +212,7 @@ export async function updateShipment(db: DB, ctx: RequestContext, id: string, in
  * units already returned.
  */
 export async function cancelShipment(db: DB, ctx: RequestContext, id: string, expected?: ExpectedVersion): Promise<Shipment> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     // The order first, then the shipment: the order a delivery locks them in, so the two cannot deadlock.
     const found = await trx.selectFrom('shipments').select('order_id').where('id', '=', id).executeTakeFirst();
     if (!found) throw new NotFoundError('shipment', id);
@@ -224,13 +225,16 @@ export async function cancelShipment(db: DB, ctx: RequestContext, id: string, ex
     const shipped: Array<{ order_line_item_id: string; sku: string; quantity: number }> = parseJson(row.line_items, []);
     const lines = shipped.map((s) => ({ s, line: next.lines.find((l) => l.id === s.order_line_item_id) }));
     const items = await itemIdsForLines(trx, lines.flatMap(({ line }) => (line ? [line] : [])));
+    const itemOf = (line: { sku: string; location_id: string } | undefined) => (line ? items.get(lineKey(line.sku, line.location_id))! : '');
+    // Items in id order, as reserveStock and shipping lock them (src/db/transaction.ts).
+    lines.sort((a, b) => (itemOf(a.line) < itemOf(b.line) ? -1 : itemOf(a.line) > itemOf(b.line) ? 1 : 0));
     for (const { s, line } of lines) {
       // A line merged away or removed cannot be (no shipped order changes lines), but be explicit.
       if (!line) throw new ConflictError('shipment_line_missing', `Order line ${s.order_line_item_id} of shipment ${id} is no longer on the order.`);
       if (Number(line.quantity_returned) > Number(line.quantity_shipped) - s.quantity) {
         throw new ConflictError('shipment_has_returns', `Units of line ${line.id} (${line.sku}) in shipment ${id} have been returned; cancelling it would undo more than was kept.`, { line_item_id: line.id });
       }
-      const itemId = items.get(lineKey(line.sku, line.location_id))!;
+      const itemId = itemOf(line);
       await postMovement(trx, ctx, { itemId, quantity: s.quantity, reason: 'adjustment', reference: { type: 'shipment', id, line_id: line.id }, note: 'shipment cancelled' });
       await reserveStock(trx, ctx, [{ itemId, quantity: s.quantity, reference: lineReference(next.row.id, line.id) }]);
       line.quantity_shipped = Number(line.quantity_shipped) - s.quantity;
@@ -375,7 +379,7 @@ function countAsRefunded(d: OrderDraft, units: Array<{ order_line_item_id: strin
  * refunded to the original payment. The new order is left unpaid for any difference.
  */
 export async function exchangeOrder(db: DB, ctx: RequestContext, id: string, input: ExchangeInput, expected?: ExpectedVersion) {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const before = await lockOrder(trx, id, expected);
     const next = cloneDraft(before);
     const r = next.row;

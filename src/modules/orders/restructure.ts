@@ -17,6 +17,7 @@ import {
 import type { OrderDiscountsTable, OrderPromotionsTable } from './tables.js';
 import { allocateByLargestRemainder } from './totals.js';
 import { transitionOrder } from './transitions.js';
+import { inTransaction } from '../../db/transaction.js';
 
 /** A discount or promotion turned into the fixed amount it takes now (free shipping stays as it is). */
 function asFixed<T extends OrderDiscountsTable | OrderPromotionsTable>(entry: T, amount: number): T {
@@ -63,7 +64,7 @@ async function movePayments(trx: Executor, fromOrderId: string, toOrderId: strin
  * refunded_total must stay within its paid_total.
  */
 export async function splitOrder(db: DB, ctx: RequestContext, id: string, input: { line_items: Array<{ id: string; quantity: number }> }, expected?: ExpectedVersion) {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const before = await lockOrder(trx, id, expected);
     const next = cloneDraft(before);
     const r = next.row;
@@ -218,7 +219,7 @@ async function resolveOrderId(trx: Executor, idOrNumber: string): Promise<string
  * merges cannot deadlock.
  */
 export async function mergeOrders(db: DB, ctx: RequestContext, id: string, input: { order_ids: string[] }, expected?: ExpectedVersion): Promise<Order> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const targetId = await resolveOrderId(trx, id);
     if (!targetId) throw new NotFoundError('order', id);
     const sourceIds: string[] = [];

@@ -25,6 +25,7 @@ import {
 import { itemIdOf, lineReference, lookUpStock, reserveAllOrNothing, reserveWithBackorder, type LineNeed } from './stock.js';
 import type { OrderDiscountsTable, OrderLineItemsTable, OrderPromotionsTable, OrdersTable, PaymentsTable } from './tables.js';
 import { ORDER_STATUSES, transitionOrder } from './transitions.js';
+import { inTransaction } from '../../db/transaction.js';
 
 // ---------------------------------------------------------------- building blocks
 
@@ -257,7 +258,7 @@ export function appliedPromotion(orderId: string, p: { id: string; code: string;
 }
 
 export async function createOrder(db: DB, ctx: RequestContext, input: CreateOrderInput): Promise<Order> {
-  return db.transaction().execute(async (trx) => (await placeOrder(trx, ctx, input)).order);
+  return inTransaction(db, async (trx) => (await placeOrder(trx, ctx, input)).order);
 }
 
 // ---------------------------------------------------------------- read
@@ -317,7 +318,7 @@ export async function orderCommand(
   expected: ExpectedVersion,
   change: (trx: Executor, next: OrderDraft, before: OrderDraft, now: string) => Promise<string | null>,
 ): Promise<Order> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const before = await lockOrder(trx, idOrNumber, expected);
     const next = cloneDraft(before);
     const now = nowIso();
@@ -462,14 +463,15 @@ export async function cancelOrder(db: DB, ctx: RequestContext, id: string, input
   return orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
     const { to, event } = transitionOrder('cancel', next.row);
     const r = next.row;
-    await releaseByReference(trx, ctx, { type: 'order', id: r.id });
-    for (const l of next.lines) l.quantity_backordered = 0;
     // A cancelled order never used its promotions: their uses go back (the entries stay, as a record).
+    // Promotions before inventory items: the global lock order (src/db/transaction.ts).
     for (const p of next.promotions) {
       if (p.counts_usage !== 1) continue;
       await releasePromotionUse(trx, p.promotion_id);
       p.counts_usage = 0;
     }
+    await releaseByReference(trx, ctx, { type: 'order', id: r.id });
+    for (const l of next.lines) l.quantity_backordered = 0;
     const refundable = Number(r.paid_total) - Number(r.refunded_total);
     if (refundable > 0) {
       await insertRefund(trx, ctx, { order: r, amount: refundable, reason: 'order_cancelled', method: 'original_payment', now });

@@ -11,6 +11,7 @@ import { containsText, runList, toEnvelope, type ListSpec } from '../../platform
 import { mergeMetadata } from '../../platform/schemas.js';
 import type { PromotionsTable } from '../orders/tables.js';
 import { PROMOTION_TYPES, promotionValueIssue, type CreatePromotionInput, type Promotion, type UpdatePromotionInput } from './schemas.js';
+import { inTransaction } from '../../db/transaction.js';
 
 export const normalizeCode = (code: string) => code.trim().toLowerCase();
 
@@ -53,7 +54,7 @@ export const promotionListSpec: ListSpec = {
 };
 
 export async function createPromotion(db: DB, ctx: RequestContext, input: CreatePromotionInput): Promise<Promotion> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const now = nowIso();
     const row: PromotionsTable = {
       id: newId('promo'),
@@ -109,7 +110,7 @@ async function lockPromotion(trx: Executor, idOrCode: string, expected: Expected
 }
 
 export async function updatePromotion(db: DB, ctx: RequestContext, idOrCode: string, input: UpdatePromotionInput, expected?: ExpectedVersion): Promise<Promotion> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const row = await lockPromotion(trx, idOrCode, expected);
     const before = toPromotion(row);
     const next: Promotion = { ...before };
@@ -157,7 +158,7 @@ export async function updatePromotion(db: DB, ctx: RequestContext, idOrCode: str
 
 /** A promotion some order has used stays, for those orders' sake: deactivate it instead. */
 export async function deletePromotion(db: DB, ctx: RequestContext, idOrCode: string, expected?: ExpectedVersion) {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const row = await lockPromotion(trx, idOrCode, expected);
     const used = await trx.selectFrom('order_promotions').select('id').where('promotion_id', '=', row.id).limit(1).executeTakeFirst();
     if (used) throw new ConflictError('promotion_in_use', `Promotion ${row.code} is applied to orders; set active=false instead of deleting it.`);
