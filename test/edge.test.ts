@@ -49,6 +49,17 @@ describe('NUL characters', () => {
     }
   });
 
+  it('inside a forged cursor is refused as an invalid cursor', async () => {
+    const t = await getTestContext();
+    const cursor = (value: unknown, id: string) => Buffer.from(JSON.stringify([value, id, '-created_at'])).toString('base64url');
+    for (const url of ['/v1/orders', '/v1/customers', '/v1/events']) {
+      for (const forged of [cursor('2026-01-01T00:00:00.000Z', 'a\u0000'), cursor('a\u0000', 'x')]) {
+        const res = await t.api('GET', `${url}?cursor=${forged}`);
+        assertError(res, 400, 'invalid_request_error', 'invalid_cursor');
+      }
+    }
+  });
+
   it('written as a JSON escape anywhere in a body is refused too, and a plain body still passes', async () => {
     const t = await getTestContext();
     const res = await raw(t, 'POST', '/v1/customers', `{"email":"${newEmail()}","tags":["a","b\\u0000"]}`);

@@ -14,9 +14,11 @@ type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 const FAR_DATE = '+010000-01-01T00:00:00Z';
 /** What every body field is replaced with, one at a time. */
-const HOSTILE_VALUES: unknown[] = ['a\u0000', FAR_DATE, '1', 'a'.repeat(300), 2147483648, 1e300, -1, []];
+const HOSTILE_VALUES: unknown[] = ['a\u0000', FAR_DATE, '1', 'a'.repeat(300), 2147483648, 1e300, -1, [], 2147483647, 10_000_000_000_000];
 /** What every query parameter is set to, one at a time (already URL-encoded). */
-const HOSTILE_QUERY = ['%00', '', ',', '99999999999999999999', '-1', encodeURIComponent(FAR_DATE), '1', 'a'.repeat(2000), '%FF%FE'];
+/** A cursor as the API encodes them, holding a NUL (which the edge check cannot see through base64). */
+const FORGED_CURSOR = Buffer.from(JSON.stringify(['2026-01-01T00:00:00.000Z', 'a\u0000', '-created_at'])).toString('base64url');
+const HOSTILE_QUERY = ['%00', '', ',', '99999999999999999999', '-1', encodeURIComponent(FAR_DATE), '1', 'a'.repeat(2000), '%FF%FE', FORGED_CURSOR];
 /** What every path parameter is set to, one at a time (already URL-encoded). */
 const HOSTILE_IDS = ['x%00', 'a'.repeat(100), 'a'.repeat(101), '%FF%FE', '%', encodeURIComponent(FAR_DATE), '2147483648'];
 /** Whole bodies, as text. */

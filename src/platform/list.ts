@@ -104,8 +104,10 @@ function decodeCursor(cursor: string, sort: string): [string | number | null, st
   }
   // Only a primitive may reach the query: an object or boolean from a forged cursor made the
   // database driver throw (a 500) instead of this 400.
-  if (Array.isArray(parsed) && parsed.length === 3 && typeof parsed[1] === 'string' && parsed[2] === sort
-    && (parsed[0] === null || typeof parsed[0] === 'string' || (typeof parsed[0] === 'number' && Number.isFinite(parsed[0])))) {
+  // Nor a NUL character, which PostgreSQL refuses in text (the edge check sees only the encoded cursor).
+  const text = (v: unknown) => typeof v === 'string' && !v.includes('\u0000');
+  if (Array.isArray(parsed) && parsed.length === 3 && text(parsed[1]) && parsed[2] === sort
+    && (parsed[0] === null || text(parsed[0]) || (typeof parsed[0] === 'number' && Number.isFinite(parsed[0])))) {
     return [parsed[0], parsed[1]];
   }
   throw invalidCursor();
