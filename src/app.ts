@@ -3,9 +3,10 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Config } from './config.js';
+import { CONNECTION_DEFAULTS, type Config } from './config.js';
 import type { DatabaseHandle } from './db/connection.js';
 import { registerAuth } from './platform/auth.js';
+import { clientErrorHandler, frameworkErrorHandler, parseJsonBody, registerNulCheck } from './platform/edge.js';
 import { registerErrorHandling } from './platform/http.js';
 import { registerIdempotency } from './platform/idempotency.js';
 import { newId } from './platform/ids.js';
@@ -20,10 +21,25 @@ import { returnRoutes } from './modules/returns/routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export type AppOptions = Pick<Config, 'logLevel' | 'rateLimitPerMinute' | 'bodyLimitBytes'>;
+export type AppOptions = Pick<Config, 'logLevel' | 'rateLimitPerMinute' | 'bodyLimitBytes'>
+  & Partial<Pick<Config, 'requestTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections'>>;
 
 export async function buildApp(database: DatabaseHandle, options: AppOptions): Promise<FastifyInstance> {
+  const limits = {
+    requestTimeoutMs: options.requestTimeoutMs ?? CONNECTION_DEFAULTS.requestTimeoutMs,
+    headersTimeoutMs: options.headersTimeoutMs ?? CONNECTION_DEFAULTS.headersTimeoutMs,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? CONNECTION_DEFAULTS.keepAliveTimeoutMs,
+    maxConnections: options.maxConnections ?? CONNECTION_DEFAULTS.maxConnections,
+  };
   const app = Fastify({
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+      // Node checks these timeouts on an interval (30 s by default), which would let a slow client
+      // outlive a shorter timeout by that much.
+      connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4))),
+    },
     logger: options.logLevel === 'silent' ? false : { level: options.logLevel },
     bodyLimit: options.bodyLimitBytes,
     // Echo a caller's X-Request-Id when it is a sane token; otherwise make one.
@@ -32,9 +48,13 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId('req');
     },
     requestIdHeader: false,
+    // Fastify's own refusals (bad URL encoding, over-long path parameter) answer the API's error shape.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     // A log line per request costs throughput; they are kept for debug and trace levels.
     logController: new LogController({ disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace' }),
   });
+  app.server.maxConnections = limits.maxConnections;
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the API; the handlers build exactly those shapes, so answers are
   // serialised directly rather than re-validated on every request.
@@ -42,17 +62,21 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
 
   // An empty body sent as JSON means "no body", like a POST without one (`curl -X POST .../pay`):
   // actions whose body is optional accept both, the others answer that a body is required.
-  const parseJsonBody = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '') done(null, undefined);
-    else parseJsonBody(request, body as string, done);
+    if (body === '') return done(null, undefined);
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
   });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
   registerErrorHandling(app);
+  registerNulCheck(app);
   registerAuth(app, database.db);
   registerRateLimit(app, options.rateLimitPerMinute);
   registerIdempotency(app, database.db);

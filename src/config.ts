@@ -1,5 +1,17 @@
 import { z } from 'zod';
 
+/**
+ * Limits on slow or idle clients: a request (headers and body) must arrive within its timeouts,
+ * an idle keep-alive connection is closed, and connections beyond the cap are refused, so clients
+ * that trickle bytes cannot hold the server's sockets.
+ */
+export const CONNECTION_DEFAULTS = {
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 1_000,
+};
+
 /** Environment -> typed configuration. Every setting has a default that works on a fresh machine. */
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -9,7 +21,11 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1000),
   ADMIN_API_KEY: z.string().min(16).optional(),
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
-});
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(CONNECTION_DEFAULTS.requestTimeoutMs),
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(CONNECTION_DEFAULTS.headersTimeoutMs),
+  KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(CONNECTION_DEFAULTS.keepAliveTimeoutMs),
+  MAX_CONNECTIONS: z.coerce.number().int().positive().default(CONNECTION_DEFAULTS.maxConnections),
+}).refine((e) => e.HEADERS_TIMEOUT_MS <= e.REQUEST_TIMEOUT_MS, { path: ['HEADERS_TIMEOUT_MS'], message: 'must not exceed REQUEST_TIMEOUT_MS' });
 
 export type Config = {
   port: number;
@@ -19,6 +35,10 @@ export type Config = {
   rateLimitPerMinute: number;
   adminApiKey?: string;
   bodyLimitBytes: number;
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -36,5 +56,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     adminApiKey: e.ADMIN_API_KEY,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+    keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
+    maxConnections: e.MAX_CONNECTIONS,
   };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { changeMarkerOf, isPostgres, type Executor } from '../db/connection.js';
 import { BadRequestError } from './errors.js';
 import type { JsonText } from './json.js';
+import { queryInt8 } from './schemas.js';
 
 /**
  * Lists for every resource: one declaration of a resource's filters and sort fields gives the
@@ -47,16 +48,19 @@ const isoInstant = z
   .refine((v) => !Number.isNaN(Date.parse(v)), 'Must be an ISO 8601 date or date-time')
   .transform((v) => new Date(v).toISOString());
 
+// An empty list (`status_in=` or `status_in=,`) matches nothing by definition: almost surely a
+// client bug (an unset variable), so it is refused rather than answered with an empty page.
 const commaList = z
   .string()
-  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .refine((vs) => vs.length > 0, 'Must list at least one value, separated by commas');
 
 export function listQuerySchema(spec: ListSpec) {
   const sortFields = ['created_at', ...(spec.sortable ?? [])];
   const sortValues = sortFields.flatMap((f) => [f, `-${f}`]) as [string, ...string[]];
   const shape: Record<string, z.ZodType> = {
     limit: z.coerce.number().int().min(1).max(100).default(20).describe('Page size, 1 to 100.'),
-    offset: z.coerce.number().int().min(0).optional().describe('Skip this many records (not with cursor).'),
+    offset: queryInt8(0).optional().describe('Skip this many records (not with cursor).'),
     cursor: z.string().optional().describe('Opaque cursor from a previous page\'s next_cursor.'),
     sort: z.enum(sortValues).default('-created_at').describe('Field to sort by; a leading "-" sorts descending.'),
     created_after: isoInstant.optional(),
@@ -77,8 +81,8 @@ export function listQuerySchema(spec: ListSpec) {
           : commaList).optional();
       }
     } else if (def.kind === 'range') {
-      shape[`${name}_gte`] = z.coerce.number().int().optional();
-      shape[`${name}_lte`] = z.coerce.number().int().optional();
+      shape[`${name}_gte`] = queryInt8().optional();
+      shape[`${name}_lte`] = queryInt8().optional();
     } else {
       shape[name] = def.schema.optional();
     }
@@ -100,8 +104,10 @@ function decodeCursor(cursor: string, sort: string): [string | number | null, st
   }
   // Only a primitive may reach the query: an object or boolean from a forged cursor made the
   // database driver throw (a 500) instead of this 400.
-  if (Array.isArray(parsed) && parsed.length === 3 && typeof parsed[1] === 'string' && parsed[2] === sort
-    && (parsed[0] === null || typeof parsed[0] === 'string' || (typeof parsed[0] === 'number' && Number.isFinite(parsed[0])))) {
+  // Nor a NUL character, which PostgreSQL refuses in text (the edge check sees only the encoded cursor).
+  const text = (v: unknown) => typeof v === 'string' && !v.includes('\u0000');
+  if (Array.isArray(parsed) && parsed.length === 3 && text(parsed[1]) && parsed[2] === sort
+    && (parsed[0] === null || text(parsed[0]) || (typeof parsed[0] === 'number' && Number.isFinite(parsed[0])))) {
     return [parsed[0], parsed[1]];
   }
   throw invalidCursor();
@@ -125,7 +131,7 @@ function applyFilters(spec: ListSpec, qb: AnyQuery, query: Record<string, any>):
       const norm = def.normalize ?? ((v: string) => v);
       if (query[name] !== undefined) qb = qb.where(def.column, '=', norm(query[name]));
       const many = query[`${name}_in`] as string[] | undefined;
-      if (many !== undefined) qb = many.length ? qb.where(def.column, 'in', many.map(norm)) : qb.where((eb: any) => eb.val(1).eq(0));
+      if (many !== undefined) qb = qb.where(def.column, 'in', many.map(norm));
     } else if (def.kind === 'range') {
       if (query[`${name}_gte`] !== undefined) qb = qb.where(def.column, '>=', query[`${name}_gte`]);
       if (query[`${name}_lte`] !== undefined) qb = qb.where(def.column, '<=', query[`${name}_lte`]);

@@ -4,6 +4,37 @@ import { ValidationError } from './errors.js';
 /** Field schemas shared by every module. */
 export const MAX_METADATA_KEYS = 50;
 
+/**
+ * Integers in requests are bounded by the column that stores them (a value PostgreSQL cannot hold
+ * was a 500): `integer` columns are int4; `bigint` columns hold more than JavaScript keeps exact,
+ * so z.int()'s safe-integer range bounds those. Counts and quantities take smaller bounds where
+ * they are multiplied by money, so products stay within the column too.
+ */
+export const INT4_MAX = 2_147_483_647;
+
+/** An integer an `integer` (int4) column can hold, from `min`. */
+export function int4(min = 0, max = INT4_MAX) {
+  return z.int().min(min).max(Math.min(max, INT4_MAX));
+}
+
+/** An integer a `bigint` column can hold and JavaScript keeps exact (z.int()'s own range), from `min`. */
+export function int8(min = 0, max = Number.MAX_SAFE_INTEGER) {
+  return narrowed(z.int(), min, max);
+}
+
+/** The same from a query-string value ("12"). */
+export function queryInt8(min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) {
+  return narrowed(z.coerce.number().int(), min, max);
+}
+
+/** Adds only the bounds narrower than the safe-integer range .int() already checks (one message each). */
+function narrowed<T extends z.ZodNumber | z.ZodInt | z.ZodCoercedNumber>(schema: T, min: number, max: number): T {
+  let out = schema;
+  if (min > Number.MIN_SAFE_INTEGER) out = out.min(min) as T;
+  if (max < Number.MAX_SAFE_INTEGER) out = out.max(max) as T;
+  return out;
+}
+
 export const MetadataSchema = z
   .record(z.string().max(40), z.union([z.string().max(500), z.number(), z.boolean(), z.null()]))
   .refine((m) => Object.keys(m).length <= MAX_METADATA_KEYS, `At most ${MAX_METADATA_KEYS} metadata keys`)

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AddressOutSchema, AddressSchema, MetadataSchema } from '../../platform/schemas.js';
+import { AddressOutSchema, AddressSchema, int8, MetadataSchema } from '../../platform/schemas.js';
+import { MAX_ORDER_AMOUNT } from '../orders/totals.js';
 
 export const LOCATION_TYPES = ['warehouse', 'store', 'supplier', 'virtual'] as const;
 export const MOVEMENT_REASONS = [
@@ -9,9 +10,11 @@ export const MOVEMENT_REASONS = [
 export const RESERVATION_STATUSES = ['active', 'consumed', 'released'] as const;
 export const TRANSFER_STATUSES = ['in_transit', 'received'] as const;
 
-const quantity = z.int().min(1).max(1_000_000_000);
-const nonNegative = z.int().min(0).max(1_000_000_000);
-const cents = z.int().min(0).describe('Unit cost in cents');
+// Quantities times a unit cost stay within a bigint column and exact in JavaScript.
+const MAX_QUANTITY = 1_000_000_000;
+const quantity = int8(1, MAX_QUANTITY);
+const nonNegative = int8(0, MAX_QUANTITY);
+const cents = int8(0, MAX_ORDER_AMOUNT).describe('Unit cost in cents');
 
 // ---------------------------------------------------------------------------------- locations
 
@@ -167,7 +170,7 @@ export const ItemWithTransferSchema = InventoryItemSchema.extend({ transfer: Tra
 // ---------------------------------------------------------------------------------- actions
 
 export const AdjustBody = z.strictObject({
-  quantity_change: z.int().min(-1_000_000_000).max(1_000_000_000).refine((n) => n !== 0, 'Must not be zero').describe('Signed change of on_hand'),
+  quantity_change: int8(-MAX_QUANTITY, MAX_QUANTITY).refine((n) => n !== 0, 'Must not be zero').describe('Signed change of on_hand'),
   reason: z.string().trim().min(1).max(200).describe('Why (a code such as damaged or a sentence); kept as the movement\'s note'),
   reference_number: z.string().trim().min(1).max(100).optional().describe('Your document number; kept as the movement\'s reference {type: "adjustment", id}'),
   unit_cost: cents.optional().describe('Cost of the units added or removed, kept on the movement'),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AddressOutSchema, AddressSchema, CurrencySchema, E164Schema, IsoDateTimeSchema, MetadataSchema, TagsSchema } from '../../platform/schemas.js';
+import { AddressOutSchema, AddressSchema, CurrencySchema, E164Schema, int8, IsoDateTimeSchema, MetadataSchema, TagsSchema } from '../../platform/schemas.js';
 import { RETURN_CONDITIONS, RETURN_REASON_CODES, RETURN_TYPES, ReturnSchema } from '../returns/schemas.js';
 import { isExactPercent, MAX_ORDER_AMOUNT } from './totals.js';
 import { ORDER_STATUSES } from './transitions.js';
@@ -12,9 +12,10 @@ export const ADJUSTMENT_TYPES = ['percentage', 'fixed'] as const;
 
 // ---------------------------------------------------------------- field schemas
 
-export const MoneySchema = z.number().int().min(0).max(MAX_ORDER_AMOUNT).describe('Integer cents');
-const PositiveMoney = z.number().int().min(1).max(MAX_ORDER_AMOUNT).describe('Integer cents, > 0');
-const Quantity = z.number().int().min(1).max(1_000_000);
+// A line's quantity x price can pass the largest amount; totals.ts refuses such an order (400).
+export const MoneySchema = int8(0, MAX_ORDER_AMOUNT).describe('Integer cents');
+const PositiveMoney = int8(1, MAX_ORDER_AMOUNT).describe('Integer cents, > 0');
+const Quantity = int8(1, 1_000_000);
 export const PercentSchema = z.number().gt(0).max(100).refine(isExactPercent, 'At most 4 decimal places');
 const TaxRateSchema = z.number().min(0).max(100).refine(isExactPercent, 'At most 4 decimal places').describe('Percent applied to the discounted subtotal, e.g. 8.75');
 const Text = (max: number) => z.string().max(max);

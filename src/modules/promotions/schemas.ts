@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CurrencySchema, IsoDateTimeSchema, MetadataSchema } from '../../platform/schemas.js';
+import { CurrencySchema, int4, IsoDateTimeSchema, MetadataSchema } from '../../platform/schemas.js';
 import { MoneySchema, PercentSchema } from '../orders/schemas.js';
 
 export const PROMOTION_TYPES = ['percentage', 'fixed', 'free_shipping'] as const;
@@ -13,7 +13,7 @@ const fields = {
   currency: CurrencySchema.nullish().describe('Only orders in this currency may use it (fixed amounts and minimums are in it); any when null'),
   starts_at: IsoDateTimeSchema.nullish(),
   ends_at: IsoDateTimeSchema.nullish(),
-  usage_limit: z.number().int().min(1).nullish().describe('How many orders may use it in all; unlimited when null'),
+  usage_limit: int4(1).nullish().describe('How many orders may use it in all; unlimited when null'),
   active: z.boolean().optional(),
   metadata: MetadataSchema.optional(),
 };
