@@ -10,7 +10,7 @@ import { clientErrorHandler, frameworkErrorHandler, parseJsonBody, registerNulCh
 import { registerErrorHandling } from './platform/http.js';
 import { registerIdempotency } from './platform/idempotency.js';
 import { newId } from './platform/ids.js';
-import { registerRateLimit } from './platform/rate-limit.js';
+import { registerAuthFailureLimit, registerRateLimit } from './platform/rate-limit.js';
 import { apiKeyRoutes } from './modules/api-keys/routes.js';
 import { customerRoutes } from './modules/customers/routes.js';
 import { eventRoutes } from './modules/events/routes.js';
@@ -21,7 +21,7 @@ import { returnRoutes } from './modules/returns/routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export type AppOptions = Pick<Config, 'logLevel' | 'rateLimitPerMinute' | 'bodyLimitBytes'>
+export type AppOptions = Pick<Config, 'logLevel' | 'rateLimitPerMinute' | 'authFailureLimitPerMinute' | 'bodyLimitBytes'>
   & Partial<Pick<Config, 'requestTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections'>>;
 
 export async function buildApp(database: DatabaseHandle, options: AppOptions): Promise<FastifyInstance> {
@@ -77,6 +77,7 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
   });
   registerErrorHandling(app);
   registerNulCheck(app);
+  registerAuthFailureLimit(app, options.authFailureLimitPerMinute);
   registerAuth(app, database.db);
   registerRateLimit(app, options.rateLimitPerMinute);
   registerIdempotency(app, database.db);

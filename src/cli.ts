@@ -10,8 +10,9 @@ const USAGE = `Usage: opsline <command>
 
   serve                                   migrate, then start the API server (default)
   migrate                                 apply database migrations and exit
-  keys create --scopes a,b [--name N] [--expires ISO-8601]
+  keys create --scopes a,b [--name N] [--expires 2027-01-01T00:00:00Z]
                                           create an API key and print its secret once
+                                          (scopes: <resource>:read|write|*, admin or *)
   keys list                               list API keys (never their secrets)
   keys revoke <id>                        revoke an API key
   verify                                  check every inventory item against its ledger;

@@ -19,6 +19,7 @@ const envSchema = z.object({
   DATABASE_URL: z.string().default('sqlite:./data/opsline.db'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1000),
+  AUTH_FAILURE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
   ADMIN_API_KEY: z.string().min(16).optional(),
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(CONNECTION_DEFAULTS.requestTimeoutMs),
@@ -33,6 +34,8 @@ export type Config = {
   databaseUrl: string;
   logLevel: string;
   rateLimitPerMinute: number;
+  /** Requests answered 401/403 per client address per minute before that address gets 429. */
+  authFailureLimitPerMinute: number;
   adminApiKey?: string;
   bodyLimitBytes: number;
   requestTimeoutMs: number;
@@ -54,6 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     logLevel: e.LOG_LEVEL,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    authFailureLimitPerMinute: e.AUTH_FAILURE_LIMIT_PER_MINUTE,
     adminApiKey: e.ADMIN_API_KEY,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,

@@ -19,6 +19,9 @@ export async function startServer(config: Config): Promise<FastifyInstance> {
 
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${(app.server.address() as { port: number }).port}`;
   if (report.migrationsApplied.length) app.log.info({ migrations: report.migrationsApplied }, 'database migrated');
+  if (report.configuredAdminKeyUnusable) {
+    app.log.warn(`ADMIN_API_KEY names a key that is ${report.configuredAdminKeyUnusable}; it is not adopted again. Create an admin key with \`opsline keys create --scopes "*"\` and remove ADMIN_API_KEY from the environment.`);
+  }
   if (report.generatedAdminKey) {
     // Printed once, on purpose, to the terminal: the key is stored only as a hash.
     process.stdout.write(

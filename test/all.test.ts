@@ -22,5 +22,6 @@ import './group-commit.test.js';
 import './lock-order.test.js';
 import './edge.test.js';
 import './fuzz.test.js';
+import './security.test.js';
 
 after(closeTestDatabase);

@@ -95,7 +95,24 @@ describe('command line', () => {
     assert.match(missing.stderr, /needs --scopes/);
     const bad = await cli('keys', 'create', '--scopes', 'everything');
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /Invalid scopes/);
+    assert.match(bad.stderr, /Unknown scope: everything\. Valid scopes: \*, admin, customers:read, /);
     assert.equal(bad.stdout, '');
+    // A typo of a real scope is refused the same way, and nothing is created.
+    const typo = await cli('keys', 'create', '--scopes', 'orders:read,order:read');
+    assert.equal(typo.code, 1);
+    assert.match(typo.stderr, /^opsline keys: Unknown scope: order:read\. Valid scopes: .*\borders:read\b/);
+    assert.equal(typo.stdout, '');
+  });
+
+  it('keys create refuses an expiry that is not a strict date in 1970..9999', async () => {
+    for (const expires of ['1', '+010000-01-01T00:00:00Z']) {
+      const bad = await cli('keys', 'create', '--scopes', 'orders:read', '--expires', expires);
+      assert.equal(bad.code, 1, expires);
+      assert.match(bad.stderr, /expires_at must be an RFC 3339 date-time with a timezone/, expires);
+      assert.equal(bad.stdout, '');
+    }
+    const good = await cli('keys', 'create', '--scopes', 'orders:read', '--expires', '2099-06-01T12:00:00+02:00');
+    assert.equal(good.code, 0, good.stderr);
+    assert.match(good.stdout, /expiring 2099-06-01T10:00:00\.000Z\./);
   });
 });

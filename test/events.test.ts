@@ -17,13 +17,23 @@ describe('events', () => {
     const id = created.body.id;
     const updated = await t.api('PATCH', `/v1/customers/${id}`, { first_name: 'Evelyn', company: 'Acme', metadata: { tier: null, since: 2020 } });
     assert.equal(updated.status, 200);
+    const before = await t.api('GET', `/v1/events?object_id=${id}`);
+    assert.equal(before.status, 200, before.raw);
+    assert.deepEqual(before.body.data.map((e: any) => e.type), ['customer.updated', 'customer.created'], 'newest first by default');
+    const [upd, cre] = before.body.data;
     const deleted = await t.api('DELETE', `/v1/customers/${id}`);
     assert.equal(deleted.status, 200);
 
+    // Deleting the customer erases their personal data from the events written before.
     const list = await t.api('GET', `/v1/events?object_id=${id}`);
     assert.equal(list.status, 200, list.raw);
     assert.deepEqual(list.body.data.map((e: any) => e.type), ['customer.deleted', 'customer.updated', 'customer.created'], 'newest first by default');
-    const [del, upd, cre] = list.body.data;
+    const [del, updAfter, creAfter] = list.body.data;
+    for (const e of [del, updAfter, creAfter]) {
+      assert.equal(e.data.object.email, `deleted+${id}@anonymized.invalid`);
+      assert.equal(e.data.object.first_name, null);
+      assert.doesNotMatch(JSON.stringify(e), /Eve|Acme|gold|example\.com/);
+    }
     for (const e of list.body.data) {
       assert.match(e.id, /^evt_/);
       assert.equal(e.object, 'event');
@@ -43,7 +53,7 @@ describe('events', () => {
 
     const one = await t.api('GET', `/v1/events/${upd.id}`);
     assert.equal(one.status, 200);
-    assert.deepEqual(one.body, upd);
+    assert.deepEqual(one.body, updAfter);
     assertError(await t.api('GET', `/v1/events/evt_${unique()}`), 404, 'not_found');
   });
 
@@ -100,9 +110,16 @@ describe('events', () => {
     const oldestFirst = await t.api('GET', `/v1/customers/${a.id}/events?sort=created_at&type=customer.created`);
     assert.deepEqual(oldestFirst.body.data.map((e: any) => e.type), ['customer.created']);
 
+    // A timeline needs events:read besides the resource's read scope.
     const reader = authHeader(await t.keyWith(['customers:read']));
-    assert.equal((await t.api('GET', `/v1/customers/${a.id}/events`, undefined, reader)).status, 200);
+    const noEvents = await t.api('GET', `/v1/customers/${a.id}/events`, undefined, reader);
+    assertError(noEvents, 403, 'permission_error', 'missing_scope');
+    assert.deepEqual(noEvents.body.error.details, { required_scope: 'events:read' });
     assertError(await t.api('GET', '/v1/events', undefined, reader), 403, 'permission_error', 'missing_scope');
+    const eventReader = authHeader(await t.keyWith(['customers:read', 'events:read']));
+    assert.equal((await t.api('GET', `/v1/customers/${a.id}/events`, undefined, eventReader)).status, 200);
+    const eventsOnly = authHeader(await t.keyWith(['events:read']));
+    assertError(await t.api('GET', `/v1/customers/${a.id}/events`, undefined, eventsOnly), 403, 'permission_error', 'missing_scope');
 
     assertError(await t.api('GET', `/v1/customers/cus_${unique()}/events`), 404, 'not_found');
     assertError(await t.api('GET', `/v1/customers/${a.id}/events?object_id=${b.id}`), 400, 'invalid_request_error', 'validation_error');

@@ -158,7 +158,7 @@ describe('scopes', () => {
     assertError(await t.api('DELETE', `/v1/api_keys/${target.body.id}`, undefined, writer), 403, 'permission_error');
     assert.equal((await t.api('GET', `/v1/api_keys/${target.body.id}`)).body.status, 'active');
 
-    const admin = authHeader(await t.keyWith(['admin']));
+    const admin = authHeader(await t.keyWith(['admin', 'customers:read']));
     assert.equal((await t.api('GET', '/v1/api_keys', undefined, admin)).status, 200);
     const made = await t.api('POST', '/v1/api_keys', { scopes: ['customers:read'] }, admin);
     assert.equal(made.status, 201, made.raw);

@@ -59,7 +59,7 @@ export function makeApi(app: FastifyInstance, defaultKey: string): TestContext['
   };
 }
 
-export const defaultAppOptions: AppOptions = { logLevel: 'silent', rateLimitPerMinute: 1_000_000, bodyLimitBytes: 1024 * 1024 };
+export const defaultAppOptions: AppOptions = { logLevel: 'silent', rateLimitPerMinute: 1_000_000, authFailureLimitPerMinute: 1_000_000, bodyLimitBytes: 1024 * 1024 };
 
 async function createContext(): Promise<TestContext> {
   const databaseUrl = await createDatabaseUrl();

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DB } from '../db/connection.js';
-import { findActiveKey, scopeGrants, touchApiKey } from '../modules/api-keys/service.js';
+import { findActiveKey, scopeGrants, touchApiKey, VALID_SCOPES } from '../modules/api-keys/service.js';
 import { AuthenticationError, PermissionError } from './errors.js';
 
 declare module 'fastify' {
@@ -27,6 +27,11 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 export function registerAuth(app: FastifyInstance, db: DB): void {
   const lastWritten = new Map<string, number>();
+  // A route requiring a scope no key can be given would be unreachable: refuse to start instead.
+  app.addHook('onRoute', (route) => {
+    const scope = (route.config as { scope?: string } | undefined)?.scope;
+    if (scope && !VALID_SCOPES.includes(scope)) throw new Error(`Route ${route.method} ${route.url} requires "${scope}", which is not in VALID_SCOPES.`);
+  });
   app.addHook('onRequest', async (request) => {
     const scope = request.routeOptions.config?.scope;
     if (!scope) return;

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../db/connection.js';
 import { insertRows } from '../db/prepared.js';
 import type { EventsTable } from '../db/schema.js';
@@ -63,4 +64,30 @@ export function toApiEvent(row: { id: string; type: string; data: string; reques
     request_id: row.request_id,
     created_at: row.created_at,
   };
+}
+
+/**
+ * Rewrites stored events inside the caller's transaction (erasing personal data from history):
+ * every event of `objectId` and every event whose data mentions it is handed to `rewrite`, which
+ * changes the parsed data in place and says whether it did; changed ones are written back.
+ */
+export async function rewriteStoredEvents(
+  trx: Executor,
+  objectId: string,
+  rewrite: (event: { object_type: string; object_id: string; data: ApiEvent['data'] }) => boolean,
+): Promise<number> {
+  const mention = `%${objectId.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const rows = await trx
+    .selectFrom('events')
+    .select(['id', 'object_type', 'object_id', 'data'])
+    .where((eb) => eb.or([eb('object_id', '=', objectId), sql<boolean>`${sql.ref('data')} like ${mention} escape '\\'`]))
+    .execute();
+  let changed = 0;
+  for (const row of rows) {
+    const data = parseJson<ApiEvent['data']>(row.data, { object: null });
+    if (!rewrite({ object_type: row.object_type, object_id: row.object_id, data })) continue;
+    await trx.updateTable('events').set({ data: JSON.stringify(data) }).where('id', '=', row.id).execute();
+    changed++;
+  }
+  return changed;
 }

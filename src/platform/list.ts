@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { changeMarkerOf, isPostgres, type Executor } from '../db/connection.js';
 import { BadRequestError } from './errors.js';
 import type { JsonText } from './json.js';
-import { queryInt8 } from './schemas.js';
+import { IsoDateTimeSchema, queryInt8 } from './schemas.js';
 
 /**
  * Lists for every resource: one declaration of a resource's filters and sort fields gives the
@@ -43,10 +43,6 @@ export interface ListEnvelope<T> {
   next_cursor: string | null;
 }
 
-const isoInstant = z
-  .string()
-  .refine((v) => !Number.isNaN(Date.parse(v)), 'Must be an ISO 8601 date or date-time')
-  .transform((v) => new Date(v).toISOString());
 
 // An empty list (`status_in=` or `status_in=,`) matches nothing by definition: almost surely a
 // client bug (an unset variable), so it is refused rather than answered with an empty page.
@@ -63,12 +59,12 @@ export function listQuerySchema(spec: ListSpec) {
     offset: queryInt8(0).optional().describe('Skip this many records (not with cursor).'),
     cursor: z.string().optional().describe('Opaque cursor from a previous page\'s next_cursor.'),
     sort: z.enum(sortValues).default('-created_at').describe('Field to sort by; a leading "-" sorts descending.'),
-    created_after: isoInstant.optional(),
-    created_before: isoInstant.optional(),
+    created_after: IsoDateTimeSchema.optional(),
+    created_before: IsoDateTimeSchema.optional(),
   };
   if (spec.updatedRange) {
-    shape.updated_after = isoInstant.optional();
-    shape.updated_before = isoInstant.optional();
+    shape.updated_after = IsoDateTimeSchema.optional();
+    shape.updated_before = IsoDateTimeSchema.optional();
   }
   for (const [name, def] of Object.entries(spec.filters)) {
     if (def.kind === 'exact') {

@@ -73,10 +73,45 @@ export const TagsSchema = z.array(z.string().trim().min(1).max(50).regex(/^[^|]+
 
 export const E164Schema = z.string().regex(/^\+[1-9]\d{1,14}$/, 'Must be an E.164 phone number such as +14155550123');
 
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:([Zz])|([+-])(\d{2}):(\d{2})))?$/;
+export const EARLIEST_INSTANT = Date.UTC(1970, 0, 1);
+export const LATEST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+export const DATE_RULE = 'an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999';
+
+/**
+ * The instant `text` names, as ISO 8601 UTC with milliseconds (2026-05-01T12:00:00.000Z), or
+ * undefined when it is not RFC 3339 with a timezone or a plain date, names no real day or time, or
+ * falls outside 1970..9999. Stored dates all have this one fixed-width form, so the text order the
+ * database compares them in is their time order (a year past 9999, `+010000-...`, would sort first).
+ */
+export function parseInstant(text: string): string | undefined {
+  const m = RFC3339.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h = '00', mi = '00', s = '00', fraction = '', zulu, sign, oh = '00', om = '00'] = m;
+  const year = Number(y), month = Number(mo), day = Number(d);
+  if (year < 1969 || year > 10000 || month < 1 || month > 12 || day < 1) return undefined;
+  if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59 || Number(oh) > 23 || Number(om) > 59) return undefined;
+  const offsetMinutes = zulu || !sign ? 0 : (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om));
+  const ms = Number(`${fraction.slice(1)}000`.slice(0, 3)); // finer than milliseconds is cut off
+  const instant = Date.UTC(year, month - 1, day, Number(h), Number(mi), Number(s), ms) - offsetMinutes * 60_000;
+  if (instant < EARLIEST_INSTANT || instant > LATEST_INSTANT) return undefined;
+  return new Date(instant).toISOString();
+}
+
+/** Every date or time the API accepts (bodies and list filters) goes through this schema. */
 export const IsoDateTimeSchema = z
   .string()
-  .refine((v) => !Number.isNaN(Date.parse(v)), 'Must be an ISO 8601 date or date-time')
-  .transform((v) => new Date(v).toISOString());
+  .max(64)
+  .transform((v, ctx) => {
+    const instant = parseInstant(v);
+    if (instant === undefined) {
+      ctx.addIssue({ code: 'custom', message: `Must be ${DATE_RULE}` });
+      return z.NEVER;
+    }
+    return instant;
+  })
+  .describe(`A date-time: ${DATE_RULE}. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z).`);
 
 /**
  * Applies metadata changes the Stripe way: keys merge, null removes. The body schema limits the

@@ -5,7 +5,7 @@ import type { DB } from '../../db/connection.js';
 import { errorResponses, IdParams } from '../../platform/http.js';
 import { listEnvelopeSchema, listQuerySchema } from '../../platform/list.js';
 import { IsoDateTimeSchema } from '../../platform/schemas.js';
-import { apiKeyListSpec, createApiKey, getApiKey, listApiKeys, revokeApiKey } from './service.js';
+import { apiKeyListSpec, createApiKey, getApiKey, listApiKeys, revokeApiKey, VALID_SCOPES } from './service.js';
 
 const ApiKeySchema = z
   .object({
@@ -26,7 +26,7 @@ const ApiKeySchema = z
 
 const CreateApiKeyBody = z.strictObject({
   name: z.string().max(100).optional(),
-  scopes: z.array(z.string()).min(1).describe('e.g. ["orders:read","orders:write"], "admin" or "*"'),
+  scopes: z.array(z.string().max(50)).min(1).max(100).describe(`e.g. ["orders:read","orders:write"], "admin" or "*". One of: ${VALID_SCOPES.join(', ')}. A key can only grant scopes it holds itself (403 scope_not_held).`),
   expires_at: IsoDateTimeSchema.optional(),
 });
 
@@ -39,12 +39,12 @@ export async function apiKeyRoutes(app: FastifyInstance, { db }: { db: DB }) {
     config: { ...admin, answerHoldsSecret: true },
     schema: {
       tags, summary: 'Create an API key',
-      description: 'The secret is in this response only; it is stored hashed. For that reason this answer is never stored for Idempotency-Key replays: the header is ignored here, and a retried call creates another key.',
+      description: 'A key can only grant scopes it holds itself: `*` covers every scope, `x:write` covers `x:read`, `x:*` covers both (403 scope_not_held otherwise); unknown scopes are a 400 that lists the valid ones. The secret is in this response only; it is stored hashed. For that reason this answer is never stored for Idempotency-Key replays: the header is ignored here, and a retried call creates another key.',
       body: CreateApiKeyBody,
       response: { 201: ApiKeySchema.extend({ secret: z.string() }), ...errorResponses() },
     },
   }, async (req, reply) => {
-    const { apiKey, secret } = await createApiKey(db, req.body);
+    const { apiKey, secret } = await createApiKey(db, req.body, req.apiKey!.scopes);
     return reply.code(201).send({ ...apiKey, secret });
   });
   r.get('/v1/api_keys', {
@@ -58,8 +58,8 @@ export async function apiKeyRoutes(app: FastifyInstance, { db }: { db: DB }) {
   for (const [method, url] of [['POST', '/v1/api_keys/:id/revoke'], ['DELETE', '/v1/api_keys/:id']] as const) {
     r.route({
       method, url, config: admin,
-      schema: { tags, summary: 'Revoke an API key', params: IdParams, response: { 200: ApiKeySchema, ...errorResponses(404) } },
-      handler: async (req) => revokeApiKey(db, req.params.id),
+      schema: { tags, summary: 'Revoke an API key', description: 'A key can only revoke keys whose scopes it holds itself (403 scope_not_held).', params: IdParams, response: { 200: ApiKeySchema, ...errorResponses(404) } },
+      handler: async (req) => revokeApiKey(db, req.params.id, req.apiKey!.scopes),
     });
   }
 }

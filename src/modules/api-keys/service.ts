@@ -2,10 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { DB, Executor } from '../../db/connection.js';
 import { preparedQuery } from '../../db/prepared.js';
 import type { ApiKeysTable } from '../../db/schema.js';
-import { NotFoundError, ValidationError } from '../../platform/errors.js';
+import { ApiError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { parseJson } from '../../platform/json.js';
 import { runList, toEnvelope, type ListSpec } from '../../platform/list.js';
+import { DATE_RULE, parseInstant } from '../../platform/schemas.js';
 
 export interface ApiKey {
   id: string;
@@ -22,16 +23,42 @@ export interface ApiKey {
   updated_at: string;
 }
 
-/** Scopes are `<resource>:read`, `<resource>:write`, `<resource>:*`, `admin` or `*`. */
-export const SCOPE_PATTERN = /^(\*|admin|[a-z_]+:(read|write|\*))$/;
+/**
+ * The resources scopes name, one per group of routes (a route's `config.scope`; registerAuth
+ * refuses to start with a route whose scope is not in VALID_SCOPES, so this list stays true).
+ */
+export const SCOPE_RESOURCES = ['customers', 'events', 'inventory', 'locations', 'orders', 'promotions', 'refunds', 'returns', 'shipments'] as const;
+
+/** Every scope a key may hold: `<resource>:read`, `<resource>:write`, `<resource>:*`, `admin` or `*`. */
+export const VALID_SCOPES: readonly string[] = ['*', 'admin', ...SCOPE_RESOURCES.flatMap((r) => [`${r}:read`, `${r}:write`, `${r}:*`])];
+
+const validScopeSet = new Set(VALID_SCOPES);
+
+/**
+ * The 400 for scopes that are not in VALID_SCOPES, or undefined when all are. It lists the valid
+ * ones, so `order:read` (a typo of `orders:read`) says what to write instead.
+ */
+export function unknownScopesError(scopes: readonly string[]): ValidationError | undefined {
+  if (scopes.length === 0) return new ValidationError('At least one scope is required.', [{ path: 'scopes', code: 'too_small', message: 'At least one scope is required' }]);
+  const unknown = scopes.filter((s) => !validScopeSet.has(s));
+  if (unknown.length === 0) return undefined;
+  return new ValidationError(`Unknown scope${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}. Valid scopes: ${VALID_SCOPES.join(', ')}.`, [
+    { path: 'scopes', code: 'unknown_scope', message: `Unknown scope${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}` },
+  ]);
+}
 
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
-function keyStatus(row: ApiKeysTable, now = nowIso()): ApiKey['status'] {
+/** Expiry compares instants, not text (a stored `+010000-...` sorts before every year as text). */
+function hasExpired(expiresAt: string | null, now = Date.now()): boolean {
+  return expiresAt !== null && Date.parse(expiresAt) <= now;
+}
+
+function keyStatus(row: ApiKeysTable): ApiKey['status'] {
   if (row.revoked_at) return 'revoked';
-  if (row.expires_at && row.expires_at <= now) return 'expired';
+  if (hasExpired(row.expires_at)) return 'expired';
   return 'active';
 }
 
@@ -60,13 +87,22 @@ export interface CreateApiKeyInput {
   secret?: string;
 }
 
-/** Creates a key; the secret is returned here and never again (only its hash is stored). */
-export async function createApiKey(db: Executor, input: CreateApiKeyInput): Promise<{ apiKey: ApiKey; secret: string }> {
-  const bad = input.scopes.filter((s) => !SCOPE_PATTERN.test(s));
-  if (bad.length || input.scopes.length === 0) {
-    throw new ValidationError('Invalid scopes.', [{ path: 'scopes', message: bad.length ? `Unknown scope form: ${bad.join(', ')}` : 'At least one scope is required' }]);
+/**
+ * Creates a key; the secret is returned here and never again (only its hash is stored).
+ * `grantorScopes` are the scopes of the key asking (through the API): a key may only grant scopes
+ * it holds itself, so an `admin` key cannot mint a `*` key. The command line and the first start
+ * pass none: whoever holds the database already holds everything.
+ */
+export async function createApiKey(db: Executor, input: CreateApiKeyInput, grantorScopes?: readonly string[]): Promise<{ apiKey: ApiKey; secret: string }> {
+  const unknown = unknownScopesError(input.scopes);
+  if (unknown) throw unknown;
+  if (grantorScopes) refuseScopesNotHeld(grantorScopes, input.scopes, 'grant');
+  // The API's body schema has parsed it already; the command line passes what was typed.
+  const expiresAt = input.expires_at ? parseInstant(input.expires_at) ?? null : null;
+  if (input.expires_at && !expiresAt) {
+    throw new ValidationError(`expires_at must be ${DATE_RULE}.`, [{ path: 'expires_at', message: `Must be ${DATE_RULE}` }]);
   }
-  if (input.expires_at && Date.parse(input.expires_at) <= Date.now()) {
+  if (expiresAt && hasExpired(expiresAt)) {
     throw new ValidationError('expires_at must be in the future.', [{ path: 'expires_at', message: 'Must be in the future' }]);
   }
   const secret = input.secret ?? `sk_${randomBytes(24).toString('base64url')}`;
@@ -77,7 +113,7 @@ export async function createApiKey(db: Executor, input: CreateApiKeyInput): Prom
     key_prefix: secret.slice(0, 7),
     key_hash: hashSecret(secret),
     scopes: JSON.stringify([...new Set(input.scopes)]),
-    expires_at: input.expires_at ? new Date(input.expires_at).toISOString() : null,
+    expires_at: expiresAt,
     revoked_at: null,
     last_used_at: null,
     version: 1,
@@ -100,7 +136,20 @@ export async function getApiKey(db: Executor, id: string): Promise<ApiKey> {
   return toApiKey(row);
 }
 
-export async function revokeApiKey(db: DB, id: string): Promise<ApiKey> {
+/** 403 scope_not_held unless `held` covers every one of `scopes`. */
+function refuseScopesNotHeld(held: readonly string[], scopes: readonly string[], action: 'grant' | 'revoke'): void {
+  const notHeld = scopes.filter((s) => !scopeCovers(held, s));
+  if (notHeld.length === 0) return;
+  const what = action === 'grant' ? 'grant scopes it holds itself' : 'revoke keys whose scopes it holds itself';
+  throw new ApiError(403, 'permission_error', 'scope_not_held', `A key can only ${what}; this key does not hold ${notHeld.join(', ')}.`, { param: action === 'grant' ? 'scopes' : 'id', details: { scopes_not_held: notHeld } });
+}
+
+/**
+ * Revokes a key. `revokerScopes` (the API caller's) must cover the target's scopes, as for
+ * granting: an `admin` key cannot lock out the `*` key that manages it.
+ */
+export async function revokeApiKey(db: DB, id: string, revokerScopes?: readonly string[]): Promise<ApiKey> {
+  if (revokerScopes) refuseScopesNotHeld(revokerScopes, (await getApiKey(db, id)).scopes, 'revoke');
   const now = nowIso();
   await db
     .updateTable('api_keys')
@@ -113,13 +162,18 @@ export async function revokeApiKey(db: DB, id: string): Promise<ApiKey> {
 
 export async function countActiveAdminKeys(db: Executor): Promise<number> {
   const rows = await db.selectFrom('api_keys').select(['scopes', 'expires_at', 'revoked_at']).where('revoked_at', 'is', null).execute();
-  const now = nowIso();
-  return rows.filter((r) => (!r.expires_at || r.expires_at > now) && parseJson<string[]>(r.scopes, []).some((s) => s === '*' || s === 'admin')).length;
+  return rows.filter((r) => !hasExpired(r.expires_at) && parseJson<string[]>(r.scopes, []).some((s) => s === '*' || s === 'admin')).length;
 }
 
 /** The active key with this secret, or undefined (unknown, revoked or expired). */
 // Every authenticated request runs this lookup.
 const keyByHash = preparedQuery<{ hash: string }, ApiKeysTable>((db, param) => db.selectFrom('api_keys').selectAll().where('key_hash', '=', param('hash')));
+
+/** The status of the key with this secret (active, revoked or expired), or undefined if there is none. */
+export async function apiKeyStatusBySecret(db: Executor, secret: string): Promise<ApiKey['status'] | undefined> {
+  const [row] = (await keyByHash(db, { hash: hashSecret(secret) })).rows;
+  return row && keyStatus(row);
+}
 
 export async function findActiveKey(db: Executor, secret: string): Promise<{ id: string; scopes: string[] } | undefined> {
   const [row] = (await keyByHash(db, { hash: hashSecret(secret) })).rows;
@@ -132,8 +186,20 @@ export async function touchApiKey(db: Executor, id: string, at: string): Promise
   await db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();
 }
 
+/**
+ * Whether holding `held` covers everything `scope` would grant: `x:*` is covered by `x:read` and
+ * `x:write` together (write covers read), `admin` by `admin`, `*` only by `*`.
+ */
+export function scopeCovers(held: readonly string[], scope: string): boolean {
+  if (scope.endsWith(':*')) {
+    const resource = scope.slice(0, -2);
+    return scopeGrants(held, `${resource}:read`) && scopeGrants(held, `${resource}:write`);
+  }
+  return scopeGrants(held, scope);
+}
+
 /** `*` grants everything; `x:*` and `x:write` also grant `x:read`. */
-export function scopeGrants(granted: string[], required: string): boolean {
+export function scopeGrants(granted: readonly string[], required: string): boolean {
   if (granted.includes('*') || granted.includes(required)) return true;
   const [resource, access] = required.split(':');
   if (!access) return false;

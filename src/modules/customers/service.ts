@@ -6,7 +6,7 @@ import type { CustomersTable } from '../../db/schema.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { lockRecord } from '../../platform/db-helpers.js';
 import { ConflictError, NotFoundError, refuseDuplicate } from '../../platform/errors.js';
-import { changedAttributes, recordEvent } from '../../platform/events.js';
+import { changedAttributes, recordEvent, rewriteStoredEvents } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { parseJson, tagsIndex, toJson } from '../../platform/json.js';
 import { containsText, runList, toEnvelope, type ListSpec } from '../../platform/list.js';
@@ -214,11 +214,54 @@ export async function deleteCustomer(db: DB, ctx: RequestContext, id: string, fo
       // The event carries the anonymised record: publishing the erased personal data again in a
       // new event (and to webhooks) would undo the anonymisation.
       const anonymised = await trx.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      await eraseCustomerFromEvents(trx, id);
       await recordEvent(trx, ctx, 'customer.deleted', toCustomer(anonymised));
     } else {
       await trx.deleteFrom('customers').where('id', '=', id).execute();
-      await recordEvent(trx, ctx, 'customer.deleted', customer);
+      await eraseCustomerFromEvents(trx, id);
+      await recordEvent(trx, ctx, 'customer.deleted', { ...customer, ...erasedPersonalFields(id) });
     }
     return { id, object: 'customer' as const, deleted: true as const };
+  });
+}
+
+/** A customer's personal fields and what erasing them leaves (the values anonymisation writes). */
+function erasedPersonalFields(id: string): Partial<Customer> {
+  return {
+    email: `deleted+${id}@anonymized.invalid`,
+    first_name: null, last_name: null, phone: null, company: null, stripe_customer_id: null,
+    addresses: [], default_shipping_address: null, default_billing_address: null, notes: null, metadata: {},
+  };
+}
+
+/**
+ * Erases a deleted or anonymised customer's personal data from stored events, in the deleting
+ * transaction: their own customer.* events, and the customer snapshot and addresses that orders
+ * (and any record carrying their customer_id next to a `customer`) embed in theirs. Old values in
+ * previous_attributes go too.
+ */
+async function eraseCustomerFromEvents(trx: Executor, id: string): Promise<void> {
+  const erased = erasedPersonalFields(id);
+  const embedded = { customer: { email: erased.email, first_name: null, last_name: null, phone: null }, shipping_address: null, billing_address: null };
+  await rewriteStoredEvents(trx, id, ({ object_type, object_id, data }) => {
+    let changed = false;
+    const overwrite = (target: unknown, fields: Record<string, unknown>) => {
+      if (!target || typeof target !== 'object') return;
+      const record = target as Record<string, unknown>;
+      for (const [key, value] of Object.entries(fields)) {
+        if (key in record && JSON.stringify(record[key]) !== JSON.stringify(value)) {
+          record[key] = value;
+          changed = true;
+        }
+      }
+    };
+    if (object_type === 'customer' && object_id === id) {
+      overwrite(data.object, erased);
+      overwrite(data.previous_attributes, erased);
+    } else if ((data.object as { customer_id?: unknown } | null)?.customer_id === id) {
+      overwrite(data.object, embedded);
+      overwrite(data.previous_attributes, embedded);
+    }
+    return changed;
   });
 }

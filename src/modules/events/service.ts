@@ -1,9 +1,11 @@
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { DB } from '../../db/connection.js';
 import type { EventsTable } from '../../db/schema.js';
-import { NotFoundError } from '../../platform/errors.js';
+import { NotFoundError, PermissionError } from '../../platform/errors.js';
 import { toApiEvent } from '../../platform/events.js';
 import { runList, toEnvelope, type ListSpec } from '../../platform/list.js';
+import { scopeGrants } from '../api-keys/service.js';
 
 export const eventListSpec: ListSpec = {
   table: 'events',
@@ -32,17 +34,69 @@ export const EventSchema = z
   })
   .meta({ id: 'Event' });
 
-export async function listEvents(db: DB, query: Record<string, unknown>) {
-  return toEnvelope(await runList<EventsTable>(db, eventListSpec, query), toApiEvent);
+/**
+ * The scope that reading an event needs besides events:read, by the event's object type: an event
+ * carries its object in full, so it is readable exactly where the object is. A type missing here
+ * needs `*` (refused by default rather than shown to everyone).
+ */
+export const EVENT_OBJECT_SCOPES: Readonly<Record<string, string>> = {
+  customer: 'customers:read',
+  inventory_item: 'inventory:read',
+  transfer: 'inventory:read',
+  location: 'locations:read',
+  order: 'orders:read',
+  promotion: 'promotions:read',
+  refund: 'refunds:read',
+  return: 'returns:read',
+  shipment: 'shipments:read',
+};
+
+export function eventReadScope(objectType: string): string {
+  return EVENT_OBJECT_SCOPES[objectType] ?? '*';
 }
 
-export async function getEvent(db: DB, id: string) {
+/** The object types whose events these scopes may read, or undefined for all (`*`). */
+function readableObjectTypes(scopes: readonly string[]): string[] | undefined {
+  if (scopes.includes('*')) return undefined;
+  return Object.keys(EVENT_OBJECT_SCOPES).filter((type) => scopeGrants(scopes, EVENT_OBJECT_SCOPES[type]));
+}
+
+/** Narrows an events query to the object types `scopes` may read. */
+function onlyReadable(scopes: readonly string[]) {
+  const types = readableObjectTypes(scopes);
+  return (qb: any) => (types === undefined ? qb : types.length ? qb.where('events.object_type', 'in', types) : qb.where(sql<boolean>`1 = 0`));
+}
+
+/**
+ * A filter that can only match events the key may not read is refused (403) rather than answered
+ * with an empty page that would read as "no such events".
+ */
+function refuseUnreadableFilters(query: Record<string, unknown>, scopes: readonly string[]): void {
+  const asked: string[] = [];
+  if (typeof query.object_type === 'string') asked.push(query.object_type);
+  const types = [...(typeof query.type === 'string' ? [query.type] : []), ...(Array.isArray(query.type_in) ? query.type_in as string[] : [])];
+  for (const type of types) asked.push(type.split('.')[0]);
+  for (const objectType of asked) {
+    if (!(objectType in EVENT_OBJECT_SCOPES) && !scopes.includes('*')) continue; // matches nothing anyway
+    const needed = eventReadScope(objectType);
+    if (!scopeGrants(scopes, needed)) throw new PermissionError(needed);
+  }
+}
+
+export async function listEvents(db: DB, query: Record<string, unknown>, scopes: readonly string[]) {
+  refuseUnreadableFilters(query, scopes);
+  return toEnvelope(await runList<EventsTable>(db, eventListSpec, query, onlyReadable(scopes)), toApiEvent);
+}
+
+export async function getEvent(db: DB, id: string, scopes: readonly string[]) {
   const row = await db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw new NotFoundError('event', id);
+  const needed = eventReadScope(row.object_type);
+  if (!scopeGrants(scopes, needed)) throw new PermissionError(needed);
   return toApiEvent(row);
 }
 
 /** Events of one record, newest first by default (the -created_at every list defaults to). */
-export async function listObjectEvents(db: DB, objectId: string, query: Record<string, unknown>) {
-  return toEnvelope(await runList<EventsTable>(db, timelineListSpec, query, (qb) => qb.where('object_id', '=', objectId)), toApiEvent);
+export async function listObjectEvents(db: DB, objectId: string, query: Record<string, unknown>, scopes: readonly string[]) {
+  return toEnvelope(await runList<EventsTable>(db, timelineListSpec, query, (qb) => onlyReadable(scopes)(qb.where('object_id', '=', objectId))), toApiEvent);
 }

@@ -29,7 +29,7 @@ export function promotionValueIssue(type: (typeof PROMOTION_TYPES)[number], valu
 export const CreatePromotionBody = z.strictObject(fields).superRefine((p, ctx) => {
   const issue = promotionValueIssue(p.type, p.value);
   if (issue) ctx.addIssue({ code: 'custom', path: ['value'], message: issue });
-  if (p.starts_at && p.ends_at && p.ends_at <= p.starts_at) ctx.addIssue({ code: 'custom', path: ['ends_at'], message: 'ends_at must be after starts_at' });
+  if (p.starts_at && p.ends_at && Date.parse(p.ends_at) <= Date.parse(p.starts_at)) ctx.addIssue({ code: 'custom', path: ['ends_at'], message: 'ends_at must be after starts_at' });
 });
 export const UpdatePromotionBody = z.strictObject({ ...fields, code: fields.code.optional(), type: fields.type.optional() });
 export type CreatePromotionInput = z.output<typeof CreatePromotionBody>;

@@ -122,7 +122,7 @@ export async function updatePromotion(db: DB, ctx: RequestContext, idOrCode: str
     next.metadata = mergeMetadata(before.metadata, input.metadata);
     const issue = promotionValueIssue(next.type, next.value);
     if (issue) throw new ValidationError(issue, [{ path: 'value', message: issue }]);
-    if (next.starts_at && next.ends_at && next.ends_at <= next.starts_at) throw new ValidationError('ends_at must be after starts_at.', [{ path: 'ends_at', message: 'Must be after starts_at' }]);
+    if (next.starts_at && next.ends_at && Date.parse(next.ends_at) <= Date.parse(next.starts_at)) throw new ValidationError('ends_at must be after starts_at.', [{ path: 'ends_at', message: 'Must be after starts_at' }]);
     if (next.usage_limit != null && next.usage_limit < next.times_used) {
       throw new ConflictError('usage_limit_below_times_used', `usage_limit ${next.usage_limit} is below times_used ${next.times_used}.`, { times_used: next.times_used }, 'usage_limit');
     }
@@ -183,8 +183,10 @@ export async function claimPromotion(trx: Executor, code: string, order: { subto
   const row = await trx.selectFrom('promotions').selectAll().where('code_normalized', '=', normalizeCode(code)).executeTakeFirst();
   if (!row) throw notApplicable(code, 'unknown_code', 'no promotion has this code');
   if (row.active !== 1) throw notApplicable(code, 'inactive', 'it is not active');
-  if (row.starts_at && now < row.starts_at) throw notApplicable(code, 'not_started', `it starts at ${row.starts_at}`);
-  if (row.ends_at && now >= row.ends_at) throw notApplicable(code, 'expired', `it ended at ${row.ends_at}`);
+  // Instants, not text: a window stored before dates were bounded (`+010000-...`) still compares right.
+  const at = Date.parse(now);
+  if (row.starts_at && at < Date.parse(row.starts_at)) throw notApplicable(code, 'not_started', `it starts at ${row.starts_at}`);
+  if (row.ends_at && at >= Date.parse(row.ends_at)) throw notApplicable(code, 'expired', `it ended at ${row.ends_at}`);
   if (row.currency && row.currency !== order.currency) throw notApplicable(code, 'currency_mismatch', `it is for ${row.currency} orders`);
   if (row.min_subtotal != null && order.subtotal < Number(row.min_subtotal)) {
     throw notApplicable(code, 'minimum_not_met', `the subtotal ${order.subtotal} is below its minimum ${row.min_subtotal}`);
