@@ -8,7 +8,7 @@ import { mergeTags, parseJson } from '../../platform/json.js';
 import { activeReservations, moveReservation } from '../inventory/ledger.js';
 import { releasePromotionUse } from '../promotions/service.js';
 import type { Order } from './schemas.js';
-import { resolveLineQuantities } from './service.js';
+import { resolveLineQuantities, type LineRef } from './service.js';
 import { lineReference } from './stock.js';
 import {
   adjustCustomerStats, applyTotals, balanceDue, cloneDraft, insertOrder, lockOrder, saveOrder, searchTextOf, setTags, whereIdOrNumber,
@@ -62,7 +62,7 @@ async function movePayments(trx: Executor, fromOrderId: string, toOrderId: strin
  * on the original; refunded_total moves with refunded units, and so far as each order's
  * refunded_total must stay within its paid_total.
  */
-export async function splitOrder(db: DB, ctx: RequestContext, id: string, input: { line_items: Array<{ id: string; quantity: number }> }, expected?: ExpectedVersion) {
+export async function splitOrder(db: DB, ctx: RequestContext, id: string, input: { line_items: Array<LineRef & { quantity: number }> }, expected?: ExpectedVersion) {
   return db.transaction().execute(async (trx) => {
     const before = await lockOrder(trx, id, expected);
     const next = cloneDraft(before);
