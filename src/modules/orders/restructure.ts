@@ -60,7 +60,8 @@ async function movePayments(trx: Executor, fromOrderId: string, toOrderId: strin
  * is divided like discounts; paid money (less order_edited refunds) is divided in proportion to the
  * new totals (all of the new order's total when the original was fully paid). Refund records stay
  * on the original; refunded_total moves with refunded units, and so far as each order's
- * refunded_total must stay within its paid_total.
+ * refunded_total must stay within its paid_total. Only unshipped units move: a partially shipped
+ * order keeps what it shipped and is shipped once nothing unshipped is left on it.
  */
 export async function splitOrder(db: DB, ctx: RequestContext, id: string, input: { line_items: Array<LineRef & { quantity: number }> }, expected?: ExpectedVersion) {
   return db.transaction().execute(async (trx) => {
@@ -183,6 +184,12 @@ export async function splitOrder(db: DB, ctx: RequestContext, id: string, input:
     if (balanceDue(split.row) === 0) {
       split.row.status = 'processing';
       split.row.paid_at = r.paid_at ?? now;
+    }
+    // What stays of a partially shipped order may all be shipped now.
+    if (r.status === 'partially_shipped' && next.lines.every((l) => Number(l.quantity_shipped) === Number(l.quantity))) {
+      r.status = transitionOrder('split_leaving_shipped', r, { as: 'split' }).to;
+      const last = await trx.selectFrom('shipments').select('shipped_at').where('order_id', '=', r.id).where('status', '!=', 'cancelled').orderBy('shipped_at', 'desc').executeTakeFirst();
+      r.shipped_at = last?.shipped_at ?? now;
     }
 
     const splitOrder = await insertOrder(trx, split);
