@@ -87,3 +87,81 @@ describe('order money checks', () => {
     assert.equal(euro.currency, 'EUR');
   });
 });
+
+/**
+ * Every order's money agrees with itself and its records: payments add up to totals.paid, listed
+ * refunds to totals.refunded, and nothing more than the total is kept (paid - refunded <= total).
+ */
+async function assertMoneyAddsUp(t: Awaited<ReturnType<typeof getTestContext>>, orderIds: string[]): Promise<any[]> {
+  const orders = [];
+  for (const id of orderIds) {
+    const order = (await t.api('GET', `/v1/orders/${id}`)).body;
+    const payments = await t.db.selectFrom('payments').select('amount').where('order_id', '=', id).execute();
+    assert.equal(payments.reduce((n, p) => n + Number(p.amount), 0), order.totals.paid, `${order.order_number}: payments`);
+    const refunds = (await t.api('GET', `/v1/refunds?order_id=${id}&limit=100`)).body.data;
+    assert.equal(refunds.reduce((n: number, r: any) => n + r.amount, 0), order.totals.refunded, `${order.order_number}: refunds listed`);
+    for (const r of refunds) {
+      if (r.line_items.length) assert.ok(r.line_items.every((e: any) => order.line_items.some((l: any) => l.id === e.order_line_item_id)), `${r.id} names lines of ${order.order_number}`);
+    }
+    if (order.status !== 'merged') assert.ok(order.totals.paid - order.totals.refunded <= order.totals.total, `${order.order_number}: keeps no more than its total`);
+    orders.push(order);
+  }
+  return orders;
+}
+
+const sum = (orders: any[], field: string) => orders.reduce((n, o) => n + o.totals[field], 0);
+
+describe('order money checks: merge and split at a tax rate', () => {
+  it('merging two paid orders taxed at one rate keeps the tax they charged: nothing overpaid', async () => {
+    const t = await getTestContext();
+    const [c, d] = await stockedSkus(t, 5, 5);
+    const customer = await newCustomer(t);
+    // 7% of 1350 = 94.5 -> 95 each; 7% of 2700 = 189: the merged total must not drop to 2889.
+    const a = await placeOrder(t, { customer_id: customer.id, line_items: [{ sku: c, quantity: 1, price: 1350 }], tax_rate: 7, payment: paid });
+    const b = await placeOrder(t, { customer_id: customer.id, line_items: [{ sku: d, quantity: 1, price: 1350 }], tax_rate: 7, payment: paid });
+    assert.deepEqual([a.totals.total, b.totals.total], [1445, 1445]);
+    const merged = await post(t, `/v1/orders/${a.id}/merge`, { order_ids: [b.id] });
+    assert.deepEqual(merged.totals, { subtotal: 2700, discount: 0, tax: 190, shipping: 0, total: 2890, paid: 2890, refunded: 0, balance_due: 0 });
+    assert.equal(merged.payment_status, 'paid');
+    assert.equal(merged.status, 'processing');
+    await assertMoneyAddsUp(t, [a.id, b.id]);
+
+    // Merge then split: the explicit tax divides back into 95 + 95, each order paid in full.
+    const { order: kept, split_order: split } = await post(t, `/v1/orders/${a.id}/split`, { line_items: [{ id: merged.line_items[1].id, quantity: 1 }] });
+    assert.deepEqual([kept.totals.total, kept.totals.paid, split.totals.total, split.totals.paid], [1445, 1445, 1445, 1445]);
+    assert.deepEqual([kept.status, split.status], ['processing', 'processing']);
+    const after = await assertMoneyAddsUp(t, [a.id, split.id]);
+    assert.deepEqual([sum(after, 'total'), sum(after, 'paid')], [2890, 2890]);
+
+    // Unpaid orders at one rate keep the rate (nothing paid can be overpaid).
+    const x = await placeOrder(t, { customer_id: customer.id, line_items: [{ sku: c, quantity: 1, price: 1350 }], tax_rate: 7 });
+    const y = await placeOrder(t, { customer_id: customer.id, line_items: [{ sku: d, quantity: 1, price: 1350 }], tax_rate: 7 });
+    const unpaid = await post(t, `/v1/orders/${x.id}/merge`, { order_ids: [y.id] });
+    assert.deepEqual([unpaid.tax_rate, unpaid.totals.tax, unpaid.totals.total], [7, 189, 2889]);
+  });
+
+  it('splitting a paid order taxed at a rate owes no rounding cent, and merging it back restores it', async () => {
+    const t = await getTestContext();
+    const [sku, other] = await stockedSkus(t, 5, 5);
+    // 8.75% of 2002 = 175.175 -> 175; of 1001 = 87.5875 -> 88 each half, 176 together.
+    const order = await placeOrder(t, { line_items: [{ sku, quantity: 2, price: 1001 }, { sku: other, quantity: 1, price: 0 }], tax_rate: 8.75, payment: paid });
+    assert.deepEqual([order.totals.tax, order.totals.total], [175, 2177]);
+    const { order: kept, split_order: split } = await post(t, `/v1/orders/${order.id}/split`, { line_items: [{ id: order.line_items[0].id, quantity: 1 }] });
+    assert.equal(kept.totals.tax + split.totals.tax, 175);
+    assert.deepEqual([kept.totals.balance_due, split.totals.balance_due], [0, 0]);
+    assert.deepEqual([kept.status, split.status], ['processing', 'processing']);
+    assert.deepEqual([kept.payment_status, split.payment_status], ['paid', 'paid']);
+    let orders = await assertMoneyAddsUp(t, [order.id, split.id]);
+    assert.deepEqual([sum(orders, 'total'), sum(orders, 'paid'), sum(orders, 'tax')], [2177, 2177, 175]);
+
+    // Split then merge: back to one order of 2177, all paid, nothing refunded.
+    const merged = await post(t, `/v1/orders/${order.id}/merge`, { order_ids: [split.id] });
+    assert.deepEqual(merged.totals, { subtotal: 2002, discount: 0, tax: 175, shipping: 0, total: 2177, paid: 2177, refunded: 0, balance_due: 0 });
+    orders = await assertMoneyAddsUp(t, [order.id, split.id]);
+
+    // An unpaid order keeps its rate on both parts.
+    const unpaid = await placeOrder(t, { line_items: [{ sku, quantity: 2, price: 1001 }], tax_rate: 8.75 });
+    const parts = await post(t, `/v1/orders/${unpaid.id}/split`, { line_items: [{ id: unpaid.line_items[0].id, quantity: 1 }] });
+    assert.deepEqual([parts.order.tax_rate, parts.split_order.tax_rate], [8.75, 8.75]);
+  });
+});

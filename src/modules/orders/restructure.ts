@@ -57,11 +57,13 @@ async function movePayments(trx: Executor, fromOrderId: string, toOrderId: strin
  * the same customer, addresses and terms. Discounts and promotions are divided in proportion to
  * the subtotals, by largest remainder, and become fixed amounts on both orders, so the two
  * orders' discounts add up exactly to the original's. Shipping stays on the original; explicit tax
- * is divided like discounts; paid money (less order_edited refunds) is divided in proportion to the
- * new totals (all of the new order's total when the original was fully paid). Refund records stay
- * on the original; refunded_total moves with refunded units, and so far as each order's
- * refunded_total must stay within its paid_total. Only unshipped units move: a partially shipped
- * order keeps what it shipped and is shipped once nothing unshipped is left on it.
+ * is divided like discounts, and so is a rate's tax once money is paid when each order rounding on
+ * its own would change the sum (both then carry it as an explicit amount); paid money (less
+ * order_edited refunds) is divided in proportion to the new totals (all of the new order's total
+ * when the original was fully paid). Refund records stay on the original; refunded_total moves
+ * with refunded units, and so far as each order's refunded_total must stay within its paid_total.
+ * Only unshipped units move: a partially shipped order keeps what it shipped and is
+ * shipped once nothing unshipped is left on it.
  */
 export async function splitOrder(db: DB, ctx: RequestContext, id: string, input: { line_items: Array<LineRef & { quantity: number }> }, expected?: ExpectedVersion) {
   return db.transaction().execute(async (trx) => {
@@ -157,15 +159,25 @@ export async function splitOrder(db: DB, ctx: RequestContext, id: string, input:
       promotions: newPromotions,
     };
     split.row.search_text = searchTextOf(split.row);
-    if (r.tax_amount != null) {
-      const keptTaxable = subtotal - movedSubtotal - (discount - shares.reduce((a, b) => a + b, 0));
-      const movedTaxable = movedSubtotal - shares.reduce((a, b) => a + b, 0);
-      const [kept, moved] = allocateByLargestRemainder(Number(r.tax_amount), [keptTaxable, movedTaxable]);
+    const keptTaxable = subtotal - movedSubtotal - (discount - shares.reduce((a, b) => a + b, 0));
+    const movedTaxable = movedSubtotal - shares.reduce((a, b) => a + b, 0);
+    const pinTax = () => {
+      const [kept, moved] = allocateByLargestRemainder(Number(before.row.tax_total), [keptTaxable, movedTaxable]);
       r.tax_amount = kept;
       split.row.tax_amount = moved;
-    }
+    };
+    if (r.tax_amount != null) pinTax();
     applyTotals(next);
     applyTotals(split);
+    // Taxed at a rate, each half rounds on its own (2 x 87.5875 -> 88 + 88 against 175): once money
+    // is paid, the two orders keep the tax charged, divided as explicit amounts, so nothing is owed.
+    if (r.tax_amount == null && Number(r.paid_total) > 0 && Number(r.tax_total) + Number(split.row.tax_total) !== Number(before.row.tax_total)) {
+      pinTax();
+      r.tax_rate = null;
+      split.row.tax_rate = null;
+      applyTotals(next);
+      applyTotals(split);
+    }
 
     // Divide what counts toward the totals (as balanceDue does): refunds other than order_edited ones never make money owed again.
     const counted = Number(r.paid_total) - Number(r.edit_refunded_total);
@@ -220,9 +232,10 @@ async function resolveOrderId(trx: Executor, idOrNumber: string): Promise<string
  * same customer and currency, nothing shipped and none on hold. Discounts and promotions become the
  * fixed amounts they take now (free shipping: 0, its order's shipping already waived), and the
  * shipping each order charges is added up, so merging changes what is owed by at most a tax
- * rounding cent. Orders taxed at another rate (or by explicit amount) keep the tax they charged: the
- * merged order's tax becomes the sum, as an explicit amount. Orders are locked in id order, so two
- * merges cannot deadlock.
+ * rounding cent, and not at all once money is paid. Orders taxed at another rate (or by explicit
+ * amount) keep the tax they charged: the merged order's tax becomes the sum, as an explicit amount;
+ * so does tax at one rate when money is paid and the rate on the sum would round differently.
+ * Orders are locked in id order, so two merges cannot deadlock.
  */
 export async function mergeOrders(db: DB, ctx: RequestContext, id: string, input: { order_ids: string[] }, expected?: ExpectedVersion): Promise<Order> {
   return db.transaction().execute(async (trx) => {
@@ -258,6 +271,10 @@ export async function mergeOrders(db: DB, ctx: RequestContext, id: string, input
       r.tax_amount = Number(r.tax_total);
       r.tax_rate = null;
     }
+    // Even at one rate, the sum rounds once where each order rounded on its own (1445 + 1445 paid
+    // against 2889): once money is paid, the merged tax is what the orders charged, as an amount.
+    const taxCharged = [before, ...sources].reduce((n, o) => n + Number(o.row.tax_total), 0);
+    const anyPaid = [before, ...sources].some((o) => Number(o.row.paid_total) > 0);
     r.shipping_amount = Number(r.shipping_total);
     next.discounts = next.discounts.map((d) => asMergedFixed(d));
     next.promotions = next.promotions.map((p) => asMergedFixed(p));
@@ -290,6 +307,13 @@ export async function mergeOrders(db: DB, ctx: RequestContext, id: string, input
       tags = mergeTags(tags, parseJson(s.row.tags, []));
     }
     setTags(r, tags);
+    if (r.tax_amount == null && anyPaid) {
+      applyTotals(next);
+      if (Number(r.tax_total) !== taxCharged) {
+        r.tax_amount = taxCharged;
+        r.tax_rate = null;
+      }
+    }
     await trx.updateTable('payments').set({ order_id: r.id }).where('order_id', 'in', sourceIds).execute();
     await trx.updateTable('refunds').set({ order_id: r.id }).where('order_id', 'in', sourceIds).execute();
 
