@@ -165,3 +165,73 @@ describe('order money checks: merge and split at a tax rate', () => {
     assert.deepEqual([parts.order.tax_rate, parts.split_order.tax_rate], [8.75, 8.75]);
   });
 });
+
+describe('refund records follow their money', () => {
+  it('after a split and a merge, each order lists refunds adding up to its totals.refunded', async () => {
+    const t = await getTestContext();
+    const [a, b] = await stockedSkus(t, 10, 10);
+    const customer = await newCustomer(t);
+    const order = await placeOrder(t, { customer_id: customer.id, line_items: [{ sku: a, quantity: 1, price: 1000 }, { sku: b, quantity: 1, price: 3000 }], payment: paid });
+    const first = await post(t, `/v1/orders/${order.id}/refund`, { amount: 2000, reason: 'goodwill' });
+    await post(t, `/v1/orders/${order.id}/refund`, { amount: 1500 });
+    assert.equal(first.totals.refunded, 2000);
+
+    // The original keeps 1000 paid and 1000 refunded; 2500 of refunds move: the newer 1500 whole, 1000 of the 2000.
+    const { order: kept, split_order: split } = await post(t, `/v1/orders/${order.id}/split`, { line_items: [{ id: order.line_items[1].id, quantity: 1 }] });
+    assert.deepEqual([kept.totals.refunded, split.totals.refunded], [1000, 2500]);
+    const [keptRefunds, splitRefunds] = await Promise.all([order.id, split.id].map(async (id) => (await t.api('GET', `/v1/refunds?order_id=${id}&sort=amount`)).body.data));
+    assert.deepEqual(keptRefunds.map((r: any) => [r.amount, r.reason]), [[1000, 'goodwill']]);
+    assert.deepEqual(splitRefunds.map((r: any) => [r.amount, r.reason]), [[1000, 'goodwill'], [1500, null]]);
+    assert.equal(splitRefunds[0].created_at, keptRefunds[0].created_at, 'the divided refund keeps when it was made');
+    const all = await assertMoneyAddsUp(t, [order.id, split.id]);
+    assert.deepEqual([sum(all, 'paid'), sum(all, 'refunded'), sum(all, 'total')], [4000, 3500, 4000]);
+    const events = await t.db.selectFrom('events').select(['type', 'object_id']).where('object_type', '=', 'refund').where('object_id', 'in', [...keptRefunds, ...splitRefunds].map((r: any) => r.id)).execute();
+    assert.equal(events.filter((e) => e.type === 'refund.updated').length, 2, 'the divided and the moved refund');
+
+    // Merge back: every refund is on the merged order again.
+    const merged = await post(t, `/v1/orders/${order.id}/merge`, { order_ids: [split.id] });
+    assert.equal(merged.totals.refunded, 3500);
+    await assertMoneyAddsUp(t, [order.id, split.id]);
+    assert.equal((await t.api('GET', `/v1/refunds?order_id=${order.id}`)).body.total_count, 3);
+  });
+
+  it('a refund of units moves with the units it paid for', async () => {
+    const t = await getTestContext();
+    const [a, b] = await stockedSkus(t, 10, 10);
+    const order = await placeOrder(t, { line_items: [{ sku: a, quantity: 2, price: 1000 }, { sku: b, quantity: 1, price: 1000 }], payment: paid });
+    const la = order.line_items[0];
+    await post(t, `/v1/orders/${order.id}/refund`, { line_items: [{ id: la.id, quantity: 2 }] });
+    const { split_order: split } = await post(t, `/v1/orders/${order.id}/split`, { line_items: [{ id: la.id, quantity: 1 }] });
+    const moved = split.line_items[0];
+    const refundsOf = async (id: string) => (await t.api('GET', `/v1/refunds?order_id=${id}`)).body.data;
+    assert.deepEqual((await refundsOf(order.id)).map((r: any) => r.line_items), [[{ order_line_item_id: la.id, quantity: 1, amount: 1000 }]]);
+    assert.deepEqual((await refundsOf(split.id)).map((r: any) => r.line_items), [[{ order_line_item_id: moved.id, quantity: 1, amount: 1000 }]]);
+    await assertMoneyAddsUp(t, [order.id, split.id]);
+  });
+});
+
+describe('refund records after splitting a partially shipped order', () => {
+  it('a return\'s refund stays with the returned units; other refunded money moves as far as the original cannot hold it', async () => {
+    const t = await getTestContext();
+    const [a, b] = await stockedSkus(t, 10, 10);
+    const order = await placeOrder(t, { line_items: [{ sku: a, quantity: 2, price: 1000 }, { sku: b, quantity: 2, price: 1000 }], payment: paid });
+    await post(t, `/v1/orders/${order.id}/ship`, { line_items: [{ sku: a, quantity: 2 }] });
+    const { return: rma } = await post(t, `/v1/orders/${order.id}/return`, { line_items: [{ sku: a, quantity: 1 }] });
+    await post(t, `/v1/orders/${order.id}/refund`, { return_id: rma.id });
+    await post(t, `/v1/orders/${order.id}/refund`, { amount: 2500, reason: 'late delivery' });
+
+    const { order: kept, split_order: split } = await post(t, `/v1/orders/${order.id}/split`, { line_items: [{ sku: b, quantity: 2 }] });
+    assert.equal(kept.status, 'shipped');
+    assert.equal(kept.fulfillment_status, 'partially_returned');
+    // Kept: 2000 paid, can hold 2000 refunded (its 1000 for the return and 1000 of the 2500); 1500 moves.
+    assert.deepEqual([kept.totals.total, kept.totals.paid, kept.totals.refunded], [2000, 2000, 2000]);
+    assert.deepEqual([split.totals.total, split.totals.paid, split.totals.refunded], [2000, 2000, 1500]);
+    const listed = async (id: string) => (await t.api('GET', `/v1/refunds?order_id=${id}&sort=amount`)).body.data.map((r: any) => [r.amount, r.return_id, r.reason]);
+    assert.deepEqual(await listed(order.id), [[1000, rma.id, null], [1000, null, 'late delivery']]);
+    assert.deepEqual(await listed(split.id), [[1500, null, 'late delivery']]);
+    const all = await assertMoneyAddsUp(t, [order.id, split.id]);
+    assert.deepEqual([sum(all, 'total'), sum(all, 'paid'), sum(all, 'refunded')], [4000, 4000, 3500]);
+    // The return is refunded once, whatever order its refund sits on.
+    assert.equal((await t.api('POST', `/v1/orders/${order.id}/refund`, { return_id: rma.id })).body.error.code, 'return_already_refunded');
+  });
+});

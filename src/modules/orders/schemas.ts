@@ -340,7 +340,7 @@ export const RefundSchema = z
   .object({
     id: z.string(),
     object: z.literal('refund'),
-    order_id: z.string(),
+    order_id: z.string().describe('The order that holds this money now: refund records move with their money when orders are split or merged'),
     return_id: z.string().nullable(),
     amount: z.number().int(),
     currency: z.string(),
