@@ -16,6 +16,7 @@ import './orders-totals.test.js';
 import './orders-fulfillment.test.js';
 import './orders-restructure.test.js';
 import './orders-money-checks.test.js';
+import './orders-line-sku.test.js';
 import './order-documents.test.js';
 import './promotions.test.js';
 import './group-commit.test.js';

@@ -254,3 +254,60 @@ describe('orders: split after refunds', () => {
     assert.equal(kept.payment_status, 'refunded');
   });
 });
+
+describe('orders: split of a partially shipped order', () => {
+  it('moves only unshipped units with their reservations; the original becomes shipped when all it keeps has shipped', async () => {
+    const t = await getTestContext();
+    const [a, b] = await stockedSkus(t, 10, 10);
+    // 3 x 1000 + 2 x 1500 = 6000; tax 8.75% = 525; shipping 700: 7225.
+    const order = await placeOrder(t, { line_items: [{ sku: a, quantity: 3, price: 1000 }, { sku: b, quantity: 2, price: 1500 }], tax_rate: 8.75, shipping: { amount: 700 }, payment: { status: 'paid' } });
+    const [la, lb] = order.line_items;
+    const shipped = await post(t, `/v1/orders/${order.id}/ship`, { line_items: [{ id: la.id, quantity: 3 }, { id: lb.id, quantity: 1 }], carrier: 'UPS' });
+    assert.equal(shipped.status, 'partially_shipped');
+
+    const shippedUnit = await t.api('POST', `/v1/orders/${order.id}/split`, { line_items: [{ id: lb.id, quantity: 2 }] });
+    assert.equal(shippedUnit.status, 409);
+    assert.equal(shippedUnit.body.error.code, 'quantity_exceeds_remaining');
+    assert.equal(shippedUnit.body.error.details.remaining, 1);
+
+    const { order: kept, split_order: split } = await post(t, `/v1/orders/${order.id}/split`, { line_items: [{ id: lb.id, quantity: 1 }] });
+    assert.deepEqual(kept.line_items.map((l: any) => [l.sku, l.quantity, l.quantity_shipped]), [[a, 3, 3], [b, 1, 1]]);
+    assert.deepEqual(split.line_items.map((l: any) => [l.sku, l.quantity, l.quantity_shipped]), [[b, 1, 0]]);
+    assert.equal(kept.status, 'shipped', 'everything left on it has shipped');
+    assert.equal(kept.fulfillment_status, 'shipped');
+    assert.equal(kept.shipped_at, shipped.updated_at);
+    assert.equal(split.status, 'processing');
+    assert.equal(split.fulfillment_status, 'unfulfilled');
+    assert.equal(kept.totals.total + split.totals.total, order.totals.total);
+    assert.equal(kept.totals.paid + split.totals.paid, order.totals.paid);
+    assert.deepEqual([kept.totals.balance_due, split.totals.balance_due], [0, 0]);
+    assert.equal(kept.totals.shipping, 700);
+    assert.deepEqual(await reservedByLine(t, order.id), {});
+    assert.deepEqual(await reservedByLine(t, split.id), { [split.line_items[0].id]: 1 });
+    assert.deepEqual(await levels(t, b), { on_hand: 9, reserved: 1, available: 8 });
+    assert.deepEqual((await eventsOf(t, order.id)).slice(-1), ['order.split']);
+
+    // The new order ships on its own; the original can still be delivered.
+    assert.equal((await post(t, `/v1/orders/${split.id}/ship`, {})).status, 'shipped');
+    assert.equal((await post(t, `/v1/orders/${order.id}/deliver`)).status, 'delivered');
+    assert.deepEqual(await levels(t, b), { on_hand: 8, reserved: 0, available: 8 });
+    await assertLedgerConsistent(t, [a, b]);
+  });
+
+  it('stays partially shipped while unshipped units remain on it', async () => {
+    const t = await getTestContext();
+    const [a, b] = await stockedSkus(t, 10, 10);
+    const order = await placeOrder(t, { line_items: [{ sku: a, quantity: 4, price: 250 }, { sku: b, quantity: 1, price: 999 }], payment: { status: 'paid' } });
+    const [la] = order.line_items;
+    await post(t, `/v1/orders/${order.id}/ship`, { line_items: [{ id: la.id, quantity: 1 }] });
+    const { order: kept, split_order: split } = await post(t, `/v1/orders/${order.id}/split`, { line_items: [{ id: la.id, quantity: 2 }] });
+    assert.equal(kept.status, 'partially_shipped');
+    assert.deepEqual(kept.line_items.map((l: any) => [l.quantity, l.quantity_shipped]), [[2, 1], [1, 0]]);
+    assert.deepEqual(split.line_items.map((l: any) => [l.quantity, l.quantity_shipped]), [[2, 0]]);
+    assert.deepEqual([kept.totals.total, split.totals.total, kept.totals.paid, split.totals.paid], [1499, 500, 1499, 500]);
+    assert.deepEqual(await reservedByLine(t, order.id), { [la.id]: 1, [order.line_items[1].id]: 1 });
+    const rest = await post(t, `/v1/orders/${order.id}/ship`, {});
+    assert.equal(rest.status, 'shipped');
+    await assertLedgerConsistent(t, [a, b]);
+  });
+});

@@ -4,17 +4,18 @@ import { formatNumber, nextNumber } from '../../platform/db-helpers.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
-import { mergeTags, parseJson } from '../../platform/json.js';
+import { mergeTags, parseJson, toJson } from '../../platform/json.js';
 import { activeReservations, moveReservation } from '../inventory/ledger.js';
 import { releasePromotionUse } from '../promotions/service.js';
 import type { Order } from './schemas.js';
-import { resolveLineQuantities } from './service.js';
+import { toRefund } from './refunds.js';
+import { resolveLineQuantities, type LineRef } from './service.js';
 import { lineReference } from './stock.js';
 import {
   adjustCustomerStats, applyTotals, balanceDue, cloneDraft, insertOrder, lockOrder, saveOrder, searchTextOf, setTags, whereIdOrNumber,
   type OrderDraft,
 } from './store.js';
-import type { OrderDiscountsTable, OrderPromotionsTable } from './tables.js';
+import type { OrderDiscountsTable, OrderPromotionsTable, RefundsTable } from './tables.js';
 import { allocateByLargestRemainder } from './totals.js';
 import { transitionOrder } from './transitions.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -53,17 +54,80 @@ async function movePayments(trx: Executor, fromOrderId: string, toOrderId: strin
   if (left > 0) throw new ConflictError('payments_mismatch', `Order ${fromOrderId}'s payments add up to less than its paid total.`);
 }
 
+type RefundLine = { order_line_item_id: string; quantity: number; amount: number };
+
+/** Writes a refund record that moved or was divided, with an event naming what changed. */
+async function saveMovedRefund(trx: Executor, ctx: RequestContext, before: RefundsTable, after: RefundsTable): Promise<void> {
+  const { id, created_at: _created, ...columns } = after;
+  await trx.updateTable('refunds').set(columns).where('id', '=', id).execute();
+  const previous: Record<string, unknown> = {};
+  const old = toRefund(before);
+  const now = toRefund(after);
+  for (const key of ['order_id', 'amount', 'line_items'] as const) if (JSON.stringify(old[key]) !== JSON.stringify(now[key])) previous[key] = old[key];
+  await recordEvent(trx, ctx, 'refund.updated', now, previous);
+}
+
+/**
+ * Refund records follow refunded money between orders, so each order's refunds add up to its
+ * totals.refunded. Moves `amount` of an order's refunds to another order: records naming moved
+ * lines first, then the newest, those of returns last; a record only part of whose money moves is divided into two (the
+ * same reason, method, return and created_at, amounts adding up to the original). order_edited
+ * refunds never move (they lowered what the original order is owed). Line entries move with their
+ * money, naming the line's new id (`lineIds`: old line id -> the id of its moved part); a divided
+ * entry keeps on each side the whole units its money pays for.
+ */
+async function moveRefunds(trx: Executor, ctx: RequestContext, fromOrderId: string, toOrderId: string, amount: number, lineIds: Map<string, string>, now: string): Promise<void> {
+  if (amount <= 0) return;
+  const rows = (await trx.selectFrom('refunds').selectAll().where('order_id', '=', fromOrderId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute())
+    .filter((x) => x.reason !== 'order_edited');
+  // Refunds of moved units first; refunds of returns last (returned units are shipped ones, which stay).
+  const rank = (x: RefundsTable) => (parseJson<RefundLine[]>(x.line_items, []).some((e) => lineIds.has(e.order_line_item_id)) ? 0 : x.return_id ? 2 : 1);
+  const ordered = [0, 1, 2].flatMap((r) => rows.filter((x) => rank(x) === r));
+  const mapped = (e: RefundLine): RefundLine => ({ ...e, order_line_item_id: lineIds.get(e.order_line_item_id) ?? e.order_line_item_id });
+  let left = amount;
+  for (const row of ordered) {
+    if (left === 0) break;
+    const take = Math.min(left, Number(row.amount));
+    const entries = parseJson<RefundLine[]>(row.line_items, []);
+    if (take === Number(row.amount)) {
+      await saveMovedRefund(trx, ctx, row, { ...row, order_id: toOrderId, line_items: toJson(entries.map(mapped)), version: row.version + 1, updated_at: now });
+    } else {
+      // Entries of moved lines first, each moving as much of its money as is left to move.
+      const sorted = [...entries.filter((e) => lineIds.has(e.order_line_item_id)), ...entries.filter((e) => !lineIds.has(e.order_line_item_id))];
+      const kept: RefundLine[] = [];
+      const moved: RefundLine[] = [];
+      let entryLeft = take;
+      for (const e of sorted) {
+        const t = Math.min(entryLeft, Number(e.amount));
+        entryLeft -= t;
+        const units = Number(e.amount) === 0 ? 0 : Math.floor((Number(e.quantity) * t) / Number(e.amount));
+        if (t > 0) moved.push(mapped({ ...e, quantity: units, amount: t }));
+        if (t < Number(e.amount)) kept.push({ ...e, quantity: Number(e.quantity) - units, amount: Number(e.amount) - t });
+      }
+      await saveMovedRefund(trx, ctx, row, { ...row, amount: Number(row.amount) - take, line_items: toJson(kept), version: row.version + 1, updated_at: now });
+      const part: RefundsTable = { ...row, id: newId('re'), order_id: toOrderId, amount: take, line_items: toJson(moved), version: 1, updated_at: now };
+      await trx.insertInto('refunds').values(part).execute();
+      await recordEvent(trx, ctx, 'refund.created', toRefund(part));
+    }
+    left -= take;
+  }
+  if (left > 0) throw new ConflictError('refunds_mismatch', `Order ${fromOrderId}'s refunds add up to less than its refunded total.`);
+}
+
 /**
  * Split: moves quantities (and their reservations, backordered units first) to a new order with
  * the same customer, addresses and terms. Discounts and promotions are divided in proportion to
  * the subtotals, by largest remainder, and become fixed amounts on both orders, so the two
  * orders' discounts add up exactly to the original's. Shipping stays on the original; explicit tax
- * is divided like discounts; paid money (less order_edited refunds) is divided in proportion to the
- * new totals (all of the new order's total when the original was fully paid). Refund records stay
- * on the original; refunded_total moves with refunded units, and so far as each order's
- * refunded_total must stay within its paid_total.
+ * is divided like discounts, and so is a rate's tax once money is paid when each order rounding on
+ * its own would change the sum (both then carry it as an explicit amount); paid money (less
+ * order_edited refunds) is divided in proportion to the new totals (all of the new order's total
+ * when the original was fully paid). refunded_total moves with refunded units, and so far as each
+ * order's refunded_total must stay within its paid_total; the refund records move with it
+ * (moveRefunds). Only unshipped units move: a partially shipped order keeps what it shipped and is
+ * shipped once nothing unshipped is left on it.
  */
-export async function splitOrder(db: DB, ctx: RequestContext, id: string, input: { line_items: Array<{ id: string; quantity: number }> }, expected?: ExpectedVersion) {
+export async function splitOrder(db: DB, ctx: RequestContext, id: string, input: { line_items: Array<LineRef & { quantity: number }> }, expected?: ExpectedVersion) {
   return inTransaction(db, async (trx) => {
     const before = await lockOrder(trx, id, expected);
     const next = cloneDraft(before);
@@ -85,6 +149,7 @@ export async function splitOrder(db: DB, ctx: RequestContext, id: string, input:
     const newOrderId = newId('ord');
     const reservations = await activeReservations(trx, { type: 'order', id: r.id });
     const newLines = [];
+    const movedLineIds = new Map<string, string>();
     let movedRefundedValue = 0;
     for (const [position, m] of moving.entries()) {
       const line = m.line;
@@ -96,6 +161,7 @@ export async function splitOrder(db: DB, ctx: RequestContext, id: string, input:
         ...line, id: newId('oli'), order_id: newOrderId, position, quantity: m.quantity, quantity_backordered: movedBackorder,
         quantity_shipped: 0, quantity_returned: 0, quantity_refunded: movedRefunded, created_at: now, updated_at: now,
       };
+      if (movedRefunded > 0) movedLineIds.set(line.id, moved.id);
       let toMove = m.quantity - movedBackorder;
       for (const rsv of reservations) {
         if (toMove === 0) break;
@@ -157,15 +223,25 @@ export async function splitOrder(db: DB, ctx: RequestContext, id: string, input:
       promotions: newPromotions,
     };
     split.row.search_text = searchTextOf(split.row);
-    if (r.tax_amount != null) {
-      const keptTaxable = subtotal - movedSubtotal - (discount - shares.reduce((a, b) => a + b, 0));
-      const movedTaxable = movedSubtotal - shares.reduce((a, b) => a + b, 0);
-      const [kept, moved] = allocateByLargestRemainder(Number(r.tax_amount), [keptTaxable, movedTaxable]);
+    const keptTaxable = subtotal - movedSubtotal - (discount - shares.reduce((a, b) => a + b, 0));
+    const movedTaxable = movedSubtotal - shares.reduce((a, b) => a + b, 0);
+    const pinTax = () => {
+      const [kept, moved] = allocateByLargestRemainder(Number(before.row.tax_total), [keptTaxable, movedTaxable]);
       r.tax_amount = kept;
       split.row.tax_amount = moved;
-    }
+    };
+    if (r.tax_amount != null) pinTax();
     applyTotals(next);
     applyTotals(split);
+    // Taxed at a rate, each half rounds on its own (2 x 87.5875 -> 88 + 88 against 175): once money
+    // is paid, the two orders keep the tax charged, divided as explicit amounts, so nothing is owed.
+    if (r.tax_amount == null && Number(r.paid_total) > 0 && Number(r.tax_total) + Number(split.row.tax_total) !== Number(before.row.tax_total)) {
+      pinTax();
+      r.tax_rate = null;
+      split.row.tax_rate = null;
+      applyTotals(next);
+      applyTotals(split);
+    }
 
     // Divide what counts toward the totals (as balanceDue does): refunds other than order_edited ones never make money owed again.
     const counted = Number(r.paid_total) - Number(r.edit_refunded_total);
@@ -185,9 +261,16 @@ export async function splitOrder(db: DB, ctx: RequestContext, id: string, input:
       split.row.status = 'processing';
       split.row.paid_at = r.paid_at ?? now;
     }
+    // What stays of a partially shipped order may all be shipped now.
+    if (r.status === 'partially_shipped' && next.lines.every((l) => Number(l.quantity_shipped) === Number(l.quantity))) {
+      r.status = transitionOrder('split_leaving_shipped', r, { as: 'split' }).to;
+      const last = await trx.selectFrom('shipments').select('shipped_at').where('order_id', '=', r.id).where('status', '!=', 'cancelled').orderBy('shipped_at', 'desc').executeTakeFirst();
+      r.shipped_at = last?.shipped_at ?? now;
+    }
 
     const splitOrder = await insertOrder(trx, split);
     await movePayments(trx, r.id, newOrderId, movedPaid);
+    await moveRefunds(trx, ctx, r.id, newOrderId, movedRefunded, movedLineIds, now);
     await recordEvent(trx, ctx, 'order.created', splitOrder);
     await adjustCustomerStats(trx, r.customer_id, { orders: 1 });
     const order = await saveOrder(trx, ctx, before, next, event, now);
@@ -214,9 +297,10 @@ async function resolveOrderId(trx: Executor, idOrNumber: string): Promise<string
  * same customer and currency, nothing shipped and none on hold. Discounts and promotions become the
  * fixed amounts they take now (free shipping: 0, its order's shipping already waived), and the
  * shipping each order charges is added up, so merging changes what is owed by at most a tax
- * rounding cent. Orders taxed at another rate (or by explicit amount) keep the tax they charged: the
- * merged order's tax becomes the sum, as an explicit amount. Orders are locked in id order, so two
- * merges cannot deadlock.
+ * rounding cent, and not at all once money is paid. Orders taxed at another rate (or by explicit
+ * amount) keep the tax they charged: the merged order's tax becomes the sum, as an explicit amount;
+ * so does tax at one rate when money is paid and the rate on the sum would round differently.
+ * Refund records move with their money. Orders are locked in id order, so two merges cannot deadlock.
  */
 export async function mergeOrders(db: DB, ctx: RequestContext, id: string, input: { order_ids: string[] }, expected?: ExpectedVersion): Promise<Order> {
   return inTransaction(db, async (trx) => {
@@ -252,6 +336,10 @@ export async function mergeOrders(db: DB, ctx: RequestContext, id: string, input
       r.tax_amount = Number(r.tax_total);
       r.tax_rate = null;
     }
+    // Even at one rate, the sum rounds once where each order rounded on its own (1445 + 1445 paid
+    // against 2889): once money is paid, the merged tax is what the orders charged, as an amount.
+    const taxCharged = [before, ...sources].reduce((n, o) => n + Number(o.row.tax_total), 0);
+    const anyPaid = [before, ...sources].some((o) => Number(o.row.paid_total) > 0);
     r.shipping_amount = Number(r.shipping_total);
     next.discounts = next.discounts.map((d) => asMergedFixed(d));
     next.promotions = next.promotions.map((p) => asMergedFixed(p));
@@ -284,8 +372,17 @@ export async function mergeOrders(db: DB, ctx: RequestContext, id: string, input
       tags = mergeTags(tags, parseJson(s.row.tags, []));
     }
     setTags(r, tags);
+    if (r.tax_amount == null && anyPaid) {
+      applyTotals(next);
+      if (Number(r.tax_total) !== taxCharged) {
+        r.tax_amount = taxCharged;
+        r.tax_rate = null;
+      }
+    }
     await trx.updateTable('payments').set({ order_id: r.id }).where('order_id', 'in', sourceIds).execute();
-    await trx.updateTable('refunds').set({ order_id: r.id }).where('order_id', 'in', sourceIds).execute();
+    for (const refund of await trx.selectFrom('refunds').selectAll().where('order_id', 'in', sourceIds).orderBy('id').execute()) {
+      await saveMovedRefund(trx, ctx, refund, { ...refund, order_id: r.id, version: refund.version + 1, updated_at: now });
+    }
 
     // The target first: its upserts move the children, so the sources' saves find nothing to delete.
     const order = await saveOrder(trx, ctx, before, next, event, now);

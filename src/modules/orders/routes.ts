@@ -26,6 +26,7 @@ const read = { scope: 'orders:read' };
 const write = { scope: 'orders:write' };
 const IF_MATCH = 'Send If-Match: <version> to refuse (412) if the order changed since you read it.';
 const OVERPAID = 'If the new total is below what was paid and not refunded, the difference is refunded (a Refund with reason order_edited).';
+const LINE_BY_SKU = 'A line is named by its id or by {sku} when exactly one line of the order has that SKU (400 ambiguous_sku listing the candidates\' ids when several do).';
 const TRANSITION = 'Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow.';
 
 export async function orderRoutes(app: FastifyInstance, { db }: { db: DB }) {
@@ -89,8 +90,8 @@ export async function orderRoutes(app: FastifyInstance, { db }: { db: DB }) {
 
   action('line_items', 'Add a line item', 'Reserves its stock (409 insufficient_inventory unless backorders are allowed) and recomputes totals. Not after shipping or cancelling.', AddLineItemBody,
     (id, body, v, ctx) => addLineItem(db, ctx, id, body, v));
-  action('remove_item', 'Remove a line item (POST alias of DELETE .../line_items/:item_id)', `Releases its reservation; an order keeps at least one line (409 order_must_keep_a_line). ${OVERPAID}`, RemoveItemBody,
-    (id, body, v, ctx) => removeLineItem(db, ctx, id, body.line_item_id, v));
+  action('remove_item', 'Remove a line item (POST alias of DELETE .../line_items/:item_id)', `{line_item_id} or {sku} (a SKU on exactly one line; 400 ambiguous_sku otherwise). Releases its reservation; an order keeps at least one line (409 order_must_keep_a_line). ${OVERPAID}`, RemoveItemBody,
+    (id, body, v, ctx) => (body.sku !== undefined ? removeLineItem(db, ctx, id, { sku: body.sku }, v, 'sku') : removeLineItem(db, ctx, id, body.line_item_id!, v, 'line_item_id')));
   action('discounts', 'Add a discount', `{type: percentage|fixed, value, code?, reason?}: a percentage value is a percent (12.5), a fixed value is cents. Discounts are capped so no total goes negative. ${OVERPAID}`, DiscountInput,
     (id, body, v, ctx) => addDiscount(db, ctx, id, body, v));
   action('promotions', 'Apply a promotion', 'By code: 409 promotion_not_applicable (details.reason: unknown_code, inactive, not_started, expired, usage_limit_reached, minimum_not_met, currency_mismatch, already_applied) unless it is active, in its window, under its usage limit (claimed race-safely), its minimum subtotal met, and not already on this order.', ApplyPromotionBody,
@@ -103,27 +104,27 @@ export async function orderRoutes(app: FastifyInstance, { db }: { db: DB }) {
     (id, body, v, ctx) => holdOrder(db, ctx, id, body.reason, v));
   action('release', 'Release a hold', 'Back to the status the order had when held.', undefined,
     (id, _body, v, ctx) => releaseOrder(db, ctx, id, v));
-  action('ship', 'Ship an order', 'Ships line_items [{id, quantity}], or everything not shipped yet (at location_id, when given). Consumes reservations through the ledger (backordered units are reserved first: 409 insufficient_inventory when there is still no stock) and creates a Shipment. The order becomes shipped, or partially_shipped while anything remains. An order with a balance due (a line added after payment) is refused with 409 balance_due until paid.', ShipBody.nullish(),
+  action('ship', 'Ship an order', 'Ships line_items [{id or sku, quantity}], or everything not shipped yet (at location_id, when given). Consumes reservations through the ledger (backordered units are reserved first: 409 insufficient_inventory when there is still no stock) and creates a Shipment. The order becomes shipped, or partially_shipped while anything remains. An order with a balance due (a line added after payment) is refused with 409 balance_due until paid. ' + LINE_BY_SKU, ShipBody.nullish(),
     (id, body, v, ctx) => shipOrder(db, ctx, id, body ?? {}, v));
   action('deliver', 'Mark an order delivered', 'shipped -> delivered; its shipments become delivered.', undefined,
     (id, _body, v, ctx) => deliverOrder(db, ctx, id, v));
-  action('return', 'Return shipped units', 'Creates a Return (status requested) for shipped units, never more than shipped minus already returned (409 return_exceeds_shipped). Each return line is valued at its share of the order line total. Answers the order and the return.', ReturnBody,
+  action('return', 'Return shipped units', 'Creates a Return (status requested) for shipped units, never more than shipped minus already returned (409 return_exceeds_shipped). Each return line is valued at its share of the order line total. Answers the order and the return. ' + LINE_BY_SKU, ReturnBody,
     (id, body, v, ctx) => returnOrder(db, ctx, id, body, v),
     z.object({ object: z.literal('order_return'), order: OrderSchema, return: ReturnSchema }).meta({ id: 'OrderReturn' }));
-  action('refund', 'Refund money', 'Creates a Refund for amount, or the value of line_items (units never refunded twice), or a return\'s refund_total (return_id), or by default everything refundable; never more than paid minus refunded (409 refund_exceeds_paid), nor, with both amount and line_items, more than those units are worth (409 refund_exceeds_lines). payment_status becomes partially_refunded or refunded.', RefundBody.nullish(),
+  action('refund', 'Refund money', 'Creates a Refund for amount, or the value of line_items (units never refunded twice), or a return\'s refund_total (return_id), or by default everything refundable; never more than paid minus refunded (409 refund_exceeds_paid), nor, with both amount and line_items, more than those units are worth (409 refund_exceeds_lines). payment_status becomes partially_refunded or refunded. ' + LINE_BY_SKU, RefundBody.nullish(),
     (id, body, v, ctx) => refundOrder(db, ctx, id, body ?? {}, v));
-  action('exchange', 'Exchange shipped units for new items', 'Creates the return and a new order (exchange_for_return_id) for new_items, reserving their stock. What the returned units are worth, up to what was paid, pays the new order (an exchange_credit refund here and a payment there); any rest is refunded. price_difference > 0 is charged: the new order stays unpaid for it.', ExchangeBody,
+  action('exchange', 'Exchange shipped units for new items', 'Creates the return and a new order (exchange_for_return_id) for new_items, reserving their stock. What the returned units are worth, up to what was paid, pays the new order (an exchange_credit refund here and a payment there); any rest is refunded. price_difference > 0 is charged: the new order stays unpaid for it. return_items: ' + LINE_BY_SKU, ExchangeBody,
     (id, body, v, ctx) => exchangeOrder(db, ctx, id, body, v), OrderExchangeSchema);
-  action('split', 'Split an order', 'Moves quantities (and their reservations) to a new order with the same customer and addresses. Discounts and promotions are divided in proportion to the subtotals and become fixed amounts on both orders, adding up exactly to the original; shipping stays on this order; paid money is divided in proportion to the new totals. From pending or processing.', SplitBody,
+  action('split', 'Split an order', 'Moves quantities (and their reservations) to a new order with the same customer and addresses. Discounts and promotions are divided in proportion to the subtotals and become fixed amounts on both orders, adding up exactly to the original; shipping stays on this order; paid money is divided in proportion to the new totals. Taxed at a rate, once money is paid, the tax charged is divided as explicit amounts (tax_rate null on both) when each order rounding on its own would change the sum, so neither owes a rounding cent. Refunded money moves with refunded units (and as far as an order can no longer hold it), and the refund records move with it (see List refunds). From pending, processing or partially_shipped: only unshipped units move (409 quantity_exceeds_remaining), shipped ones stay, and an order left with only shipped units becomes shipped. ' + LINE_BY_SKU, SplitBody,
     (id, body, v, ctx) => splitOrder(db, ctx, id, body, v), OrderSplitSchema);
-  action('merge', 'Merge orders into this one', 'Same customer and currency (409 merge_mismatch), nothing shipped, none on hold. Lines, reservations, discounts, promotions (as fixed amounts), shipping, payments and refunds move here; the others become merged with merged_into_order_id. Orders taxed at another rate keep the tax they charged: the merged order\'s tax becomes their sum, as an explicit amount.', MergeBody,
+  action('merge', 'Merge orders into this one', 'Same customer and currency (409 merge_mismatch), nothing shipped, none on hold. Lines, reservations, discounts, promotions (as fixed amounts), shipping, payments and refunds move here; the others become merged with merged_into_order_id. Orders taxed at another rate keep the tax they charged: the merged order\'s tax becomes their sum, as an explicit amount. So does tax at one rate once any of them is paid, when the rate on the merged subtotal would round to another sum: merging never changes what is owed, and never leaves more paid than the total. Refund records move here with their money.', MergeBody,
     (id, body, v, ctx) => mergeOrders(db, ctx, id, body, v));
   action('tags', 'Add tags', 'Tags are unique case-insensitively; the first spelling is kept. Allowed in every status.', TagsBody,
     (id, body, v, ctx) => addOrderTags(db, ctx, id, body.tags, v));
 
   r.delete('/v1/orders/:id/line_items/:item_id', {
     config: write,
-    schema: { tags, summary: 'Remove a line item', description: `Releases its reservation; an order keeps at least one line (409 order_must_keep_a_line). ${OVERPAID} ${TRANSITION} ${IF_MATCH}`, params: LineItemParams, response: { 200: OrderSchema, ...errorResponses(404, 409, 412) } },
+    schema: { tags, summary: 'Remove a line item', description: `item_id is the line's id, or a SKU on exactly one line of the order (400 ambiguous_sku when several have it). Releases its reservation; an order keeps at least one line (409 order_must_keep_a_line). ${OVERPAID} ${TRANSITION} ${IF_MATCH}`, params: LineItemParams, response: { 200: OrderSchema, ...errorResponses(404, 409, 412) } },
   }, async (req) => removeLineItem(db, contextOf(req), req.params.id, req.params.item_id, expectedVersion(req)));
 
   r.delete('/v1/orders/:id/discounts/:discount_id', {
@@ -186,7 +187,7 @@ export async function refundRoutes(app: FastifyInstance, { db }: { db: DB }) {
   const tags = ['Refunds'];
   r.get('/v1/refunds', {
     config: { scope: 'refunds:read' },
-    schema: { tags, summary: 'List refunds', description: 'Created by the order actions refund, cancel and exchange. Filter by order_id or return_id.', querystring: listQuerySchema(refundListSpec), response: { 200: listEnvelopeSchema(RefundSchema), ...errorResponses() } },
+    schema: { tags, summary: 'List refunds', description: 'Created by the order actions refund, cancel, exchange and by edits that lower a paid total (reason order_edited). Filter by order_id or return_id. Refund records follow their money, so the refunds listed for an order always add up to its totals.refunded: a merge moves the merged orders\' refunds to the order they merged into; a split moves refunded money to the new order with the refund records that hold it (those naming moved lines first, then the newest, refunds of returns last; order_edited refunds stay). A record only part of whose money moves is divided in two: the original keeps its id with a smaller amount, the part that moved is a new refund (same reason, method, return and created_at) on the new order, and their amounts add up to the original amount; line entries move with their money, naming the line\'s id on the new order. Each such change records a refund.updated event (and refund.created for the new part).', querystring: listQuerySchema(refundListSpec), response: { 200: listEnvelopeSchema(RefundSchema), ...errorResponses() } },
   }, async (req) => listRefunds(db, req.query));
   r.get('/v1/refunds/:id', {
     config: { scope: 'refunds:read' },

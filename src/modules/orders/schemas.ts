@@ -121,7 +121,13 @@ export type UpdateOrderInput = z.output<typeof UpdateOrderBody>;
 export const AddLineItemBody = LineItemInput.extend({
   allow_backorder: z.boolean().optional().describe('Defaults to the order\'s allow_backorder'),
 });
-export const RemoveItemBody = z.strictObject({ line_item_id: Id });
+export const RemoveItemBody = z.strictObject({
+  line_item_id: Id.optional().describe('The line to remove; send line_item_id or sku'),
+  sku: z.string().trim().min(1).max(100).optional().describe('The SKU of the line to remove, when exactly one line has it'),
+}).superRefine((b, ctx) => {
+  if (b.line_item_id === undefined && b.sku === undefined) ctx.addIssue({ code: 'custom', path: ['line_item_id'], message: 'line_item_id or sku is required' });
+  if (b.line_item_id !== undefined && b.sku !== undefined) ctx.addIssue({ code: 'custom', path: ['sku'], message: 'Send line_item_id or sku, not both' });
+}).meta({ oneOf: [{ required: ['line_item_id'] }, { required: ['sku'] }] });
 export const ApplyPromotionBody = z.strictObject({ code: z.string().trim().min(1).max(100) });
 export const PayBody = z.strictObject({
   amount: PositiveMoney.optional().describe('Default: the balance due'),
@@ -134,7 +140,21 @@ export const CancelBody = z.strictObject({
 });
 export const HoldBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
 
-const LineQuantity = z.strictObject({ id: Id.describe('Order line item id'), quantity: Quantity });
+/**
+ * A line named in an action body: by its `oli_` id or by its SKU, exactly one of the two. A SKU
+ * must name one line of the order (400 ambiguous_sku, listing the candidates' ids, when several
+ * lines have it; 400 validation_error when none has).
+ */
+const LineReference = {
+  id: Id.optional().describe('Order line item id (oli_...); send id or sku'),
+  sku: z.string().trim().min(1).max(100).optional().describe('The SKU of the line, when exactly one line of the order has it; send id or sku'),
+};
+const ONE_OF_ID_OR_SKU = { oneOf: [{ required: ['id'] }, { required: ['sku'] }] };
+function requireIdOrSku(item: { id?: string; sku?: string }, ctx: z.RefinementCtx): void {
+  if (item.id === undefined && item.sku === undefined) ctx.addIssue({ code: 'custom', path: ['id'], message: 'id or sku is required: name the line by its id or by its SKU' });
+  if (item.id !== undefined && item.sku !== undefined) ctx.addIssue({ code: 'custom', path: ['sku'], message: 'Send id or sku, not both' });
+}
+const LineQuantity = z.strictObject({ ...LineReference, quantity: Quantity }).superRefine(requireIdOrSku).meta(ONE_OF_ID_OR_SKU);
 export const ShipBody = z.strictObject({
   line_items: z.array(LineQuantity).min(1).max(500).optional().describe('Default: everything not shipped yet'),
   carrier: Text(100).nullish(),
@@ -147,12 +167,12 @@ export const ShipBody = z.strictObject({
 export type ShipInput = z.output<typeof ShipBody>;
 
 const ReturnItemInput = z.strictObject({
-  id: Id.describe('Order line item id'),
+  ...LineReference,
   quantity: Quantity,
   reason: Text(500).nullish(),
   condition: z.enum(RETURN_CONDITIONS).nullish(),
   resellable: z.boolean().optional(),
-});
+}).superRefine(requireIdOrSku).meta(ONE_OF_ID_OR_SKU);
 export const ReturnBody = z.strictObject({
   line_items: z.array(ReturnItemInput).min(1).max(500),
   reason_code: z.enum(RETURN_REASON_CODES).default('other'),
@@ -186,7 +206,7 @@ export const SplitBody = z.strictObject({ line_items: z.array(LineQuantity).min(
 export const MergeBody = z.strictObject({ order_ids: z.array(Id).min(1).max(50).describe('Orders (ids or numbers) to merge into this one') });
 export const TagsBody = z.strictObject({ tags: TagsSchema.min(1) });
 
-export const LineItemParams = z.object({ id: Id, item_id: Id });
+export const LineItemParams = z.object({ id: Id, item_id: Id.describe('Order line item id, or a SKU on exactly one line of the order') });
 export const DiscountParams = z.object({ id: Id, discount_id: Id });
 export const PromotionParams = z.object({ id: Id, promotion_id: Id.describe('Promotion id or code') });
 export const TagParams = z.object({ id: Id, tag: z.string().min(1).max(50) });
@@ -321,7 +341,7 @@ export const RefundSchema = z
   .object({
     id: z.string(),
     object: z.literal('refund'),
-    order_id: z.string(),
+    order_id: z.string().describe('The order that holds this money now: refund records move with their money when orders are split or merged'),
     return_id: z.string().nullable(),
     amount: z.number().int(),
     currency: z.string(),

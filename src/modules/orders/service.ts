@@ -4,7 +4,7 @@ import { insertRowsQuery, writeTogether } from '../../db/prepared.js';
 import type { CustomersTable } from '../../db/schema.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { formatNumber, nextNumber } from '../../platform/db-helpers.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
+import { ApiError, ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { eventRow, recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { mergeTags, parseJson, tagsIndex, toJson, type JsonText } from '../../platform/json.js';
@@ -73,18 +73,39 @@ function newPayment(orderId: string, currency: string, amount: number, method: s
 
 const nextPosition = (rows: Array<{ position: number }>) => rows.reduce((n, r) => Math.max(n, r.position + 1), 0);
 
-function findLine(d: OrderDraft, lineId: string): OrderLineItemsTable {
-  const line = d.lines.find((l) => l.id === lineId);
-  if (!line) throw new NotFoundError('order line item', lineId);
-  return line;
+/** A line of an order as an action body names it: by its `oli_` id, or by a SKU on exactly one of its lines. */
+export interface LineRef {
+  id?: string;
+  sku?: string;
 }
 
-/** The order's lines for `items`, each found (400 naming the path otherwise), quantities summed per line. */
-export function resolveLineQuantities(d: OrderDraft, items: Array<{ id: string; quantity: number }>, field: string): Array<{ line: OrderLineItemsTable; quantity: number; index: number }> {
+/**
+ * The one line `ref` names: by id, or by SKU when exactly one line of the order has it. A SKU on
+ * several lines is a 400 ambiguous_sku listing their ids; a missing line is a 400 at `path` (or a
+ * 404 when the line was named in the URL).
+ */
+export function resolveLine(d: OrderDraft, ref: LineRef, path: string, missing: 'invalid' | 'not_found' = 'invalid'): OrderLineItemsTable {
+  const name = ref.id !== undefined ? `line item "${ref.id}"` : `line with SKU "${ref.sku}"`;
+  const candidates = ref.id !== undefined ? d.lines.filter((l) => l.id === ref.id) : d.lines.filter((l) => l.sku === ref.sku);
+  if (candidates.length === 0) {
+    if (missing === 'not_found') throw new NotFoundError('order line item', ref.id ?? ref.sku ?? '', path);
+    const field = ref.id !== undefined ? 'id' : 'sku';
+    throw new ValidationError(`Order ${d.row.order_number} has no ${name}.`, [{ path: path ? `${path}.${field}` : field, code: 'resource_missing', message: `No ${name} on this order` }]);
+  }
+  if (candidates.length > 1) {
+    const ids = candidates.map((l) => l.id);
+    throw new ApiError(400, 'invalid_request_error', 'ambiguous_sku', `SKU "${ref.sku}" is on ${ids.length} lines of order ${d.row.order_number} (${ids.join(', ')}); name the line by its id.`, {
+      param: path ? `${path}.sku` : 'sku', details: { sku: ref.sku, line_item_ids: ids },
+    });
+  }
+  return candidates[0];
+}
+
+/** The order's lines for `items` (each by id or SKU, see resolveLine), quantities summed per line. */
+export function resolveLineQuantities(d: OrderDraft, items: Array<LineRef & { quantity: number }>, field: string): Array<{ line: OrderLineItemsTable; quantity: number; index: number }> {
   const byLine = new Map<string, { line: OrderLineItemsTable; quantity: number; index: number }>();
   items.forEach((item, index) => {
-    const line = d.lines.find((l) => l.id === item.id);
-    if (!line) throw new ValidationError(`Order ${d.row.order_number} has no line item "${item.id}".`, [{ path: `${field}[${index}].id`, code: 'resource_missing', message: `No line item "${item.id}" on this order` }]);
+    const line = resolveLine(d, item, `${field}[${index}]`);
     const entry = byLine.get(line.id);
     if (entry) entry.quantity += item.quantity;
     else byLine.set(line.id, { line, quantity: item.quantity, index });
@@ -390,15 +411,18 @@ export async function addLineItem(db: DB, ctx: RequestContext, id: string, input
   });
 }
 
-export async function removeLineItem(db: DB, ctx: RequestContext, id: string, lineId: string, expected?: ExpectedVersion): Promise<Order> {
+/** `line` is the line's id or a SKU on exactly one line (from the URL: a missing line is a 404; from a body: a 400 at `param`). */
+export async function removeLineItem(db: DB, ctx: RequestContext, id: string, line: string | LineRef, expected?: ExpectedVersion, param = 'item_id'): Promise<Order> {
   return orderCommand(db, ctx, id, expected, async (trx, next) => {
     const { event } = transitionOrder('remove_line_item', next.row);
-    const line = findLine(next, lineId);
+    const found = typeof line === 'string'
+      ? (next.lines.find((l) => l.id === line) ?? resolveLine(next, { sku: line }, param, 'not_found'))
+      : resolveLine(next, line, '');
     if (next.lines.length === 1) {
-      throw new ConflictError('order_must_keep_a_line', `Line ${lineId} is the last line of order ${next.row.order_number}; cancel the order instead.`, undefined, 'line_item_id');
+      throw new ConflictError('order_must_keep_a_line', `Line ${found.id} is the last line of order ${next.row.order_number}; cancel the order instead.`, undefined, param);
     }
-    await releaseByReference(trx, ctx, lineReference(next.row.id, line.id));
-    next.lines = next.lines.filter((l) => l.id !== lineId);
+    await releaseByReference(trx, ctx, lineReference(next.row.id, found.id));
+    next.lines = next.lines.filter((l) => l.id !== found.id);
     return event;
   });
 }

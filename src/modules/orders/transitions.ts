@@ -13,7 +13,7 @@ export type OrderAction =
   | 'update' | 'add_line_item' | 'remove_line_item' | 'add_discount' | 'remove_discount' | 'apply_promotion' | 'remove_promotion'
   | 'pay' | 'confirm_payment' | 'hold' | 'release' | 'cancel'
   | 'ship' | 'ship_partially' | 'cancel_shipment' | 'cancel_shipment_partially' | 'deliver'
-  | 'return' | 'exchange' | 'refund' | 'split' | 'merge' | 'merge_into' | 'tag' | 'untag';
+  | 'return' | 'exchange' | 'refund' | 'split' | 'split_leaving_shipped' | 'merge' | 'merge_into' | 'tag' | 'untag';
 
 /**
  * Every order action: the statuses it may start from, the status it leads to and its event. An
@@ -45,7 +45,10 @@ export const orderTransitions: TransitionTable<OrderStatus, OrderAction> = {
   return: { from: HAS_SHIPPED, to: 'same', event: 'order.returned' },
   exchange: { from: HAS_SHIPPED, to: 'same', event: 'order.exchanged' },
   refund: { from: NOT_MERGED, to: 'same', event: 'order.refunded' },
-  split: { from: ['pending', 'processing'], to: 'same', event: 'order.split' },
+  /** Only unshipped units move, so a partially shipped order can split off what it has not shipped... */
+  split: { from: ['pending', 'processing', 'partially_shipped'], to: 'same', event: 'order.split' },
+  /** ...and is shipped once everything left on it has shipped. */
+  split_leaving_shipped: { from: ['partially_shipped'], to: 'shipped', event: 'order.split' },
   /** The order others are merged into... */
   merge: { from: ['pending', 'processing'], to: 'same', event: 'order.merged' },
   /** ...and each order merged away. */
