@@ -135,7 +135,8 @@ export async function placeOrder(trx: Executor, ctx: RequestContext, input: Crea
   const lineInputs = (input.line_items ?? input.items)!;
   const field = input.line_items ? 'line_items' : 'items';
   const { customer, snapshot } = await resolveCustomer(trx, ctx, input);
-  const stock = await lookUpStock(trx, lineInputs, (i) => `${field}[${i}].location_id`);
+  const stock = await lookUpStock(trx, lineInputs, { location: (i) => `${field}[${i}].location_id`, sku: (i) => `${field}[${i}].sku` },
+    input.location_id ? { idOrCode: input.location_id, path: 'location_id' } : null);
 
   const id = newId('ord');
   const orderNumber = formatNumber('ORD', await nextNumber(trx, 'order'));
@@ -229,7 +230,7 @@ export async function placeOrder(trx: Executor, ctx: RequestContext, input: Crea
 
   const needs: LineNeed[] = draft.lines.map((line) => ({ line, quantity: Number(line.quantity), itemId: itemIdOf(stock, line.sku, line.location_id) }));
   if (input.allow_backorder) await reserveWithBackorder(trx, ctx, id, needs);
-  else await reserveAllOrNothing(trx, ctx, id, needs);
+  else await reserveAllOrNothing(trx, ctx, id, needs, stock);
 
   const { order, queries } = insertOrderQueries(trx, draft);
   await writeTogether(trx, [
@@ -379,11 +380,11 @@ export async function updateOrder(db: DB, ctx: RequestContext, id: string, input
 export async function addLineItem(db: DB, ctx: RequestContext, id: string, input: LineItemInput & { allow_backorder?: boolean }, expected?: ExpectedVersion): Promise<Order> {
   return orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
     const { event } = transitionOrder('add_line_item', next.row);
-    const stock = await lookUpStock(trx, [input], () => 'location_id');
+    const stock = await lookUpStock(trx, [input], { location: () => 'location_id', sku: () => 'sku' });
     const line = newLine(next.row.id, nextPosition(next.lines), input, stock.locations[0], now);
     const need: LineNeed = { line, quantity: line.quantity, itemId: itemIdOf(stock, line.sku, line.location_id) };
     if (input.allow_backorder ?? next.row.allow_backorder === 1) await reserveWithBackorder(trx, ctx, next.row.id, [need]);
-    else await reserveAllOrNothing(trx, ctx, next.row.id, [need]);
+    else await reserveAllOrNothing(trx, ctx, next.row.id, [need], stock);
     next.lines.push(line);
     return event;
   });
