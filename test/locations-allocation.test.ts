@@ -123,6 +123,23 @@ describe('orders fill from where the stock is', () => {
     assert.ok(short.body.error.message.includes(`2 available at ${east.code}`), short.raw);
   });
 
+  it('fills an exchange\'s new items from where the stock is, and refuses an unknown one naming new_items', async () => {
+    const t = await getTestContext();
+    const east = await warehouse(t, 'WH-EAST-');
+    const [old, fresh] = [unique('OLD-'), unique('NEW-')];
+    await stockAt(t, old, undefined, 5);
+    await stockAt(t, fresh, east.code, 5);
+    const order = await placeOrder(t, { customer: { email: `${unique('ex')}@example.com` }, line_items: [{ sku: old, quantity: 2, price: 1500 }], payment: { status: 'paid' } });
+    await post(t, `/v1/orders/${order.id}/ship`, {});
+    const body = (sku: string) => ({ return_items: [{ id: order.line_items[0].id, quantity: 1, reason: 'wrong size' }], new_items: [{ sku, quantity: 1, price: 1500 }] });
+    const unknown = await t.api('POST', `/v1/orders/${order.id}/exchange`, body(`${fresh}-TYPO`));
+    assertError(unknown, 400, 'invalid_request_error', 'unknown_sku');
+    assert.equal(unknown.body.error.param, 'new_items[0].sku');
+    const ex = await post(t, `/v1/orders/${order.id}/exchange`, body(fresh));
+    assert.equal(ex.exchange_order.line_items[0].location_id, east.id);
+    assert.deepEqual(await levels(t, fresh, east.id), { on_hand: 5, reserved: 1, available: 4 });
+  });
+
   it('never oversells when orders race for the last units at a non-default location', async () => {
     const t = await getTestContext();
     const east = await warehouse(t, 'WH-EAST-');

@@ -402,7 +402,7 @@ export async function exchangeOrder(db: DB, ctx: RequestContext, id: string, inp
       source: r.source,
       allow_backorder: input.allow_backorder,
       notes: `Exchange for order ${r.order_number}`,
-    }, { exchangeForReturnId: returnId, now, credit: { upTo: credit, method: 'exchange_credit' } });
+    }, { exchangeForReturnId: returnId, now, credit: { upTo: credit, method: 'exchange_credit' }, linesField: 'new_items' });
     const newTotal = exchangeOrder.totals.total;
     const applied = exchangeOrder.totals.paid;
 

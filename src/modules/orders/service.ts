@@ -98,6 +98,8 @@ export interface PlaceOrderExtras {
   /** Money already paid for this order, up to its total (the credit of an exchange). */
   credit?: { upTo: number; method: string };
   now?: string;
+  /** The body field the lines came in (an exchange's new_items), for error paths. */
+  linesField?: string;
 }
 
 type CustomerRef = Pick<CustomersTable, 'id' | 'email' | 'first_name' | 'last_name' | 'phone' | 'default_shipping_address'>;
@@ -133,7 +135,7 @@ async function resolveCustomer(trx: Executor, ctx: RequestContext, input: Create
 export async function placeOrder(trx: Executor, ctx: RequestContext, input: CreateOrderInput, extras: PlaceOrderExtras = {}): Promise<{ order: Order; draft: OrderDraft }> {
   const now = extras.now ?? nowIso();
   const lineInputs = (input.line_items ?? input.items)!;
-  const field = input.line_items ? 'line_items' : 'items';
+  const field = extras.linesField ?? (input.line_items ? 'line_items' : 'items');
   const { customer, snapshot } = await resolveCustomer(trx, ctx, input);
   const stock = await lookUpStock(trx, lineInputs, { location: (i) => `${field}[${i}].location_id`, sku: (i) => `${field}[${i}].sku` },
     input.location_id ? { idOrCode: input.location_id, path: 'location_id' } : null);
