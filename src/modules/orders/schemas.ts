@@ -25,7 +25,7 @@ export const LineItemInput = z.strictObject({
   quantity: Quantity,
   price: MoneySchema.describe('Unit price in cents'),
   name: Text(300).nullish(),
-  location_id: Id.nullish().describe('Location id or code to reserve this line\'s stock at; when absent, the order\'s location_id, else the allocation rule (see Create an order)'),
+  location_id: Id.nullish().describe('Location id or code to reserve this line\'s stock at; when absent, the order\'s location_id (on create), else the allocation rule (see Create an order)'),
   metadata: MetadataSchema.optional(),
 });
 export type LineItemInput = z.output<typeof LineItemInput>;
