@@ -24,5 +24,6 @@ import './lock-order.test.js';
 import './edge.test.js';
 import './fuzz.test.js';
 import './security.test.js';
+import './locations-allocation.test.js';
 
 after(closeTestDatabase);

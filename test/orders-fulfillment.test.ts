@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getTestContext } from './helpers.js';
 import {
-  assertInvalidTransition, assertLedgerConsistent, eventsOf, getCustomer, levels, newCustomer, placeOrder, post, reservedByLine, stock, stockedSkus,
+  assertInvalidTransition, assertLedgerConsistent, eventsOf, getCustomer, levels, makeLocation, newCustomer, placeOrder, post, reservedByLine, stock, stockedSkus,
 } from './orders-helpers.js';
 
 describe('orders: ship and deliver', () => {
@@ -67,10 +67,12 @@ describe('orders: ship and deliver', () => {
     const t = await getTestContext();
     const [a] = await stockedSkus(t, 5);
     const order = await placeOrder(t, { line_items: [{ sku: a, quantity: 1, price: 100 }], payment: { status: 'paid' } });
-    const elsewhere = await t.api('POST', `/v1/orders/${order.id}/ship`, { location_id: 'loc_elsewhere' });
+    const other = await makeLocation(t);
+    const elsewhere = await t.api('POST', `/v1/orders/${order.id}/ship`, { location_id: other });
     assert.equal(elsewhere.status, 409);
     assert.equal(elsewhere.body.error.code, 'nothing_to_ship');
-    const mismatch = await t.api('POST', `/v1/orders/${order.id}/ship`, { location_id: 'loc_elsewhere', line_items: [{ id: order.line_items[0].id, quantity: 1 }] });
+    assert.equal((await t.api('POST', `/v1/orders/${order.id}/ship`, { location_id: 'loc_elsewhere' })).status, 404, 'an unknown location');
+    const mismatch = await t.api('POST', `/v1/orders/${order.id}/ship`, { location_id: other, line_items: [{ id: order.line_items[0].id, quantity: 1 }] });
     assert.equal(mismatch.body.error.code, 'location_mismatch');
     const shipped = await post(t, `/v1/orders/${order.id}/ship`, { location_id: order.line_items[0].location_id });
     assert.equal(shipped.status, 'shipped');

@@ -80,7 +80,9 @@ describe('orders: create', () => {
   it('refuses a create with a short SKU and writes nothing at all', async () => {
     const t = await getTestContext();
     const [plenty, scarce] = await stockedSkus(t, 10, 1);
+    // Known (an item elsewhere, empty) but not at the default location: short by all of it.
     const missing = unique('NOPE-');
+    await stock(t, missing, 0, await makeLocation(t));
     const email = `${unique('ghost')}@example.com`;
     const ordersBefore = await t.db.selectFrom('orders').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
     const eventsBefore = await t.db.selectFrom('events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
@@ -90,7 +92,7 @@ describe('orders: create', () => {
     });
     assert.equal(res.status, 409, res.raw);
     assert.equal(res.body.error.code, 'insufficient_inventory');
-    assert.match(res.body.error.message, new RegExp(`${scarce}.*short by 2`));
+    assert.match(res.body.error.message, new RegExp(`Short by 2 of ${scarce}`));
     const shortages = res.body.error.details.shortages;
     assert.deepEqual(shortages.map((s: any) => [s.sku, s.shortfall]).sort(), [[missing, 1], [scarce, 2]].sort());
     assert.equal(res.body.error.details.shortages.find((s: any) => s.sku === scarce).available, 1);
@@ -152,7 +154,7 @@ describe('orders: create', () => {
     const location = await makeLocation(t);
     const sku = unique('SKU-');
     await stock(t, sku, 4, location);
-    const refused = await t.api('POST', '/v1/orders', { customer_id: (await newCustomer(t)).id, line_items: [{ sku, quantity: 1, price: 100 }] });
+    const refused = await t.api('POST', '/v1/orders', { customer_id: (await newCustomer(t)).id, line_items: [{ sku, quantity: 1, price: 100, location_id: 'DEFAULT' }] });
     assert.equal(refused.status, 409, 'nothing at the default location');
     const order = await placeOrder(t, { line_items: [{ sku, quantity: 3, price: 100, location_id: location }] });
     assert.equal(order.line_items[0].location_id, location);
@@ -163,6 +165,7 @@ describe('orders: create', () => {
     const t = await getTestContext();
     const [sku] = await stockedSkus(t, 2);
     const unknown = unique('LATER-');
+    await stock(t, unknown, 0);
     const order = await placeOrder(t, {
       line_items: [{ sku, quantity: 5, price: 100 }, { sku: unknown, quantity: 1, price: 100 }],
       allow_backorder: true,

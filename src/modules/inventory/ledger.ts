@@ -27,15 +27,22 @@ export interface Shortage {
   requested: number;
   available: number;
   shortfall: number;
+  /** Set by orders, which know the codes and where else the SKU is. */
+  location_code?: string;
+  /** What was available at each location that has the SKU: this one first, then the others with stock. */
+  locations?: Array<{ location_id: string; location_code: string; available: number }>;
+}
+
+/** "Short by 4 of MUG-BLUE at DEFAULT, requested 4: 0 available at DEFAULT; 30 available at WH-EAST." */
+function describeShortage(s: Shortage): string {
+  const where = `Short by ${s.shortfall} of ${s.sku} at ${s.location_code ?? s.location_id}, requested ${s.requested}`;
+  if (!s.locations) return `${where}, available ${s.available}.`;
+  return `${where}: ${s.locations.map((l) => `${l.available} available at ${l.location_code}`).join('; ')}.`;
 }
 
 export class InsufficientInventoryError extends ConflictError {
   constructor(readonly shortages: Shortage[]) {
-    super(
-      'insufficient_inventory',
-      `Insufficient inventory: ${shortages.map((s) => `${s.sku} at ${s.location_id} is short by ${s.shortfall} (requested ${s.requested}, available ${s.available})`).join('; ')}.`,
-      { shortages },
-    );
+    super('insufficient_inventory', `Insufficient inventory. ${shortages.map(describeShortage).join(' ')}`, { shortages });
   }
 }
 
@@ -84,7 +91,7 @@ export async function findOrCreateItem(trx: Executor, sku: string, locationId: s
     .insertInto('inventory_items')
     .values({
       id, sku, location_id: locationId, description: defaults.description ?? null, uom: defaults.uom ?? 'each',
-      on_hand: 0, reserved: 0, incoming: 0, reorder_point: 0, safety_stock: 0, unit_cost: defaults.unit_cost ?? null,
+      on_hand: 0, reserved: 0, incoming: 0, in_transit: 0, reorder_point: 0, safety_stock: 0, unit_cost: defaults.unit_cost ?? null,
       lot_tracked: 0, serial_tracked: 0, metadata: '{}', search_text: `${sku} ${defaults.description ?? ''}`.toLowerCase(),
       version: 1, created_at: now, updated_at: now,
     })
@@ -137,6 +144,18 @@ export async function postMovement(trx: Executor, ctx: RequestContext, input: Mo
     .execute();
   if (input.quantity < 0) await emitThresholdEvents(trx, ctx, available(after) - input.quantity, after);
   return { ...after, movement_id: movementId };
+}
+
+/**
+ * Counts a transfer's quantity as in transit to its destination item (positive when it ships,
+ * negative when it is received), in the transfer's transaction: the item shows what is on its way.
+ */
+export async function postInTransit(trx: Executor, destinationItemId: string, quantity: number): Promise<void> {
+  await trx
+    .updateTable('inventory_items')
+    .set({ in_transit: sql`in_transit + ${quantity}`, version: sql`version + 1`, updated_at: nowIso() })
+    .where('id', '=', destinationItemId)
+    .execute();
 }
 
 export interface ReserveRequest {

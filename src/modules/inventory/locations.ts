@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError, refuseDuplicate } from '../../platform/er
 import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { parseJson, toJson } from '../../platform/json.js';
-import { containsText, runList, toEnvelope, type ListSpec } from '../../platform/list.js';
+import { containsText, runList, toEnvelope, type FilterDef, type ListSpec } from '../../platform/list.js';
 import { mergeMetadata } from '../../platform/schemas.js';
 import { LOCATION_TYPES, type CreateLocationInput, type Location, type UpdateLocationInput } from './schemas.js';
 import type { LocationsTable } from './tables.js';
@@ -76,9 +76,52 @@ export async function createLocation(db: DB, ctx: RequestContext, input: CreateL
   });
 }
 
-export async function getLocation(db: Executor, id: string): Promise<Location> {
-  const row = await db.selectFrom('locations').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) throw new NotFoundError('location', id);
+/**
+ * The one place a location reference is resolved: codes are accepted wherever a location id is
+ * (`WH-EAST` as well as `loc_...`), as order numbers are for orders. An id wins over a code that
+ * happens to spell it. Unknown: 404 naming `param`.
+ */
+export async function resolveLocationId(db: Executor, idOrCode: string, param = 'id'): Promise<string> {
+  const rows = await db.selectFrom('locations').select(['id', 'code']).where((eb) => eb.or([eb('id', '=', idOrCode), eb('code', '=', idOrCode)])).execute();
+  const row = rows.find((r) => r.id === idOrCode) ?? rows[0];
+  if (!row) throw new NotFoundError('location', idOrCode, param);
+  return row.id;
+}
+
+/** Picks, among locations found by id or code, the one a reference names (the id first). */
+export function locationNamed<T extends { id: string; code: string }>(locations: Iterable<T>, idOrCode: string): T | undefined {
+  let byCode: T | undefined;
+  for (const l of locations) {
+    if (l.id === idOrCode) return l;
+    if (l.code === idOrCode) byCode ??= l;
+  }
+  return byCode;
+}
+
+/**
+ * `name=` and `name_in=` list filters on a location column that accept codes as well as ids (an
+ * unknown one matches nothing, as an unknown id always did).
+ */
+export function locationFilters(name: string, column: string, multi = true): Record<string, FilterDef> {
+  const matching = (qb: any, values: string[]) => qb.where((eb: any) => eb(column, 'in', eb.selectFrom('locations').select('locations.id')
+    .where((w: any) => w.or([w('locations.id', 'in', values), w('locations.code', 'in', values)]))));
+  const filters: Record<string, FilterDef> = {
+    [name]: { kind: 'custom', schema: z.string().min(1).describe('Location id or code'), apply: (qb, v: string) => matching(qb, [v]) },
+  };
+  if (multi) {
+    filters[`${name}_in`] = {
+      kind: 'custom',
+      schema: z.string().transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean)).describe('Comma-separated location ids or codes'),
+      apply: (qb, vs: string[]) => (vs.length ? matching(qb, vs) : qb.where((eb: any) => eb.val(1).eq(0))),
+    };
+  }
+  return filters;
+}
+
+export async function getLocation(db: Executor, idOrCode: string): Promise<Location> {
+  const row = await db.selectFrom('locations').selectAll().where((eb) => eb.or([eb('id', '=', idOrCode), eb('code', '=', idOrCode)])).execute()
+    .then((rows) => locationNamed(rows, idOrCode));
+  if (!row) throw new NotFoundError('location', idOrCode);
   return toLocation(row);
 }
 
@@ -92,8 +135,9 @@ export async function listLocations(db: DB, query: Record<string, unknown>) {
   return toEnvelope(await runList<LocationsTable>(db, locationListSpec, query), toLocation);
 }
 
-export async function updateLocation(db: DB, ctx: RequestContext, id: string, input: UpdateLocationInput, expected?: ExpectedVersion): Promise<Location> {
+export async function updateLocation(db: DB, ctx: RequestContext, idOrCode: string, input: UpdateLocationInput, expected?: ExpectedVersion): Promise<Location> {
   return inTransaction(db, async (trx) => {
+    const id = await resolveLocationId(trx, idOrCode);
     const row = await lockRecord(trx, 'locations', 'location', id, expected);
     const before = toLocation(row);
     const next = { ...before };
@@ -129,8 +173,9 @@ export async function updateLocation(db: DB, ctx: RequestContext, id: string, in
  * Deletes a location nothing depends on. The default location, a location holding stock and a
  * location that still has inventory items (their ledger history points at it) are refused (409).
  */
-export async function deleteLocation(db: DB, ctx: RequestContext, id: string, expected?: ExpectedVersion) {
+export async function deleteLocation(db: DB, ctx: RequestContext, idOrCode: string, expected?: ExpectedVersion) {
   return inTransaction(db, async (trx) => {
+    const id = await resolveLocationId(trx, idOrCode);
     const row = await lockRecord(trx, 'locations', 'location', id, expected);
     if (row.is_default) throw new ConflictError('default_location', `Location ${id} is the default location and cannot be deleted.`);
     const usage = await trx

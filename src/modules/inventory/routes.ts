@@ -39,7 +39,7 @@ export async function inventoryRoutes(app: FastifyInstance, { db }: { db: DB }) 
 
   r.get('/v1/locations/:id', {
     config: { scope: 'locations:read' },
-    schema: { tags: locationTags, summary: 'Retrieve a location', params: IdParams, response: { 200: LocationSchema, ...errorResponses(404) } },
+    schema: { tags: locationTags, summary: 'Retrieve a location', description: 'By id or by code: /v1/locations/WH-EAST. Every location_id in a request body or list filter also accepts a code.', params: IdParams, response: { 200: LocationSchema, ...errorResponses(404) } },
   }, async (req) => getLocation(db, req.params.id));
 
   for (const method of ['PATCH', 'PUT', 'POST'] as const) {
@@ -71,7 +71,7 @@ export async function inventoryRoutes(app: FastifyInstance, { db }: { db: DB }) 
     schema: {
       tags: itemTags,
       summary: 'Create an inventory item (one SKU at one location)',
-      description: 'location_id defaults to the default location. An initial on_hand is posted as a receipt movement. (sku, location_id) is unique: 409 already_exists.',
+      description: 'location_id (an id or a code) defaults to the default location. An initial on_hand is posted as a receipt movement. (sku, location_id) is unique: 409 already_exists.',
       body: CreateInventoryItemBody,
       response: { 201: InventoryItemSchema, ...errorResponses(404, 409) },
     },
@@ -132,7 +132,7 @@ export async function inventoryRoutes(app: FastifyInstance, { db }: { db: DB }) 
     schema: {
       tags: itemTags,
       summary: 'Transfer stock to another location',
-      description: `Creates a transfer (trf_...): transfer_out here now, status in_transit; the destination item is created if missing. POST /v1/transfers/{id}/receive posts the transfer_in, or receive_now=true does both at once. Answers this item with the transfer embedded. ${ifMatch}`,
+      description: `Creates a transfer (trf_...) to to_location_id (an id or a code): transfer_out here now, status in_transit, counted in the destination item\'s in_transit until received; the destination item is created if missing. POST /v1/transfers/{id}/receive posts the transfer_in, or receive_now=true does both at once. Answers this item with the transfer embedded. ${ifMatch}`,
       params: IdParams,
       body: TransferBody,
       response: { 200: ItemWithTransferSchema, ...errorResponses(404, 409, 412) },

@@ -66,7 +66,7 @@ const itemFields = {
 
 export const CreateInventoryItemBody = z.strictObject({
   sku: z.string().trim().min(1).max(100),
-  location_id: z.string().min(1).max(100).optional().describe('Defaults to the default location'),
+  location_id: z.string().min(1).max(100).optional().describe('Location id or code (e.g. WH-EAST); defaults to the default location'),
   ...itemFields,
   on_hand: nonNegative.optional().describe('Initial stock, posted as a `receipt` movement in the same transaction'),
 });
@@ -99,6 +99,7 @@ export const InventoryItemSchema = z
     reserved: z.number().int().describe('Sum of the item\'s active reservations'),
     available: z.number().int().describe('on_hand - reserved'),
     incoming: z.number().int().describe('Open purchase-order quantity'),
+    in_transit: z.number().int().describe('On its way here by transfers not yet received (not in on_hand or available until received)'),
     reorder_point: z.number().int(),
     safety_stock: z.number().int(),
     unit_cost: z.number().int().nullable(),
@@ -178,7 +179,7 @@ export const AdjustBody = z.strictObject({
 export type AdjustInput = z.output<typeof AdjustBody>;
 
 export const TransferBody = z.strictObject({
-  to_location_id: z.string().min(1).max(100),
+  to_location_id: z.string().min(1).max(100).describe('Destination location id or code'),
   quantity,
   reason: z.string().trim().min(1).max(200).optional(),
   receive_now: z.boolean().optional().describe('Receive at the destination in the same transaction (status received at once)'),
@@ -225,6 +226,7 @@ export const InventorySummarySchema = z
       reserved: z.number().int(),
       available: z.number().int(),
       incoming: z.number().int(),
+      in_transit: z.number().int().describe('On its way to this location by transfers not yet received'),
     })),
   })
   .meta({ id: 'InventorySummary' });

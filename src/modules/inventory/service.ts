@@ -10,7 +10,7 @@ import { parseJson, toJson } from '../../platform/json.js';
 import { containsText, runList, toEnvelope, type ListSpec } from '../../platform/list.js';
 import { mergeMetadata } from '../../platform/schemas.js';
 import { postMovement, releaseReservation, reserveStock } from './ledger.js';
-import { defaultLocationId } from './locations.js';
+import { defaultLocationId, locationFilters, resolveLocationId } from './locations.js';
 import {
   MOVEMENT_REASONS, RESERVATION_STATUSES,
   type AdjustInput, type CreateInventoryItemInput, type InventoryItem, type InventorySummary, type Movement,
@@ -33,6 +33,7 @@ export function toInventoryItem(row: InventoryItemsTable): InventoryItem {
     reserved,
     available: onHand - reserved,
     incoming: Number(row.incoming),
+    in_transit: Number(row.in_transit),
     reorder_point: Number(row.reorder_point),
     safety_stock: Number(row.safety_stock),
     unit_cost: row.unit_cost === null ? null : Number(row.unit_cost),
@@ -80,7 +81,7 @@ export const inventoryItemListSpec: ListSpec = {
   updatedRange: true,
   filters: {
     sku: { kind: 'exact', column: 'sku', multi: true },
-    location_id: { kind: 'exact', column: 'location_id', multi: true },
+    ...locationFilters('location_id', 'inventory_items.location_id'),
     on_hand: { kind: 'range', column: 'on_hand' },
     low_stock: {
       kind: 'custom',
@@ -143,7 +144,7 @@ export async function inventorySummary(db: DB, sku: string): Promise<InventorySu
   const [rows, transit] = await Promise.all([
     db.selectFrom('inventory_items as i')
       .innerJoin('locations as l', 'l.id', 'i.location_id')
-      .select(['i.id', 'i.location_id', 'l.code', 'i.on_hand', 'i.reserved', 'i.incoming'])
+      .select(['i.id', 'i.location_id', 'l.code', 'i.on_hand', 'i.reserved', 'i.incoming', 'i.in_transit'])
       .where('i.sku', '=', sku)
       .orderBy('l.is_default', 'desc')
       .orderBy('l.code')
@@ -158,6 +159,7 @@ export async function inventorySummary(db: DB, sku: string): Promise<InventorySu
     reserved: Number(r.reserved),
     available: Number(r.on_hand) - Number(r.reserved),
     incoming: Number(r.incoming),
+    in_transit: Number(r.in_transit),
   }));
   const total = (key: 'on_hand' | 'reserved' | 'available' | 'incoming') => locations.reduce((n, l) => n + l[key], 0);
   return {
@@ -183,7 +185,7 @@ export async function lockItems(trx: Executor, ids: string[]): Promise<Inventory
 
 export async function createInventoryItem(db: DB, ctx: RequestContext, input: CreateInventoryItemInput): Promise<InventoryItem> {
   return inTransaction(db, async (trx) => {
-    const locationId = input.location_id ?? (await defaultLocationId(trx));
+    const locationId = input.location_id ? await resolveLocationId(trx, input.location_id, 'location_id') : await defaultLocationId(trx);
     const location = await trx.selectFrom('locations').select(['id', 'active']).where('id', '=', locationId).executeTakeFirst();
     if (!location) throw new NotFoundError('location', locationId, 'location_id');
     if (!location.active) throw new ConflictError('location_inactive', `Location ${locationId} is inactive; activate it before adding items.`, undefined, 'location_id');
@@ -198,6 +200,7 @@ export async function createInventoryItem(db: DB, ctx: RequestContext, input: Cr
       on_hand: 0,
       reserved: 0,
       incoming: 0,
+      in_transit: 0,
       reorder_point: input.reorder_point ?? 0,
       safety_stock: input.safety_stock ?? 0,
       unit_cost: input.unit_cost ?? null,

@@ -24,6 +24,8 @@ export interface InventoryItemsTable {
   /** Cached sum of this item's active reservations; written only by the ledger. */
   reserved: number;
   incoming: number;
+  /** Sum of the transfers in transit to this item; written only by the ledger, with the transfer. */
+  in_transit: number;
   reorder_point: number;
   safety_stock: number;
   unit_cost: number | null;

@@ -7,7 +7,8 @@ import { recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { runList, toEnvelope, type ListSpec } from '../../platform/list.js';
 import { defineStateMachine } from '../../platform/state-machine.js';
-import { findOrCreateItem, postMovement } from './ledger.js';
+import { findOrCreateItem, postInTransit, postMovement } from './ledger.js';
+import { locationFilters, resolveLocationId } from './locations.js';
 import { TRANSFER_STATUSES, type Transfer, type TransferInput } from './schemas.js';
 import { lockItems, toInventoryItem } from './service.js';
 import type { TransfersTable } from './tables.js';
@@ -16,7 +17,8 @@ import { inTransaction } from '../../db/transaction.js';
 /**
  * A transfer moves stock of one SKU between locations in two steps: transfer_out at the source when
  * it is created (status in_transit), transfer_in at the destination when it is received. While in
- * transit the quantity is in neither location's on_hand; on_hand + in_transit is conserved.
+ * transit the quantity is in neither location's on_hand; on_hand + in_transit is conserved, and the
+ * destination item's in_transit shows it until it is received.
  */
 export const transferMachine = defineStateMachine<Transfer['status'], 'receive'>('transfer', {
   receive: { from: ['in_transit'], to: 'received', event: 'transfer.received' },
@@ -48,8 +50,8 @@ export const transferListSpec: ListSpec = {
   filters: {
     status: { kind: 'exact', column: 'status', multi: true, values: TRANSFER_STATUSES },
     sku: { kind: 'exact', column: 'sku', multi: true },
-    from_location_id: { kind: 'exact', column: 'from_location_id' },
-    to_location_id: { kind: 'exact', column: 'to_location_id' },
+    ...locationFilters('from_location_id', 'transfers.from_location_id', false),
+    ...locationFilters('to_location_id', 'transfers.to_location_id', false),
     inventory_item_id: {
       kind: 'custom',
       schema: z.string().min(1).describe('Transfers from or to this inventory item'),
@@ -75,14 +77,15 @@ export async function transferStock(db: DB, ctx: RequestContext, itemId: string,
     // then locked together in id order (two opposite transfers must not deadlock).
     const source = await trx.selectFrom('inventory_items').selectAll().where('id', '=', itemId).executeTakeFirst();
     if (!source) throw new NotFoundError('inventory_item', itemId);
-    if (input.to_location_id === source.location_id) {
+    const toLocationId = await resolveLocationId(trx, input.to_location_id, 'to_location_id');
+    if (toLocationId === source.location_id) {
       throw new ValidationError('to_location_id must differ from the item\'s own location.', [{ path: 'to_location_id', message: 'Must differ from the item\'s location' }]);
     }
-    const destination = await trx.selectFrom('locations').select(['id', 'active']).where('id', '=', input.to_location_id).executeTakeFirst();
-    if (!destination) throw new NotFoundError('location', input.to_location_id, 'to_location_id');
+    const destination = await trx.selectFrom('locations').select(['id', 'active']).where('id', '=', toLocationId).executeTakeFirstOrThrow();
     if (!destination.active) throw new ConflictError('location_inactive', `Location ${destination.id} is inactive and takes no transfers.`, undefined, 'to_location_id');
     const target = await findOrCreateItem(trx, source.sku, destination.id, { description: source.description, uom: source.uom, unit_cost: source.unit_cost });
-    const locked = await lockItems(trx, input.receive_now ? [itemId, target.id] : [itemId]);
+    // Both items, in id order: the destination's in_transit changes too.
+    const locked = await lockItems(trx, [itemId, target.id]);
     const sourceNow = locked.find((r) => r.id === itemId)!;
     assertExpectedVersion(expected, sourceNow.version);
     if (target.created) {
@@ -109,6 +112,7 @@ export async function transferStock(db: DB, ctx: RequestContext, itemId: string,
     const reference = { type: 'transfer', id: row.id };
     await postMovement(trx, ctx, { itemId, quantity: -input.quantity, reason: 'transfer_out', reference, note: input.reason ?? null });
     await trx.insertInto('transfers').values(row).execute();
+    await postInTransit(trx, target.id, input.quantity);
     await recordEvent(trx, ctx, 'transfer.created', toTransfer(row));
     const transfer = input.receive_now ? await receive(trx, ctx, row) : toTransfer(row);
 
@@ -132,6 +136,7 @@ export async function receiveTransfer(db: DB, ctx: RequestContext, id: string, e
 async function receive(trx: Executor, ctx: RequestContext, row: TransfersTable): Promise<Transfer> {
   const { to, event } = transferMachine.transition('receive', row.status);
   await postMovement(trx, ctx, { itemId: row.to_item_id, quantity: Number(row.quantity), reason: 'transfer_in', reference: { type: 'transfer', id: row.id }, note: row.reason });
+  await postInTransit(trx, row.to_item_id, -Number(row.quantity));
   const now = nowIso();
   const next: TransfersTable = { ...row, status: to, received_at: now, version: row.version + 1, updated_at: now };
   await trx.updateTable('transfers').set({ status: next.status, received_at: next.received_at, version: next.version, updated_at: now }).where('id', '=', row.id).execute();

@@ -9,6 +9,7 @@ import { runList, toEnvelope, type ListSpec } from '../../platform/list.js';
 import { mergeMetadata } from '../../platform/schemas.js';
 import { defineStateMachine } from '../../platform/state-machine.js';
 import { activeReservations, postMovement, reserveStock } from '../inventory/ledger.js';
+import { resolveLocationId } from '../inventory/locations.js';
 import { insertReturn } from '../returns/service.js';
 import type { Return } from '../returns/schemas.js';
 import { insertRefund } from './refunds.js';
@@ -34,6 +35,8 @@ export async function shipOrder(db: DB, ctx: RequestContext, id: string, input: 
   return orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
     const r = next.row;
     transitionOrder('ship', r);
+    // A location code is as good as its id (404 naming location_id when it is neither).
+    if (input.location_id) input = { ...input, location_id: await resolveLocationId(trx, input.location_id, 'location_id') };
     // Processing means paid, but a line added after payment leaves a balance: collect it first.
     const due = balanceDue(r);
     if (due > 0) throw new ConflictError('balance_due', `Order ${r.order_number} has ${due} still to pay; record the payment before shipping.`, { balance_due: due });
@@ -403,7 +406,7 @@ export async function exchangeOrder(db: DB, ctx: RequestContext, id: string, inp
       source: r.source,
       allow_backorder: input.allow_backorder,
       notes: `Exchange for order ${r.order_number}`,
-    }, { exchangeForReturnId: returnId, now, credit: { upTo: credit, method: 'exchange_credit' } });
+    }, { exchangeForReturnId: returnId, now, credit: { upTo: credit, method: 'exchange_credit' }, linesField: 'new_items' });
     const newTotal = exchangeOrder.totals.total;
     const applied = exchangeOrder.totals.paid;
 

@@ -38,7 +38,9 @@ export async function orderRoutes(app: FastifyInstance, { db }: { db: DB }) {
       tags,
       summary: 'Create an order',
       description: [
-        'Lines (line_items, alias items) reserve stock at their location_id or the default location, all or none: a shortage is a 409 insufficient_inventory listing each SKU and its shortfall.',
+        'Lines (line_items, alias items) reserve stock all or none. Where each line fills from (location ids and codes both work): its own location_id; else the order\'s location_id; else the default location when it can fill the line; else the active location with the most available that can fill it (ties by code); else, when no single location can, the one with the most available (a shortage there, or a backorder with allow_backorder).',
+        'A line fills from one location and never splits across locations; send two lines with location_id to split.',
+        'A shortage is a 409 insufficient_inventory naming each SKU, its shortfall and what is available at each location (details.shortages[].locations). A SKU with no inventory item at any location is a 400 unknown_sku naming the line (param line_items[i].sku), backorders or not.',
         'With allow_backorder=true, what cannot be reserved is recorded as quantity_backordered and reserved at ship time.',
         'The customer is customer_id, or an inline customer matched by email (created when new); its order_count and lifetime_value follow the order.',
         'discount_codes and promotion_codes both name promotions. A payment with status "paid" records a payment (default amount: the total); a fully paid order (or one whose total is 0) starts in processing, otherwise pending.',
@@ -88,7 +90,7 @@ export async function orderRoutes(app: FastifyInstance, { db }: { db: DB }) {
     }, async (req) => run(req.params.id, req.body as z.output<B>, expectedVersion(req), contextOf(req)));
   };
 
-  action('line_items', 'Add a line item', 'Reserves its stock (409 insufficient_inventory unless backorders are allowed) and recomputes totals. Not after shipping or cancelling.', AddLineItemBody,
+  action('line_items', 'Add a line item', 'Reserves its stock where it is, by the same rule as Create an order (location_id, id or code, else the default location when it can fill the line, else the active location with the most available); 409 insufficient_inventory unless backorders are allowed, 400 unknown_sku for a SKU stocked nowhere. Recomputes totals. Not after shipping or cancelling.', AddLineItemBody,
     (id, body, v, ctx) => addLineItem(db, ctx, id, body, v));
   action('remove_item', 'Remove a line item (POST alias of DELETE .../line_items/:item_id)', `{line_item_id} or {sku} (a SKU on exactly one line; 400 ambiguous_sku otherwise). Releases its reservation; an order keeps at least one line (409 order_must_keep_a_line). ${OVERPAID}`, RemoveItemBody,
     (id, body, v, ctx) => (body.sku !== undefined ? removeLineItem(db, ctx, id, { sku: body.sku }, v, 'sku') : removeLineItem(db, ctx, id, body.line_item_id!, v, 'line_item_id')));

@@ -26,7 +26,7 @@ export const LineItemInput = z.strictObject({
   quantity: Quantity,
   price: MoneySchema.describe('Unit price in cents'),
   name: Text(300).nullish(),
-  location_id: Id.nullish().describe('Where to reserve the stock; the default location when absent'),
+  location_id: Id.nullish().describe('Location id or code to reserve this line\'s stock at; when absent, the order\'s location_id (on create), else the allocation rule (see Create an order)'),
   metadata: MetadataSchema.optional(),
 });
 export type LineItemInput = z.output<typeof LineItemInput>;
@@ -95,6 +95,7 @@ export const CreateOrderBody = z
     source: z.enum(ORDER_SOURCES).default('api'),
     metadata: MetadataSchema.optional(),
     allow_backorder: z.boolean().default(false).describe('Accept lines that cannot be reserved now; they are reserved at ship time'),
+    location_id: Id.nullish().describe('Location id or code every line without its own location_id fills from; when absent, each line is allocated (see Create an order)'),
   })
   .superRefine((o, ctx) => {
     if (!o.line_items && !o.items) ctx.addIssue({ code: 'custom', path: ['line_items'], message: 'line_items (or its alias items) is required' });
@@ -161,7 +162,7 @@ export const ShipBody = z.strictObject({
   tracking_number: Text(200).nullish(),
   tracking_url: z.url().max(2000).nullish(),
   method: Text(100).nullish(),
-  location_id: Id.nullish().describe('Ship from this location: without line_items, ships what remains at it; with line_items, each must be at it'),
+  location_id: Id.nullish().describe('Ship from this location (id or code): without line_items, ships what remains at it; with line_items, each must be at it'),
   estimated_delivery: IsoDateTimeSchema.nullish(),
 });
 export type ShipInput = z.output<typeof ShipBody>;

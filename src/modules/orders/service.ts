@@ -120,6 +120,8 @@ export interface PlaceOrderExtras {
   /** Money already paid for this order, up to its total (the credit of an exchange). */
   credit?: { upTo: number; method: string };
   now?: string;
+  /** The body field the lines came in (an exchange's new_items), for error paths. */
+  linesField?: string;
 }
 
 type CustomerRef = Pick<CustomersTable, 'id' | 'email' | 'first_name' | 'last_name' | 'phone' | 'default_shipping_address'>;
@@ -155,9 +157,10 @@ async function resolveCustomer(trx: Executor, ctx: RequestContext, input: Create
 export async function placeOrder(trx: Executor, ctx: RequestContext, input: CreateOrderInput, extras: PlaceOrderExtras = {}): Promise<{ order: Order; draft: OrderDraft }> {
   const now = extras.now ?? nowIso();
   const lineInputs = (input.line_items ?? input.items)!;
-  const field = input.line_items ? 'line_items' : 'items';
+  const field = extras.linesField ?? (input.line_items ? 'line_items' : 'items');
   const { customer, snapshot } = await resolveCustomer(trx, ctx, input);
-  const stock = await lookUpStock(trx, lineInputs, (i) => `${field}[${i}].location_id`);
+  const stock = await lookUpStock(trx, lineInputs, { location: (i) => `${field}[${i}].location_id`, sku: (i) => `${field}[${i}].sku` },
+    input.location_id ? { idOrCode: input.location_id, path: 'location_id' } : null);
 
   const id = newId('ord');
   const orderNumber = formatNumber('ORD', await nextNumber(trx, 'order'));
@@ -251,7 +254,7 @@ export async function placeOrder(trx: Executor, ctx: RequestContext, input: Crea
 
   const needs: LineNeed[] = draft.lines.map((line) => ({ line, quantity: Number(line.quantity), itemId: itemIdOf(stock, line.sku, line.location_id) }));
   if (input.allow_backorder) await reserveWithBackorder(trx, ctx, id, needs);
-  else await reserveAllOrNothing(trx, ctx, id, needs);
+  else await reserveAllOrNothing(trx, ctx, id, needs, stock);
 
   const { order, queries } = insertOrderQueries(trx, draft);
   await writeTogether(trx, [
@@ -401,11 +404,11 @@ export async function updateOrder(db: DB, ctx: RequestContext, id: string, input
 export async function addLineItem(db: DB, ctx: RequestContext, id: string, input: LineItemInput & { allow_backorder?: boolean }, expected?: ExpectedVersion): Promise<Order> {
   return orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
     const { event } = transitionOrder('add_line_item', next.row);
-    const stock = await lookUpStock(trx, [input], () => 'location_id');
+    const stock = await lookUpStock(trx, [input], { location: () => 'location_id', sku: () => 'sku' });
     const line = newLine(next.row.id, nextPosition(next.lines), input, stock.locations[0], now);
     const need: LineNeed = { line, quantity: line.quantity, itemId: itemIdOf(stock, line.sku, line.location_id) };
     if (input.allow_backorder ?? next.row.allow_backorder === 1) await reserveWithBackorder(trx, ctx, next.row.id, [need]);
-    else await reserveAllOrNothing(trx, ctx, next.row.id, [need]);
+    else await reserveAllOrNothing(trx, ctx, next.row.id, [need], stock);
     next.lines.push(line);
     return event;
   });
