@@ -46,7 +46,7 @@ export interface ListEnvelope<T> {
 
 // An empty list (`status_in=` or `status_in=,`) matches nothing by definition: almost surely a
 // client bug (an unset variable), so it is refused rather than answered with an empty page.
-const commaList = z
+export const commaList = z
   .string()
   .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
   .refine((vs) => vs.length > 0, 'Must list at least one value, separated by commas');

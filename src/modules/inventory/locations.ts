@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError, refuseDuplicate } from '../../platform/er
 import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { parseJson, toJson } from '../../platform/json.js';
-import { containsText, runList, toEnvelope, type FilterDef, type ListSpec } from '../../platform/list.js';
+import { commaList, containsText, runList, toEnvelope, type FilterDef, type ListSpec } from '../../platform/list.js';
 import { mergeMetadata } from '../../platform/schemas.js';
 import { LOCATION_TYPES, type CreateLocationInput, type Location, type UpdateLocationInput } from './schemas.js';
 import type { LocationsTable } from './tables.js';
@@ -111,8 +111,8 @@ export function locationFilters(name: string, column: string, multi = true): Rec
   if (multi) {
     filters[`${name}_in`] = {
       kind: 'custom',
-      schema: z.string().transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean)).describe('Comma-separated location ids or codes'),
-      apply: (qb, vs: string[]) => (vs.length ? matching(qb, vs) : qb.where((eb: any) => eb.val(1).eq(0))),
+      schema: commaList.describe('Comma-separated location ids or codes'),
+      apply: (qb, vs: string[]) => matching(qb, vs),
     };
   }
   return filters;
