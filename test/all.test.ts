@@ -21,6 +21,7 @@ import './order-documents.test.js';
 import './promotions.test.js';
 import './group-commit.test.js';
 import './lock-order.test.js';
+import './crash.test.js';
 import './edge.test.js';
 import './fuzz.test.js';
 import './security.test.js';
