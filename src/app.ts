@@ -19,6 +19,8 @@ import { promotionRoutes } from './modules/promotions/routes.js';
 import { returnRoutes } from './modules/returns/routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+// StateSet's older singular paths (/v1/order/:id/ship, /v1/customer) answer as today's plural ones.
+const SINGULAR_PATH = /^\/v1\/(order|customer|return|shipment|refund|promotion|location|transfer|inventory_item|event)(?=[/?]|$)/;
 
 export type AppOptions = Pick<Config, 'logLevel' | 'rateLimitPerMinute' | 'bodyLimitBytes'>;
 
@@ -32,6 +34,11 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId('req');
     },
     requestIdHeader: false,
+    // One rewrite instead of a copy of every route: the aliases stay out of the OpenAPI document.
+    rewriteUrl: (req) => {
+      const url = req.url ?? '/';
+      return url.startsWith('/v1/') ? url.replace(SINGULAR_PATH, '/v1/$1s') : url;
+    },
     // A log line per request costs throughput; they are kept for debug and trace levels.
     logController: new LogController({ disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace' }),
   });

@@ -19,5 +19,6 @@ import './orders-money-checks.test.js';
 import './order-documents.test.js';
 import './promotions.test.js';
 import './group-commit.test.js';
+import './operator-experience.test.js';
 
 after(closeTestDatabase);
