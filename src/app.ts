@@ -22,11 +22,14 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 // StateSet's older singular paths (/v1/order/:id/ship, /v1/customer) answer as today's plural ones.
 const SINGULAR_PATH = /^\/v1\/(order|customer|return|shipment|refund|promotion|location|transfer|inventory_item|event)(?=[/?]|$)/;
 
-export type AppOptions = Pick<Config, 'logLevel' | 'rateLimitPerMinute' | 'bodyLimitBytes'>;
+export type AppOptions = Pick<Config, 'logLevel' | 'rateLimitPerMinute' | 'bodyLimitBytes'> & {
+  /** Where log lines go (standard output when not given); tests read them. */
+  logStream?: { write(line: string): void };
+};
 
 export async function buildApp(database: DatabaseHandle, options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logLevel === 'silent' ? false : { level: options.logLevel },
+    logger: options.logLevel === 'silent' ? false : { level: options.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
     bodyLimit: options.bodyLimitBytes,
     // Echo a caller's X-Request-Id when it is a sane token; otherwise make one.
     genReqId: (req) => {

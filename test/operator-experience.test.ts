@@ -1,10 +1,16 @@
 /**
- * Issue 10, items 8 and 9: StateSet's own customer and order requests work as they document them,
- * and validation messages name the field and what was sent.
+ * Issue 10: StateSet's own customer and order requests work as they document them, validation
+ * messages name the field and what was sent, and refusals and start-up are logged.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { getTestContext, unique } from './helpers.js';
+import { fileURLToPath } from 'node:url';
+import { buildApp } from '../src/app.js';
+import { defaultAppOptions, getTestContext, unique } from './helpers.js';
 import { stock } from './orders-helpers.js';
 import { assertError } from './support.js';
 
@@ -112,5 +118,72 @@ describe('validation messages a person understands', () => {
     const filter = await t.api('GET', '/v1/customers?status=gone');
     assertError(filter, 400, 'invalid_request_error', 'validation_error');
     assert.equal(filter.body.error.details[0].message, 'status must be one of: active, inactive, suspended (got "gone")');
+  });
+});
+
+describe('logs', () => {
+  it('every refused and failed request is one line at the default level with request id, method, url, status and code, and no secret', async () => {
+    const t = await getTestContext();
+    const lines: any[] = [];
+    const app = await buildApp(t.database, { ...defaultAppOptions, logLevel: 'info', logStream: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+    app.get('/v1/explode', async () => {
+      throw new Error('kaboom');
+    });
+    try {
+      const secret = 'sk_live_thisisnotarealkeybutlookslikeone';
+      const requests = [
+        { method: 'GET' as const, url: '/v1/customers', headers: { authorization: `Bearer ${secret}`, 'x-request-id': 'req-unauthorised' }, status: 401, code: 'invalid_api_key' },
+        { method: 'GET' as const, url: '/v1/nothing-here', headers: { authorization: `Bearer ${t.adminKey}`, 'x-request-id': 'req-missing' }, status: 404, code: 'route_not_found' },
+        { method: 'POST' as const, url: '/v1/customers', headers: { authorization: `Bearer ${t.adminKey}`, 'x-request-id': 'req-invalid' }, payload: { email: 'nope' }, status: 400, code: 'validation_error' },
+        { method: 'GET' as const, url: '/v1/explode', headers: { 'x-request-id': 'req-boom' }, status: 500, code: 'api_error' },
+      ];
+      for (const r of requests) {
+        const res = await app.inject({ method: r.method, url: r.url, headers: r.headers, payload: r.payload });
+        assert.equal(res.statusCode, r.status, res.body);
+        const logged = lines.filter((l) => l.reqId === r.headers['x-request-id']);
+        assert.equal(logged.length, 1, `one line for ${r.url}: ${JSON.stringify(logged)}`);
+        const [line] = logged;
+        assert.deepEqual([line.method, line.url, line.status, line.code], [r.method, r.url, r.status, res.json().error.code]);
+        assert.equal(line.level, r.status >= 500 ? 50 : 30, 'info for refusals, error for failures');
+        if (r.status >= 500) assert.match(line.err.message, /kaboom/);
+      }
+      const all = JSON.stringify(lines);
+      assert.ok(!all.includes(secret) && !all.includes(t.adminKey), 'no API key in the logs');
+      assert.ok(!/authorization/i.test(all), 'no Authorization header in the logs');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('start-up speaks through the logger: migrations, then listening, then the first admin key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opsline-start-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'start.db')}`, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+    delete env.ADMIN_API_KEY;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let out = '';
+      let err = '';
+      child.stdout!.on('data', (chunk) => (out += chunk));
+      child.stderr!.on('data', (chunk) => (err += chunk));
+      for (let i = 0; i < 600 && !/first admin API key/.test(out) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(child.exitCode, null, `the server stopped: ${err}`);
+      const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+      const messages = lines.map((l) => l.msg as string);
+      const migrated = messages.findIndex((m) => m.startsWith('database migrated: 0001_foundation'));
+      const listening = messages.findIndex((m) => /^Opsline listening on http:\/\/127\.0\.0\.1:\d+ \(database: sqlite\); API docs at http:\/\/127\.0\.0\.1:\d+\/docs$/.test(m));
+      const key = messages.findIndex((m) => /^Created the first admin API key \(shown only this once, store it now\): sk_\S+ Try it: curl -s http:\/\/127\.0\.0\.1:\d+\/v1\/customers/.test(m));
+      assert.ok(migrated >= 0 && listening > migrated && key > listening, `start-up order: ${out}`);
+      assert.ok(lines.every((l) => l.level === 30), 'every start-up line is a log line at info');
+    } finally {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -147,7 +147,18 @@ function fastifyValidationToIssues(validation: ReadonlyArray<{ keyword: string; 
   })) as unknown as z.core.$ZodIssue[];
 }
 
-function send(reply: FastifyReply, request: FastifyRequest, err: ApiError) {
+/**
+ * Every refused (4xx) or failed (5xx) request is one log line at the default level: request id
+ * (reqId, from the request's logger), method, url, status and code, never headers or the body.
+ */
+function logOutcome(request: FastifyRequest, err: ApiError, cause?: Record<string, unknown>) {
+  const fields = { method: request.method, url: request.url, status: err.statusCode, code: err.code, ...cause };
+  if (err.statusCode >= 500) request.log.error(fields, 'request failed');
+  else request.log.info(fields, 'request refused');
+}
+
+function send(reply: FastifyReply, request: FastifyRequest, err: ApiError, cause?: Record<string, unknown>) {
+  logOutcome(request, err, cause);
   const body: Record<string, unknown> = { type: err.type, code: err.code, message: err.message };
   if (err.extra.param !== undefined) body.param = err.extra.param;
   if (err.extra.details !== undefined) body.details = err.extra.details;
@@ -160,8 +171,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     try {
       return handleError(error, request, reply);
     } catch (failure) {
-      request.log.error({ err: failure, original: error }, 'error handler failed');
-      return send(reply, request, new ApiError(500, 'api_error', 'api_error', 'An internal error occurred; it has been logged with this request id.'));
+      return send(reply, request, new ApiError(500, 'api_error', 'api_error', 'An internal error occurred; it has been logged with this request id.'), { err: failure, original: error });
     }
   });
 
@@ -197,6 +207,5 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return send(reply, request, new ApiError(error.statusCode, 'invalid_request_error', 'invalid_request', error.message));
     }
-    request.log.error({ err: error }, 'unhandled error');
-    return send(reply, request, new ApiError(500, 'api_error', 'api_error', 'An internal error occurred; it has been logged with this request id.'));
+    return send(reply, request, new ApiError(500, 'api_error', 'api_error', 'An internal error occurred; it has been logged with this request id.'), { err: error });
 }
