@@ -5,6 +5,8 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } fro
 import { z } from 'zod';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/connection.js';
+import { applyDocs } from './docs/examples.js';
+import { OPSLINE_ICON, OPSLINE_LOGO } from './docs/brand.js';
 import { registerAuth } from './platform/auth.js';
 import { registerErrorHandling } from './platform/http.js';
 import { registerIdempotency } from './platform/idempotency.js';
@@ -79,9 +81,17 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
       security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (documentObject) => applyDocs(jsonSchemaTransformObject(documentObject)),
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    // The page loads the same document as /openapi.json and names it there.
+    uiConfig: { urls: [{ url: '/openapi.json', name: 'Opsline API' }], docExpansion: 'list', tryItOutEnabled: true, displayRequestDuration: true },
+    theme: { title: 'Opsline API', favicon: [{ filename: 'opsline.svg', rel: 'icon', type: 'image/svg+xml', sizes: 'any', content: OPSLINE_ICON }] },
+    logo: { type: 'image/svg+xml', content: OPSLINE_LOGO, href: '/docs' },
+  });
+  // Until there is a console, the root shows the API's documentation.
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'));
 
   app.get('/health', {
     schema: {

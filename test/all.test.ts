@@ -20,5 +20,6 @@ import './order-documents.test.js';
 import './promotions.test.js';
 import './group-commit.test.js';
 import './operator-experience.test.js';
+import './docs.test.js';
 
 after(closeTestDatabase);
