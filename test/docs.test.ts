@@ -112,7 +112,7 @@ describe('/docs', () => {
 
   it('names every response and shows no safe-integer bounds', () => {
     const text = JSON.stringify(doc);
-    assert.ok(!text.includes('Default Response'));
+    assert.ok(!text.includes('Default Response'), 'every response is named');
     assert.ok(!text.includes('9007199254740991'), 'no ±2^53-1 bounds for Swagger UI to show as sample values');
     const create = doc.paths['/v1/orders'].post.responses;
     assert.equal(create['201'].description, 'Created');
