@@ -5,6 +5,8 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } fro
 import { z } from 'zod';
 import { CONNECTION_DEFAULTS, type Config } from './config.js';
 import type { DatabaseHandle } from './db/connection.js';
+import { applyDocs } from './docs/examples.js';
+import { OPSLINE_ICON, OPSLINE_LOGO } from './docs/brand.js';
 import { registerAuth } from './platform/auth.js';
 import { clientErrorHandler, frameworkErrorHandler, parseJsonBody, registerNulCheck } from './platform/edge.js';
 import { registerErrorHandling } from './platform/http.js';
@@ -20,9 +22,14 @@ import { promotionRoutes } from './modules/promotions/routes.js';
 import { returnRoutes } from './modules/returns/routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+// StateSet's older singular paths (/v1/order/:id/ship, /v1/customer) answer as today's plural ones.
+const SINGULAR_PATH = /^\/v1\/(order|customer|return|shipment|refund|promotion|location|transfer|inventory_item|event)(?=[/?]|$)/;
 
 export type AppOptions = Pick<Config, 'logLevel' | 'rateLimitPerMinute' | 'authFailureLimitPerMinute' | 'bodyLimitBytes'>
-  & Partial<Pick<Config, 'requestTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections'>>;
+  & Partial<Pick<Config, 'requestTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections'>> & {
+  /** Where log lines go (standard output when not given); tests read them. */
+  logStream?: { write(line: string): void };
+};
 
 export async function buildApp(database: DatabaseHandle, options: AppOptions): Promise<FastifyInstance> {
   const limits = {
@@ -40,7 +47,7 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
       // outlive a shorter timeout by that much.
       connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4))),
     },
-    logger: options.logLevel === 'silent' ? false : { level: options.logLevel },
+    logger: options.logLevel === 'silent' ? false : { level: options.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
     bodyLimit: options.bodyLimitBytes,
     // Echo a caller's X-Request-Id when it is a sane token; otherwise make one.
     genReqId: (req) => {
@@ -51,6 +58,11 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
     // Fastify's own refusals (bad URL encoding, over-long path parameter) answer the API's error shape.
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
+    // One rewrite instead of a copy of every route: the aliases stay out of the OpenAPI document.
+    rewriteUrl: (req) => {
+      const url = req.url ?? '/';
+      return url.startsWith('/v1/') ? url.replace(SINGULAR_PATH, '/v1/$1s') : url;
+    },
     // A log line per request costs throughput; they are kept for debug and trace levels.
     logController: new LogController({ disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace' }),
   });
@@ -94,9 +106,17 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
       security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (documentObject) => applyDocs(jsonSchemaTransformObject(documentObject)),
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    // The page loads the same document as /openapi.json and names it there.
+    uiConfig: { urls: [{ url: '/openapi.json', name: 'Opsline API' }], docExpansion: 'list', tryItOutEnabled: true, displayRequestDuration: true },
+    theme: { title: 'Opsline API', favicon: [{ filename: 'opsline.svg', rel: 'icon', type: 'image/svg+xml', sizes: 'any', content: OPSLINE_ICON }] },
+    logo: { type: 'image/svg+xml', content: OPSLINE_LOGO, href: '/docs' },
+  });
+  // Until there is a console, the root shows the API's documentation.
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'));
 
   app.get('/health', {
     schema: {

@@ -3,12 +3,12 @@ import { loadConfig } from './config.js';
 import { openDatabase } from './db/connection.js';
 import { migrateToLatest } from './db/migrator.js';
 import { startServer } from './main.js';
-import { createApiKey, listApiKeys, revokeApiKey } from './modules/api-keys/service.js';
+import { createApiKey, getApiKey, listApiKeys, revokeApiKey } from './modules/api-keys/service.js';
 import { formatVerifyReport, verifyInventory } from './modules/inventory/verify.js';
 
-const USAGE = `Usage: opsline <command>
+const USAGE = `Usage: opsline <command> [options]
 
-  serve                                   migrate, then start the API server (default)
+  serve                                   migrate, then start the API server
   migrate                                 apply database migrations and exit
   keys create --scopes a,b [--name N] [--expires 2027-01-01T00:00:00Z]
                                           create an API key and print its secret once
@@ -17,8 +17,74 @@ const USAGE = `Usage: opsline <command>
   keys revoke <id>                        revoke an API key
   verify                                  check every inventory item against its ledger;
                                           exits 1 when any has drifted
+  help                                    this text
 
-Configuration comes from the environment (DATABASE_URL, PORT, HOST, ...): see README.md.`;
+\`opsline <command> --help\` describes one command. Configuration comes from the environment
+(DATABASE_URL, PORT, HOST, LOG_LEVEL, ...): see README.md.`;
+
+/** Each command's own --help. */
+const HELP: Record<string, string> = {
+  serve: `Usage: opsline serve
+
+Applies pending migrations, creates the first admin API key if there is none (printed once),
+then serves the API on HOST:PORT (default 127.0.0.1:8080) until SIGINT or SIGTERM.`,
+  migrate: `Usage: opsline migrate
+
+Applies pending database migrations to DATABASE_URL and exits.`,
+  verify: `Usage: opsline verify
+
+Recomputes every inventory item's on_hand from its movements and reserved from its active
+reservations; prints each drift and exits 1 if any, 0 when everything agrees. Read-only.`,
+  keys: `Usage: opsline keys <create|list|revoke> [options]
+
+  keys create --scopes a,b [--name N] [--expires ISO-8601]
+  keys list
+  keys revoke <id>
+
+\`opsline keys <subcommand> --help\` describes one.`,
+  'keys create': `Usage: opsline keys create --scopes <list> [--name <name>] [--expires <date>]
+
+  --scopes   comma-separated scopes: <resource>:read, <resource>:write, <resource>:*, admin or *
+             e.g. --scopes orders:read,orders:write
+  --name     a label shown by keys list
+  --expires  when the key stops working: an ISO 8601 date or date-time in the future,
+             e.g. 2027-01-01 or 2027-01-01T09:00:00Z
+
+Prints the secret once; only its hash is stored.`,
+  'keys list': `Usage: opsline keys list
+
+Lists every API key, newest first: id, status, key prefix, scopes, name, expiry. Never secrets.`,
+  'keys revoke': `Usage: opsline keys revoke <id>
+
+Revokes the key with this id (see keys list); it stops working at once.`,
+};
+
+/** Parses a command's options; --help prints its help and stops. */
+function parseCommand(name: string, args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options'] = {}) {
+  const parsed = parseArgs({ args, allowPositionals: true, strict: true, options: { ...options, help: { type: 'boolean', short: 'h' } } });
+  if (parsed.values.help) {
+    console.log(HELP[name] ?? USAGE);
+    return undefined;
+  }
+  return parsed;
+}
+
+// YYYY-MM-DD, optionally with a time and zone: what Date.parse reads the same everywhere.
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+function parseExpires(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const ms = ISO_DATE.test(raw.trim()) ? Date.parse(raw.trim()) : NaN;
+  if (Number.isNaN(ms)) throw new Error(`--expires must be an ISO 8601 date or date-time such as 2027-01-01 or 2027-01-01T09:00:00Z (got "${raw}")`);
+  if (ms <= Date.now()) throw new Error(`--expires must be in the future (got "${raw}", which is ${new Date(ms).toISOString()})`);
+  return new Date(ms).toISOString();
+}
+
+/** Columns padded to their widest cell, under a header row. */
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
 
 /** Runs `fn` on the configured database, migrated first unless `fn` is the migration itself. */
 async function withDatabase<T>(fn: (db: ReturnType<typeof openDatabase>['db']) => Promise<T>, { migrate = true } = {}): Promise<T> {
@@ -34,40 +100,52 @@ async function withDatabase<T>(fn: (db: ReturnType<typeof openDatabase>['db']) =
 
 async function keysCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: { scopes: { type: 'string' }, name: { type: 'string' }, expires: { type: 'string' } },
-  });
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    console.log(HELP.keys);
+    return sub === undefined ? 2 : 0;
+  }
   if (sub === 'create') {
+    const parsed = parseCommand('keys create', rest, { scopes: { type: 'string' }, name: { type: 'string' }, expires: { type: 'string' } });
+    if (!parsed) return 0;
+    const values = parsed.values as { scopes?: string; name?: string; expires?: string };
     if (!values.scopes) throw new Error('keys create needs --scopes, e.g. --scopes "orders:read,orders:write" or --scopes "*"');
     const scopes = values.scopes.split(',').map((s) => s.trim()).filter(Boolean);
-    const { apiKey, secret } = await withDatabase((db) => createApiKey(db, { name: values.name, scopes, expires_at: values.expires }));
+    const expiresAt = parseExpires(values.expires);
+    const { apiKey, secret } = await withDatabase((db) => createApiKey(db, { name: values.name, scopes, expires_at: expiresAt }));
     console.log(`Created ${apiKey.id} with scopes ${apiKey.scopes.join(', ')}${apiKey.expires_at ? `, expiring ${apiKey.expires_at}` : ''}.`);
     console.log(`Secret (shown only now): ${secret}`);
     return 0;
   }
   if (sub === 'list') {
+    if (!parseCommand('keys list', rest)) return 0;
     const page = await withDatabase((db) => listApiKeys(db, { limit: 100, sort: '-created_at' }));
-    for (const k of page.data) {
-      console.log([k.id, k.status.padEnd(7), `${k.key_prefix}...`, k.scopes.join(','), k.name ?? '', k.expires_at ? `expires ${k.expires_at}` : ''].join('  '));
+    if (page.data.length === 0) {
+      console.log('No API keys.');
+      return 0;
     }
-    if (page.data.length === 0) console.log('No API keys.');
+    console.log(table(
+      ['ID', 'STATUS', 'PREFIX', 'SCOPES', 'NAME', 'EXPIRES'],
+      page.data.map((k) => [k.id, k.status, `${k.key_prefix}...`, k.scopes.join(','), k.name ?? '', k.expires_at ?? '']),
+    ));
     return 0;
   }
   if (sub === 'revoke') {
-    const id = positionals[0];
+    const parsed = parseCommand('keys revoke', rest);
+    if (!parsed) return 0;
+    const id = parsed.positionals[0];
     if (!id) throw new Error('keys revoke needs the key id (see keys list)');
-    const key = await withDatabase((db) => revokeApiKey(db, id));
-    console.log(`Revoked ${key.id}.`);
+    const { before, after } = await withDatabase(async (db) => ({ before: await getApiKey(db, id), after: await revokeApiKey(db, id) }));
+    if (before.status === 'revoked') console.log(`${id} was already revoked (at ${before.revoked_at}); nothing changed.`);
+    else console.log(`Revoked ${after.id}.`);
     return 0;
   }
-  throw new Error(`Unknown keys command "${sub ?? ''}".\n\n${USAGE}`);
+  throw new Error(`Unknown keys command "${sub}".\n\n${HELP.keys}`);
 }
 
 /** Commands by name; modules add theirs here (verify, seed). */
 export const commands: Record<string, (args: string[]) => Promise<number>> = {
-  serve: async () => {
+  serve: async (args) => {
+    if (!parseCommand('serve', args)) return 0;
     const app = await startServer(loadConfig());
     // Stop taking connections, let requests in flight finish, then close the database.
     const stop = () => void app.close().then(() => process.exit(0), () => process.exit(1));
@@ -75,13 +153,15 @@ export const commands: Record<string, (args: string[]) => Promise<number>> = {
     process.once('SIGINT', stop);
     return -1; // keep running
   },
-  migrate: async () => {
+  migrate: async (args) => {
+    if (!parseCommand('migrate', args)) return 0;
     const applied = await withDatabase((db) => migrateToLatest(db), { migrate: false });
     console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
     return 0;
   },
   keys: keysCommand,
-  verify: async () => {
+  verify: async (args) => {
+    if (!parseCommand('verify', args)) return 0;
     // Read-only: it checks the schema it finds rather than migrating it.
     const report = await withDatabase(async (db) => {
       const tables = await db.introspection.getTables();
@@ -91,14 +171,15 @@ export const commands: Record<string, (args: string[]) => Promise<number>> = {
     console.log(formatVerifyReport(report));
     return report.ok ? 0 : 1;
   },
-  help: async () => {
-    console.log(USAGE);
+  help: async (args) => {
+    console.log(HELP[args.join(' ')] ?? USAGE);
     return 0;
   },
 };
 
 async function main(argv: string[]): Promise<void> {
-  const [name = 'serve', ...args] = argv;
+  // No command prints the help: starting a server is always asked for (`opsline serve`, `npm start`).
+  const [name = 'help', ...args] = argv;
   const command = commands[name === '--help' || name === '-h' ? 'help' : name];
   if (!command) {
     console.error(`Unknown command "${name}".\n\n${USAGE}`);

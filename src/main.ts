@@ -15,20 +15,28 @@ export async function startServer(config: Config): Promise<FastifyInstance> {
     await database.close();
   });
   await purgeExpiredIdempotencyKeys(database.db);
-  await app.listen({ port: config.port, host: config.host });
 
-  const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${(app.server.address() as { port: number }).port}`;
-  if (report.migrationsApplied.length) app.log.info({ migrations: report.migrationsApplied }, 'database migrated');
+  // Start-up speaks through the logger, like every request after it: migrations, then listening.
+  if (report.migrationsApplied.length) app.log.info({ migrations: report.migrationsApplied }, `database migrated: ${report.migrationsApplied.join(', ')}`);
+  else app.log.info('database up to date');
+  if (report.adoptedAdminKey) app.log.info('admin API key taken from ADMIN_API_KEY');
   if (report.configuredAdminKeyUnusable) {
     app.log.warn(`ADMIN_API_KEY names a key that is ${report.configuredAdminKeyUnusable}; it is not adopted again. Create an admin key with \`opsline keys create --scopes "*"\` and remove ADMIN_API_KEY from the environment.`);
   }
+  await app.listen({
+    port: config.port,
+    host: config.host,
+    listenTextResolver: (address) => `Opsline listening on ${address} (database: ${database.dialect}); API docs at ${address}/docs`,
+  });
+
   if (report.generatedAdminKey) {
-    // Printed once, on purpose, to the terminal: the key is stored only as a hash.
-    process.stdout.write(
-      `\nCreated the first admin API key (shown only this once, store it now):\n\n  ${report.generatedAdminKey}\n\n` +
-        `Try it:\n  curl -s ${base}/v1/customers -H "Authorization: Bearer ${report.generatedAdminKey}"\n\n`,
-    );
+    const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${(app.server.address() as { port: number }).port}`;
+    // Shown once, on purpose: the key is stored only as a hash. A log level that hides info
+    // would hide it for good, so then it goes to stderr as plain text.
+    const text = `Created the first admin API key (shown only this once, store it now): ${report.generatedAdminKey} ` +
+      `Try it: curl -s ${base}/v1/customers -H "Authorization: Bearer ${report.generatedAdminKey}"`;
+    if (['info', 'debug', 'trace'].includes(config.logLevel)) app.log.info(text);
+    else process.stderr.write(`${text}\n`);
   }
-  process.stdout.write(`Opsline listening on ${base} (database: ${database.dialect}); API docs at ${base}/docs\n`);
   return app;
 }

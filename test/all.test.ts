@@ -26,5 +26,7 @@ import './edge.test.js';
 import './fuzz.test.js';
 import './security.test.js';
 import './locations-allocation.test.js';
+import './operator-experience.test.js';
+import './docs.test.js';
 
 after(closeTestDatabase);

@@ -89,6 +89,58 @@ describe('command line', () => {
     assert.match(after.stdout.split('\n').find((l) => l.startsWith(id)) ?? '', /\brevoked\b/);
   });
 
+  it('with no command prints the help instead of starting a server; --help works on every command', async () => {
+    const none = await cli();
+    assert.equal(none.code, 0, none.stderr);
+    assert.match(none.stdout, /^Usage: opsline <command>/);
+    assert.doesNotMatch(none.stdout + none.stderr, /listening/);
+    for (const [args, first] of [
+      [['serve', '--help'], 'Usage: opsline serve'], [['migrate', '--help'], 'Usage: opsline migrate'], [['verify', '-h'], 'Usage: opsline verify'],
+      [['keys', '--help'], 'Usage: opsline keys <create|list|revoke>'], [['keys', 'create', '--help'], 'Usage: opsline keys create --scopes'],
+      [['keys', 'list', '--help'], 'Usage: opsline keys list'], [['keys', 'revoke', '--help'], 'Usage: opsline keys revoke <id>'],
+      [['--help'], 'Usage: opsline <command>'], [['help', 'keys', 'create'], 'Usage: opsline keys create'],
+    ] as const) {
+      const res = await cli(...args);
+      assert.equal(res.code, 0, `${args.join(' ')}: ${res.stderr}`);
+      assert.ok(res.stdout.startsWith(first), `${args.join(' ')} printed: ${res.stdout}`);
+    }
+    const unknownOption = await cli('migrate', '--force');
+    assert.equal(unknownOption.code, 1);
+    assert.match(unknownOption.stderr, /Unknown option '--force'/);
+  });
+
+  it('keys create validates --expires with a clear message; keys list has headers; revoking twice says so', async () => {
+    for (const bad of ['tomorrow', '2027-13-45', '01/02/2027']) {
+      const res = await cli('keys', 'create', '--scopes', 'orders:read', '--expires', bad);
+      assert.equal(res.code, 1, bad);
+      assert.ok(res.stderr.includes(`--expires must be an ISO 8601 date or date-time such as 2027-01-01 or 2027-01-01T09:00:00Z (got "${bad}")`), res.stderr);
+      assert.equal(res.stdout, '');
+    }
+    const past = await cli('keys', 'create', '--scopes', 'orders:read', '--expires', '2020-01-01');
+    assert.equal(past.code, 1);
+    assert.match(past.stderr, /--expires must be in the future \(got "2020-01-01"/);
+
+    const created = await cli('keys', 'create', '--scopes', 'orders:read', '--name', 'expiring', '--expires', '2099-01-01');
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, /expiring 2099-01-01T00:00:00\.000Z\.$/m);
+    const id = /^Created (key_\w+)/m.exec(created.stdout)![1];
+
+    const listed = await cli('keys', 'list');
+    const [header, ...rows] = listed.stdout.trimEnd().split('\n');
+    assert.match(header, /^ID\s+STATUS\s+PREFIX\s+SCOPES\s+NAME\s+EXPIRES$/);
+    const row = rows.find((l) => l.startsWith(id))!;
+    assert.match(row, /\bactive\s+sk_\S+\.\.\.\s+orders:read\s+expiring\s+2099-01-01T00:00:00\.000Z$/);
+    assert.equal(header.indexOf('STATUS'), row.indexOf('active'), 'columns line up under their headers');
+
+    assert.equal((await cli('keys', 'revoke', id)).stdout.trim(), `Revoked ${id}.`);
+    const again = await cli('keys', 'revoke', id);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, new RegExp(`^${id} was already revoked \\(at \\d{4}-\\d{2}-\\d{2}T[\\d:.]+Z\\); nothing changed\\.$`, 'm'));
+    const missing = await cli('keys', 'revoke', 'key_doesnotexist');
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /key_doesnotexist/);
+  });
+
   it('keys create refuses a missing or malformed scope list with exit code 1', async () => {
     const missing = await cli('keys', 'create');
     assert.equal(missing.code, 1);

@@ -54,7 +54,7 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 /** Flattens zod issues into one detail per bad field; unknown query parameters get a clear word. */
-export function zodIssuesToDetails(issues: ReadonlyArray<z.core.$ZodIssue>, where?: string): ErrorDetail[] {
+export function zodIssuesToDetails(issues: ReadonlyArray<z.core.$ZodIssue>, where?: string, input?: unknown): ErrorDetail[] {
   return issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({
@@ -63,8 +63,79 @@ export function zodIssuesToDetails(issues: ReadonlyArray<z.core.$ZodIssue>, wher
         message: where === 'querystring' ? `Unknown filter or parameter "${key}"` : `Unknown field "${key}"`,
       }));
     }
-    return [{ path: formatPath(issue.path), code: issue.code, message: issue.message }];
+    const path = formatPath(issue.path);
+    return [{ path, code: issue.code, message: humanMessage(issue, path, valueAt(input, issue.path)) }];
   });
+}
+
+function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let value = input;
+  for (const part of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[part];
+  }
+  return value;
+}
+
+// Fields that hold integer cents, so "a whole number" can say "of cents".
+const CENTS_FIELD = /^(price|amount|tax|shipping|unit_price|unit_cost|price_difference|minimum_subtotal|total|subtotal|total_gte|total_lte)$|_(amount|price|cents)$/;
+// zod's own English messages; a schema's own message (a refine, a regex with a message) is kept.
+const ZOD_DEFAULT_MESSAGE = /^(Invalid (input|option|string|number|key|element|email|url|uuid|date|discriminator)|Too (small|big)|Unrecognized key)/;
+const TYPE_WORDS: Record<string, string> = {
+  string: 'a string', number: 'a number', int: 'a whole number', boolean: 'true or false', array: 'a list', object: 'an object',
+  bigint: 'a whole number', date: 'a date', null: 'null',
+};
+
+function shown(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+  if (Array.isArray(value)) return 'a list';
+  if (value !== null && typeof value === 'object') return 'an object';
+  return String(value);
+}
+
+/**
+ * A message a person understands, naming the field and what was sent: "reason is required",
+ * "price must be a whole number of cents (got 12.5)", "status must be one of: a, b (got "x")".
+ */
+function humanMessage(issue: z.core.$ZodIssue, path: string, value: unknown): string {
+  const field = path || 'The body';
+  const leaf = String(issue.path[issue.path.length - 1] ?? '');
+  const got = ` (got ${shown(value)})`;
+  if (!ZOD_DEFAULT_MESSAGE.test(issue.message)) {
+    // A schema's own wording: "Must be ..." reads on from the field name.
+    return /^Must /.test(issue.message) ? `${field} ${issue.message[0].toLowerCase()}${issue.message.slice(1)}` : `${field}: ${issue.message}`;
+  }
+  const unit = issue.code === 'too_small' || issue.code === 'too_big'
+    ? issue.origin === 'string' ? ' characters' : issue.origin === 'array' || issue.origin === 'set' ? ' items' : ''
+    : '';
+  switch (issue.code) {
+    case 'invalid_type':
+      if (value === undefined) return `${field} is required`;
+      if ((issue.expected === 'int' || issue.expected === 'number') && typeof value === 'number') {
+        return `${field} must be a whole number${CENTS_FIELD.test(leaf) ? ' of cents' : ''}${got}`;
+      }
+      return `${field} must be ${TYPE_WORDS[issue.expected] ?? issue.expected}${got}`;
+    case 'too_small':
+      if (issue.origin === 'string' && Number(issue.minimum) === 1) return `${field} cannot be empty`;
+      return `${field} must ${issue.origin === 'array' || issue.origin === 'string' ? 'have' : 'be'} ${issue.inclusive === false ? 'more than' : 'at least'} ${issue.minimum}${unit}${unit ? '' : got}`;
+    case 'too_big':
+      return `${field} must ${issue.origin === 'array' || issue.origin === 'string' ? 'have' : 'be'} ${issue.inclusive === false ? 'less than' : 'at most'} ${issue.maximum}${unit}${unit ? '' : got}`;
+    case 'invalid_value':
+      return issue.values.length === 1
+        ? `${field} must be ${JSON.stringify(issue.values[0])}${got}`
+        : `${field} must be one of: ${issue.values.map(String).join(', ')}${got}`;
+    case 'invalid_format':
+      if (issue.format === 'email') return `${field} must be an email address${got}`;
+      if (issue.format === 'regex') return `${field} is not in the expected format${got}`;
+      return `${field} must be a valid ${issue.format}${got}`;
+    case 'not_multiple_of':
+      return `${field} must be a multiple of ${issue.divisor}${got}`;
+    case 'invalid_union':
+      return `${field} is not a valid value${got}`;
+    default:
+      return `${field}: ${issue.message}`;
+  }
 }
 
 /** fastify-type-provider-zod reports each issue as {keyword, instancePath: "/a/0/b", message, params}. */
@@ -77,7 +148,18 @@ function fastifyValidationToIssues(validation: ReadonlyArray<{ keyword: string; 
   })) as unknown as z.core.$ZodIssue[];
 }
 
-function send(reply: FastifyReply, request: FastifyRequest, err: ApiError) {
+/**
+ * Every refused (4xx) or failed (5xx) request is one log line at the default level: request id
+ * (reqId, from the request's logger), method, url, status and code, never headers or the body.
+ */
+function logOutcome(request: FastifyRequest, err: ApiError, cause?: Record<string, unknown>) {
+  const fields = { method: request.method, url: request.url, status: err.statusCode, code: err.code, ...cause };
+  if (err.statusCode >= 500) request.log.error(fields, 'request failed');
+  else request.log.info(fields, 'request refused');
+}
+
+function send(reply: FastifyReply, request: FastifyRequest, err: ApiError, cause?: Record<string, unknown>) {
+  logOutcome(request, err, cause);
   const body: Record<string, unknown> = { type: err.type, code: err.code, message: err.message };
   if (err.extra.param !== undefined) body.param = err.extra.param;
   if (err.extra.details !== undefined) body.details = err.extra.details;
@@ -90,8 +172,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     try {
       return handleError(error, request, reply);
     } catch (failure) {
-      request.log.error({ err: failure, original: error }, 'error handler failed');
-      return send(reply, request, new ApiError(500, 'api_error', 'api_error', 'An internal error occurred; it has been logged with this request id.'));
+      return send(reply, request, new ApiError(500, 'api_error', 'api_error', 'An internal error occurred; it has been logged with this request id.'), { err: failure, original: error });
     }
   });
 
@@ -105,13 +186,14 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
     if (hasZodFastifySchemaValidationErrors(error)) {
       const where = error.validationContext;
       const issues = fastifyValidationToIssues(error.validation as any);
-      const details = zodIssuesToDetails(issues, where).map((d) => ({ ...d, in: where === 'querystring' ? 'query' : where }));
+      const input = where === 'querystring' ? request.query : where === 'params' ? request.params : where === 'headers' ? request.headers : request.body;
+      const details = zodIssuesToDetails(issues, where, input).map((d) => ({ ...d, in: where === 'querystring' ? 'query' : where }));
       const unknown = details.filter((d) => d.code === 'unknown_parameter');
       const message = where === 'body' && request.body == null
         ? 'This request needs a JSON body (Content-Type: application/json).'
         : unknown.length && unknown.length === details.length
           ? `${unknown.map((d) => d.message).join('; ')}.`
-          : `Invalid ${where === 'querystring' ? 'query parameters' : where ?? 'request'}: ${details.map((d) => `${d.path || '(root)'}: ${d.message}`).join('; ')}`;
+          : `Invalid ${where === 'querystring' ? 'query parameters' : where ?? 'request'}: ${details.map((d) => d.message).join('; ')}.`;
       return send(reply, request, new ApiError(400, 'invalid_request_error', 'validation_error', message, { details, param: details[0]?.path || undefined }));
     }
     switch (error.code) {
@@ -130,6 +212,5 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return send(reply, request, new ApiError(error.statusCode, 'invalid_request_error', 'invalid_request', error.message));
     }
-    request.log.error({ err: error }, 'unhandled error');
-    return send(reply, request, new ApiError(500, 'api_error', 'api_error', 'An internal error occurred; it has been logged with this request id.'));
+    return send(reply, request, new ApiError(500, 'api_error', 'api_error', 'An internal error occurred; it has been logged with this request id.'), { err: error });
 }

@@ -16,7 +16,11 @@ export async function customerRoutes(app: FastifyInstance, { db }: { db: DB }) {
 
   r.post('/v1/customers', {
     config: write,
-    schema: { tags, summary: 'Create a customer', body: CreateCustomerBody, response: { 201: CustomerSchema, ...errorResponses(409) } },
+    schema: {
+      tags, summary: 'Create a customer',
+      description: 'A body id (StateSet\'s requests send one) becomes the customer\'s id when it is "cus_" followed by up to 60 letters, digits, "_" or "-" (400 otherwise) and unused (409 already_exists otherwise); without one, an id is generated. A taken email is a 409 too. Also answers at POST /v1/customer, with StateSet\'s camelCase names.',
+      body: CreateCustomerBody, response: { 201: CustomerSchema, ...errorResponses(409) },
+    },
   }, async (req, reply) => reply.code(201).send(await createCustomer(db, contextOf(req), req.body)));
 
   r.get('/v1/customers', {
@@ -35,7 +39,7 @@ export async function customerRoutes(app: FastifyInstance, { db }: { db: DB }) {
       method,
       url: '/v1/customers/:id',
       config: write,
-      schema: { tags, summary: `Update a customer${method === 'PATCH' ? '' : ` (${method} alias of PATCH)`}`, params: IdParams, body: UpdateCustomerBody, response: { 200: CustomerSchema, ...errorResponses(404, 409, 412) } },
+      schema: { tags, summary: `Update a customer${method === 'PATCH' ? '' : ` (${method} alias of PATCH)`}`, description: 'A body id is accepted (StateSet\'s update repeats it) and must equal the id in the path: 400 otherwise.', params: IdParams, body: UpdateCustomerBody, response: { 200: CustomerSchema, ...errorResponses(404, 409, 412) } },
       handler: async (req) => updateCustomer(db, contextOf(req), req.params.id, req.body, expectedVersion(req)),
     });
   }

@@ -27,8 +27,19 @@ const customerFields = {
   timestamp: IsoDateTimeSchema.nullish().describe('Alias of activation_date'),
 };
 
-export const CreateCustomerBody = z.strictObject(customerFields);
-export const UpdateCustomerBody = z.strictObject({ ...customerFields, email: customerFields.email.optional() });
+/** A customer id given by the caller (StateSet's requests carry one): "cus_" and up to 60 letters, digits, "_" or "-". */
+export const CUSTOMER_ID = /^cus_[A-Za-z0-9_-]{1,60}$/;
+
+export const CreateCustomerBody = z.strictObject({
+  id: z.string().regex(CUSTOMER_ID, 'Must be "cus_" followed by up to 60 letters, digits, "_" or "-"').optional()
+    .describe('The new customer\'s id, when the caller keeps its own ids (as StateSet\'s requests do): "cus_" followed by up to 60 letters, digits, "_" or "-". Omitted: one is generated. Already taken: 409 already_exists.'),
+  ...customerFields,
+});
+export const UpdateCustomerBody = z.strictObject({
+  id: z.string().optional().describe('Accepted for StateSet\'s requests, which repeat the id in the body: must equal the id in the path (400 otherwise); an id never changes.'),
+  ...customerFields,
+  email: customerFields.email.optional(),
+});
 export type CreateCustomerInput = z.output<typeof CreateCustomerBody>;
 export type UpdateCustomerInput = z.output<typeof UpdateCustomerBody>;
 

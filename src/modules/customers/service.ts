@@ -5,7 +5,7 @@ import { preparedQuery } from '../../db/prepared.js';
 import type { CustomersTable } from '../../db/schema.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { lockRecord } from '../../platform/db-helpers.js';
-import { ConflictError, NotFoundError, refuseDuplicate } from '../../platform/errors.js';
+import { ConflictError, NotFoundError, refuseDuplicate, ValidationError } from '../../platform/errors.js';
 import { changedAttributes, recordEvent, rewriteStoredEvents } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { parseJson, tagsIndex, toJson } from '../../platform/json.js';
@@ -47,6 +47,10 @@ function searchText(c: { email: string; first_name?: string | null; last_name?: 
   return [c.first_name, c.last_name, c.email, c.company].filter(Boolean).join(' ').toLowerCase();
 }
 
+function idTaken(id: string): ConflictError {
+  return new ConflictError('already_exists', `A customer with id "${id}" already exists.`, undefined, 'id');
+}
+
 function emailTaken(email: string): ConflictError {
   return new ConflictError('already_exists', `A customer with email "${email}" already exists.`, undefined, 'email');
 }
@@ -71,6 +75,7 @@ export async function createCustomer(db: DB, ctx: RequestContext, raw: CreateCus
 /** Inserts a customer inside the caller's transaction; a taken email is a 409. */
 export async function insertCustomer(trx: Executor, ctx: RequestContext, input: CreateCustomerInput): Promise<Customer> {
   const row = newCustomerRow(input);
+  if (input.id && (await trx.selectFrom('customers').select('id').where('id', '=', input.id).executeTakeFirst())) throw idTaken(input.id);
   await refuseDuplicate(trx.insertInto('customers').values(row).execute(), () => emailTaken(input.email));
   const customer = toCustomer(row);
   await recordEvent(trx, ctx, 'customer.created', customer);
@@ -96,7 +101,7 @@ function newCustomerRow(input: CreateCustomerInput): CustomersTable {
   const now = nowIso();
   const tags = input.tags ?? [];
   return {
-    id: newId('cus'),
+    id: input.id ?? newId('cus'),
     email: input.email.trim(),
     email_normalized: normalizeEmail(input.email),
     first_name: input.first_name ?? null,
@@ -142,6 +147,10 @@ export async function listCustomers(db: DB, query: Record<string, unknown>) {
 
 export async function updateCustomer(db: DB, ctx: RequestContext, id: string, raw: UpdateCustomerInput, expected?: ExpectedVersion): Promise<Customer> {
   const input = applyAliases(raw, CUSTOMER_ALIASES);
+  // StateSet's update repeats the id in the body; an id never changes, so it must be this one.
+  if (input.id !== undefined && input.id !== id) {
+    throw new ValidationError(`id in the body ("${input.id}") must equal the id in the path ("${id}"); a customer's id cannot change.`, [{ path: 'id', code: 'id_mismatch', message: `id must equal the id in the path (got ${JSON.stringify(input.id)})` }]);
+  }
   return inTransaction(db, async (trx) => {
     const row = await lockRecord(trx, 'customers', 'customer', id, expected);
     const before = toCustomer(row);
