@@ -5,6 +5,7 @@ import { migrateToLatest } from './db/migrator.js';
 import { startServer } from './main.js';
 import { createApiKey, getApiKey, listApiKeys, revokeApiKey } from './modules/api-keys/service.js';
 import { formatVerifyReport, verifyInventory } from './modules/inventory/verify.js';
+import { DATE_RULE, parseInstant } from './platform/schemas.js';
 
 const USAGE = `Usage: opsline <command> [options]
 
@@ -70,14 +71,14 @@ function parseCommand(name: string, args: string[], options: NonNullable<Paramet
 }
 
 // YYYY-MM-DD, optionally with a time and zone: what Date.parse reads the same everywhere.
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 function parseExpires(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
-  const ms = ISO_DATE.test(raw.trim()) ? Date.parse(raw.trim()) : NaN;
-  if (Number.isNaN(ms)) throw new Error(`--expires must be an ISO 8601 date or date-time such as 2027-01-01 or 2027-01-01T09:00:00Z (got "${raw}")`);
-  if (ms <= Date.now()) throw new Error(`--expires must be in the future (got "${raw}", which is ${new Date(ms).toISOString()})`);
-  return new Date(ms).toISOString();
+  // The API's one date rule (platform/schemas.ts), so the CLI and POST /v1/api_keys agree.
+  const instant = parseInstant(raw.trim());
+  if (instant === undefined) throw new Error(`--expires must be ${DATE_RULE} (got "${raw}")`);
+  if (Date.parse(instant) <= Date.now()) throw new Error(`--expires must be in the future (got "${raw}", which is ${instant})`);
+  return instant;
 }
 
 /** Columns padded to their widest cell, under a header row. */
