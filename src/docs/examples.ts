@@ -7,15 +7,14 @@
 
 /**
  * Ids the server generates cannot be known in advance: examples show one of the right shape, to
- * be replaced with the id an earlier answer gave. Customers and orders need none: the customer
- * is created with its own id and orders are named by number.
+ * be replaced with the id an earlier answer gave. Most examples need none: the customer is
+ * created with its own id, orders are named by number, promotions and locations by code, and an
+ * order's lines by SKU.
  */
 export const GENERATED_ID_EXAMPLES = {
-  location: 'loc_01jfz8q2k7m4v6x9zab5c1d2e3',
   inventory_item: 'inv_01jfz8q3p5r7t9vbxdf1h3k5m7',
   reservation: 'rsv_01jfz8q4a2c4e6g8jkmnpqrstv',
   transfer: 'trf_01jfz8q5b3d5f7h9kmpqrtvwxy',
-  line_item: 'oli_01jfz8q6c4e6g8jkmnpqrstvw2',
   discount: 'dsc_01jfz8q7d5f7h9kmpqrtvwxyz3',
   shipment: 'shp_01jfz8q8e6g8jkmnpqrstvwxy4',
   refund: 're_01jfz8q9f7h9kmpqrtvwxyz0a5',
@@ -25,6 +24,7 @@ export const GENERATED_ID_EXAMPLES = {
 } as const;
 
 export const CUSTOMER_ID = 'cus_ada_lovelace';
+export const LOCATION_CODE = 'WH-EAST';
 export const ORDER_NUMBER = 'ORD-000001';
 export const OTHER_ORDER_NUMBER = 'ORD-000002';
 
@@ -62,18 +62,18 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   'DELETE /v1/customers/{id}': { params: { id: CUSTOMER_ID }, query: { force: 'true' } },
   'GET /v1/customers/{id}/events': id(CUSTOMER_ID),
 
-  'POST /v1/locations': { body: { code: 'WH-EAST', name: 'East Coast warehouse', type: 'warehouse', address: WAREHOUSE_ADDRESS } },
-  'GET /v1/locations/{id}': id(G.location),
-  'PATCH /v1/locations/{id}': { params: { id: G.location }, body: { name: 'East Coast fulfilment centre' } },
-  'DELETE /v1/locations/{id}': id(G.location),
-  'GET /v1/locations/{id}/events': id(G.location),
+  'POST /v1/locations': { body: { code: LOCATION_CODE, name: 'East Coast warehouse', type: 'warehouse', address: WAREHOUSE_ADDRESS } },
+  'GET /v1/locations/{id}': id(LOCATION_CODE),
+  'PATCH /v1/locations/{id}': { params: { id: LOCATION_CODE }, body: { name: 'East Coast fulfilment centre' } },
+  'DELETE /v1/locations/{id}': id(LOCATION_CODE),
+  'GET /v1/locations/{id}/events': id(LOCATION_CODE),
 
   'POST /v1/inventory_items': { body: { sku: 'MUG-BLUE', description: 'Blue enamel mug, 350 ml', on_hand: 25, reorder_point: 5, unit_cost: 480 } },
   'GET /v1/inventory_items/{id}': id(G.inventory_item),
   'PATCH /v1/inventory_items/{id}': { params: { id: G.inventory_item }, body: { reorder_point: 10, safety_stock: 4 } },
   'DELETE /v1/inventory_items/{id}': id(G.inventory_item),
   'POST /v1/inventory_items/{id}/adjust': { params: { id: G.inventory_item }, body: { quantity_change: 12, reason: 'cycle count', reference_number: 'CC-2041' } },
-  'POST /v1/inventory_items/{id}/transfer': { params: { id: G.inventory_item }, body: { to_location_id: G.location, quantity: 5, reason: 'rebalance east' } },
+  'POST /v1/inventory_items/{id}/transfer': { params: { id: G.inventory_item }, body: { to_location_id: LOCATION_CODE, quantity: 5, reason: 'rebalance east' } },
   'POST /v1/inventory_items/{id}/reserve': { params: { id: G.inventory_item }, body: { quantity: 2, reference: { type: 'quote', id: 'Q-1042' } } },
   'POST /v1/inventory_items/{id}/release': { params: { id: G.inventory_item }, body: { reservation_id: G.reservation } },
   'GET /v1/inventory_items/{id}/movements': id(G.inventory_item),
@@ -101,8 +101,8 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   },
   'GET /v1/orders/{id}': id(ORDER_NUMBER),
   'PATCH /v1/orders/{id}': { params: { id: ORDER_NUMBER }, body: { notes: 'Leave with the neighbour at number 14.' } },
-  'POST /v1/orders/{id}/line_items': { params: { id: ORDER_NUMBER }, body: { sku: 'MUG-BLUE', name: 'Blue enamel mug', quantity: 1, price: 1250 } },
-  'POST /v1/orders/{id}/remove_item': { params: { id: ORDER_NUMBER }, body: { line_item_id: G.line_item } },
+  'POST /v1/orders/{id}/line_items': { params: { id: ORDER_NUMBER }, body: { sku: 'TEE-BLACK-L', name: 'Black tee, L', quantity: 1, price: 2400 } },
+  'POST /v1/orders/{id}/remove_item': { params: { id: ORDER_NUMBER }, body: { sku: 'TEE-BLACK-L' } },
   'POST /v1/orders/{id}/discounts': { params: { id: ORDER_NUMBER }, body: { type: 'percentage', value: 10, code: 'SORRY10', reason: 'late delivery' } },
   'POST /v1/orders/{id}/promotions': { params: { id: ORDER_NUMBER }, body: { code: 'WELCOME10' } },
   'POST /v1/orders/{id}/pay': { params: { id: ORDER_NUMBER }, body: { method: 'card', payment_intent_id: 'pi_3PmT5x2eZvKYlo2C1b2c3d4e' } },
@@ -113,21 +113,21 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   'POST /v1/orders/{id}/deliver': id(ORDER_NUMBER),
   'POST /v1/orders/{id}/return': {
     params: { id: ORDER_NUMBER },
-    body: { line_items: [{ id: G.line_item, quantity: 1, reason: 'Chipped rim', condition: 'damaged' }], reason_code: 'damaged_in_transit', type: 'refund' },
+    body: { line_items: [{ sku: 'MUG-BLUE', quantity: 1, reason: 'Chipped rim', condition: 'damaged' }], reason_code: 'damaged_in_transit', type: 'refund' },
   },
   'POST /v1/orders/{id}/refund': { params: { id: ORDER_NUMBER }, body: { amount: 500, reason: 'goodwill' } },
   'POST /v1/orders/{id}/exchange': {
     params: { id: ORDER_NUMBER },
     body: {
-      return_items: [{ id: G.line_item, quantity: 1, reason: 'Too small', condition: 'new', resellable: true }],
+      return_items: [{ sku: 'TEE-BLACK-M', quantity: 1, reason: 'Too small', condition: 'new', resellable: true }],
       new_items: [{ sku: 'TEE-BLACK-L', name: 'Black tee, L', quantity: 1, price: 2400 }],
       reason_code: 'not_satisfied',
     },
   },
-  'POST /v1/orders/{id}/split': { params: { id: ORDER_NUMBER }, body: { line_items: [{ id: G.line_item, quantity: 1 }] } },
+  'POST /v1/orders/{id}/split': { params: { id: ORDER_NUMBER }, body: { line_items: [{ sku: 'TEE-BLACK-M', quantity: 1 }] } },
   'POST /v1/orders/{id}/merge': { params: { id: ORDER_NUMBER }, body: { order_ids: [OTHER_ORDER_NUMBER] } },
   'POST /v1/orders/{id}/tags': { params: { id: ORDER_NUMBER }, body: { tags: ['priority'] } },
-  'DELETE /v1/orders/{id}/line_items/{item_id}': { params: { id: ORDER_NUMBER, item_id: G.line_item } },
+  'DELETE /v1/orders/{id}/line_items/{item_id}': { params: { id: ORDER_NUMBER, item_id: 'TEE-BLACK-L' } },
   'DELETE /v1/orders/{id}/discounts/{discount_id}': { params: { id: ORDER_NUMBER, discount_id: G.discount } },
   'DELETE /v1/orders/{id}/promotions/{promotion_id}': { params: { id: ORDER_NUMBER, promotion_id: 'WELCOME10' } },
   'DELETE /v1/orders/{id}/tags/{tag}': { params: { id: ORDER_NUMBER, tag: 'gift' } },
