@@ -1,0 +1,3 @@
+export { Opsline, ListCall, type OpslineOptions } from './client.js';
+export { OpslineError } from './error.js';
+export type * from './types.js';
