@@ -28,5 +28,6 @@ import './security.test.js';
 import './locations-allocation.test.js';
 import './operator-experience.test.js';
 import './docs.test.js';
+import './client.test.js';
 
 after(closeTestDatabase);
