@@ -15,7 +15,7 @@ import type { Return } from '../returns/schemas.js';
 import { insertRefund } from './refunds.js';
 import type { ExchangeInput, Order, RefundInput, ReturnInput, Shipment, ShipInput, UpdateShipmentInput } from './schemas.js';
 import { orderCommand, placeOrder, resolveLineQuantities } from './service.js';
-import { consumeForLine, itemIdsForLines, lineReference, reserveAllOrNothing, type LineNeed } from './stock.js';
+import { consumeForLine, inItemOrder, itemIdsForLines, lineReference, reserveAllOrNothing, type LineNeed } from './stock.js';
 import { adjustCustomerStats, balanceDue, cloneDraft, lockOrder, saveOrder, type OrderDraft } from './store.js';
 import type { OrderLineItemsTable, ShipmentsTable, ShipmentStatus } from './tables.js';
 import { allocateByLargestRemainder, lineValueOfUnits } from './totals.js';
@@ -77,9 +77,8 @@ export async function shipOrder(db: DB, ctx: RequestContext, id: string, input: 
     }
     // Consume in item order (reservations come sorted by item) so concurrent shipments of orders
     // sharing SKUs lock inventory rows in one order and cannot deadlock on PostgreSQL.
-    const itemOf = (lineId: string) => reservations.find((x) => x.reference_line_id === lineId)?.inventory_item_id ?? '';
-    const inItemOrder = [...shipping].sort((a, b) => (itemOf(a.line.id) < itemOf(b.line.id) ? -1 : itemOf(a.line.id) > itemOf(b.line.id) ? 1 : 0));
-    for (const s of inItemOrder) {
+    const itemOf = (lineId: string) => reservations.find((x) => x.reference_line_id === lineId)?.inventory_item_id;
+    for (const s of inItemOrder(shipping, (x) => itemOf(x.line.id))) {
       await consumeForLine(trx, ctx, reservations, s.line.id, s.quantity, { type: 'shipment', id: shipmentId, line_id: s.line.id });
       s.line.quantity_shipped = Number(s.line.quantity_shipped) + s.quantity;
       s.line.quantity_backordered = Math.max(0, Number(s.line.quantity_backordered) - (fromBackorder.get(s.line.id) ?? 0));
@@ -228,16 +227,14 @@ export async function cancelShipment(db: DB, ctx: RequestContext, id: string, ex
     const shipped: Array<{ order_line_item_id: string; sku: string; quantity: number }> = parseJson(row.line_items, []);
     const lines = shipped.map((s) => ({ s, line: next.lines.find((l) => l.id === s.order_line_item_id) }));
     const items = await itemIdsForLines(trx, lines.flatMap(({ line }) => (line ? [line] : [])));
-    const itemOf = (line: { sku: string; location_id: string } | undefined) => (line ? items.get(lineKey(line.sku, line.location_id))! : '');
-    // Items in id order, as reserveStock and shipping lock them (src/db/transaction.ts).
-    lines.sort((a, b) => (itemOf(a.line) < itemOf(b.line) ? -1 : itemOf(a.line) > itemOf(b.line) ? 1 : 0));
-    for (const { s, line } of lines) {
+    const itemOf = (line: { sku: string; location_id: string } | undefined) => (line ? items.get(lineKey(line.sku, line.location_id)) : undefined);
+    for (const { s, line } of inItemOrder(lines, (x) => itemOf(x.line))) {
       // A line merged away or removed cannot be (no shipped order changes lines), but be explicit.
       if (!line) throw new ConflictError('shipment_line_missing', `Order line ${s.order_line_item_id} of shipment ${id} is no longer on the order.`);
       if (Number(line.quantity_returned) > Number(line.quantity_shipped) - s.quantity) {
         throw new ConflictError('shipment_has_returns', `Units of line ${line.id} (${line.sku}) in shipment ${id} have been returned; cancelling it would undo more than was kept.`, { line_item_id: line.id });
       }
-      const itemId = itemOf(line);
+      const itemId = itemOf(line)!;
       await postMovement(trx, ctx, { itemId, quantity: s.quantity, reason: 'adjustment', reference: { type: 'shipment', id, line_id: line.id }, note: 'shipment cancelled' });
       await reserveStock(trx, ctx, [{ itemId, quantity: s.quantity, reference: lineReference(next.row.id, line.id) }]);
       line.quantity_shipped = Number(line.quantity_shipped) - s.quantity;

@@ -200,12 +200,23 @@ export async function reserveAllOrNothing(trx: Executor, ctx: RequestContext, or
 }
 
 /**
+ * A copy of `list` in inventory-item id order: the order every command locks items in on
+ * PostgreSQL (src/db/transaction.ts), as reserveStock does, so two commands cannot deadlock on them.
+ */
+export function inItemOrder<T>(list: readonly T[], itemIdOf: (entry: T) => string | undefined): T[] {
+  return [...list].sort((a, b) => {
+    const x = itemIdOf(a) ?? '';
+    const y = itemIdOf(b) ?? '';
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
+
+/**
  * Reserves what is available for each need and records the rest on the line as backordered. Needs
  * are taken in item order, as reserveStock does, so concurrent orders lock items in one order.
  */
 export async function reserveWithBackorder(trx: Executor, ctx: RequestContext, orderId: string, needs: LineNeed[]): Promise<void> {
-  const sorted = [...needs].sort((a, b) => ((a.itemId ?? '') < (b.itemId ?? '') ? -1 : (a.itemId ?? '') > (b.itemId ?? '') ? 1 : 0));
-  for (const need of sorted) {
+  for (const need of inItemOrder(needs, (n) => n.itemId)) {
     let reserved = 0;
     let ask = need.quantity;
     // A failed attempt writes nothing; retry with what was available then, in case it shrank meanwhile.
