@@ -28,7 +28,14 @@ const dialect = /^postgres(ql)?:\/\//.test(baseUrl) ? 'postgres' : 'sqlite';
 const adminKey = `sk_bench_${randomBytes(16).toString('hex')}`;
 const auth = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
 
-interface Row { scenario: string; rps: number; p50: number; p99: number; ok: number; failed: number }
+interface Row {
+  scenario: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  failed: number;
+}
 const rows: Row[] = [];
 
 async function freePort(): Promise<number> {
@@ -44,7 +51,15 @@ async function freePort(): Promise<number> {
 
 function startServer(databaseUrl: string, port: number): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', ADMIN_API_KEY: adminKey, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '100000000' },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ADMIN_API_KEY: adminKey,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '100000000',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return child;
@@ -54,7 +69,9 @@ async function waitForHealth(base: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
     try {
       if ((await fetch(`${base}/health`)).ok) return;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     await sleep(100);
   }
   throw new Error('server did not become healthy');
@@ -85,12 +102,14 @@ async function cannon(scenario: string, opts: autocannon.Options, report = true)
   let limit: NodeJS.Timeout | undefined;
   if (options.amount) delete (options as { duration?: number }).duration;
   const instance = autocannon(options);
-  if (options.amount) limit = setTimeout(() => (instance as unknown as { stop(): void }).stop(), COUNT_BOUNDED_LIMIT_MS);
+  if (options.amount)
+    limit = setTimeout(() => (instance as unknown as { stop(): void }).stop(), COUNT_BOUNDED_LIMIT_MS);
   const result = await instance;
   clearTimeout(limit);
   const ok = result['2xx'];
   const failed = result.non2xx + result.errors + result.timeouts;
-  if (report) rows.push({ scenario, rps: ok / result.duration, p50: result.latency.p50, p99: result.latency.p99, ok, failed });
+  if (report)
+    rows.push({ scenario, rps: ok / result.duration, p50: result.latency.p50, p99: result.latency.p99, ok, failed });
   return result;
 }
 
@@ -101,33 +120,80 @@ async function main(): Promise<void> {
   let server: ChildProcess | undefined = startServer(databaseUrl, port);
   try {
     await waitForHealth(base);
-    console.log(`bench: ${dialect}, ${CONNECTIONS} connections, ${SECONDS}s per scenario; seeding ${SKUS} SKUs and ${ORDERS} orders...`);
+    console.log(
+      `bench: ${dialect}, ${CONNECTIONS} connections, ${SECONDS}s per scenario; seeding ${SKUS} SKUs and ${ORDERS} orders...`,
+    );
 
     // Seed stock: one item per SKU at the default location, with plenty on hand.
     let next = 0;
-    const skusSeeded = await cannon('seed skus', {
-      url: base, amount: SKUS,
-      requests: [{ method: 'POST', path: '/v1/inventory_items', headers: auth, setupRequest: (req) => ({ ...req, body: JSON.stringify({ sku: sku(next++), on_hand: 10_000_000, reorder_point: 10 }) }) }],
-    }, false);
+    const skusSeeded = await cannon(
+      'seed skus',
+      {
+        url: base,
+        amount: SKUS,
+        requests: [
+          {
+            method: 'POST',
+            path: '/v1/inventory_items',
+            headers: auth,
+            setupRequest: (req) => ({
+              ...req,
+              body: JSON.stringify({ sku: sku(next++), on_hand: 10_000_000, reorder_point: 10 }),
+            }),
+          },
+        ],
+      },
+      false,
+    );
     if (skusSeeded['2xx'] !== SKUS) throw new Error(`seeding SKUs failed: ${skusSeeded['2xx']} of ${SKUS} created`);
 
     const orderIds: string[] = [];
-    const seeded = await cannon('seed orders', {
-      url: base, amount: ORDERS,
-      requests: [{ method: 'POST', path: '/v1/orders', headers: auth, setupRequest: (req) => ({ ...req, body: orderBody() }), onResponse: (status, body) => { if (status === 201) orderIds.push(JSON.parse(body).id); } }],
-    }, false);
+    const seeded = await cannon(
+      'seed orders',
+      {
+        url: base,
+        amount: ORDERS,
+        requests: [
+          {
+            method: 'POST',
+            path: '/v1/orders',
+            headers: auth,
+            setupRequest: (req) => ({ ...req, body: orderBody() }),
+            onResponse: (status, body) => {
+              if (status === 201) orderIds.push(JSON.parse(body).id);
+            },
+          },
+        ],
+      },
+      false,
+    );
     // Every seeded order must succeed: a refusal here is a bug (it once hid concurrent creates for one new customer failing).
-    if (orderIds.length !== ORDERS) throw new Error(`seeding orders failed: ${orderIds.length} of ${ORDERS} created (${seeded.non2xx} refused, ${seeded.errors} errors)`);
+    if (orderIds.length !== ORDERS)
+      throw new Error(
+        `seeding orders failed: ${orderIds.length} of ${ORDERS} created (${seeded.non2xx} refused, ${seeded.errors} errors)`,
+      );
 
     await cannon('create order (3 lines, reserving)', {
-      url: base, requests: [{ method: 'POST', path: '/v1/orders', headers: auth, setupRequest: (req) => ({ ...req, body: orderBody() }) }],
+      url: base,
+      requests: [
+        { method: 'POST', path: '/v1/orders', headers: auth, setupRequest: (req) => ({ ...req, body: orderBody() }) },
+      ],
     });
     const pick = () => orderIds[Math.floor(Math.random() * orderIds.length)];
     await cannon('retrieve order', {
-      url: base, requests: [{ method: 'GET', path: '/v1/orders', headers: auth, setupRequest: (req) => ({ ...req, path: `/v1/orders/${pick()}` }) }],
+      url: base,
+      requests: [
+        {
+          method: 'GET',
+          path: '/v1/orders',
+          headers: auth,
+          setupRequest: (req) => ({ ...req, path: `/v1/orders/${pick()}` }),
+        },
+      ],
     });
     await cannon('list orders (status, 20/page)', {
-      url: base, requests: [{ method: 'GET', path: '/v1/orders?status=processing&limit=20', headers: auth }],
+      url: base,
+      requests: [{ method: 'GET', path: '/v1/orders?status=processing&limit=20', headers: auth }],
     });
     // Each connection holds then releases an order of its own, so no two touch the same order at once.
     let holdCursor = 0;
@@ -135,16 +201,41 @@ async function main(): Promise<void> {
     await cannon('hold + release (2 requests)', {
       url: base,
       requests: [
-        { method: 'POST', path: '/', headers: auth, setupRequest: (req, ctx: any) => { ctx.id = holdPool[holdCursor++ % holdPool.length]; return { ...req, path: `/v1/orders/${ctx.id}/hold`, body: JSON.stringify({ reason: 'bench' }) }; } },
-        { method: 'POST', path: '/', headers: auth, setupRequest: (req, ctx: any) => ({ ...req, path: `/v1/orders/${ctx.id}/release`, body: '{}' }) },
+        {
+          method: 'POST',
+          path: '/',
+          headers: auth,
+          setupRequest: (req, ctx: any) => {
+            ctx.id = holdPool[holdCursor++ % holdPool.length];
+            return { ...req, path: `/v1/orders/${ctx.id}/hold`, body: JSON.stringify({ reason: 'bench' }) };
+          },
+        },
+        {
+          method: 'POST',
+          path: '/',
+          headers: auth,
+          setupRequest: (req, ctx: any) => ({ ...req, path: `/v1/orders/${ctx.id}/release`, body: '{}' }),
+        },
       ],
     });
     // Ship each order of the other half once (bounded by count as well as time).
     const shipPool = orderIds.slice(holdPool.length);
     let shipCursor = 0;
     await cannon('ship order (all lines)', {
-      url: base, amount: shipPool.length,
-      requests: [{ method: 'POST', path: '/', headers: auth, setupRequest: (req) => ({ ...req, path: `/v1/orders/${shipPool[shipCursor++]}/ship`, body: JSON.stringify({ carrier: 'UPS', tracking_number: `1Z${shipCursor}` }) }) }],
+      url: base,
+      amount: shipPool.length,
+      requests: [
+        {
+          method: 'POST',
+          path: '/',
+          headers: auth,
+          setupRequest: (req) => ({
+            ...req,
+            path: `/v1/orders/${shipPool[shipCursor++]}/ship`,
+            body: JSON.stringify({ carrier: 'UPS', tracking_number: `1Z${shipCursor}` }),
+          }),
+        },
+      ],
     });
 
     const rss = peakRssMb(server.pid!);
@@ -188,19 +279,34 @@ async function rawCreateFloor(databaseUrl: string): Promise<Row> {
   await database.close();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
-  return { scenario: 'raw create (service, no HTTP)', rps: latencies.length / seconds, p50: pct(0.5), p99: pct(0.99), ok: latencies.length, failed };
+  return {
+    scenario: 'raw create (service, no HTTP)',
+    rps: latencies.length / seconds,
+    p50: pct(0.5),
+    p99: pct(0.99),
+    ok: latencies.length,
+    failed,
+  };
 }
 
 function printReport(rssMb: number, raw: Row, api: Row): void {
   const fmt = (n: number, w: number, d = 0) => n.toFixed(d).padStart(w);
   console.log('');
-  console.log(`Opsline bench: ${dialect}, ${CONNECTIONS} connections, ${SECONDS}s per scenario, ${SKUS} SKUs, ${ORDERS} seeded orders`);
-  console.log(`${'scenario'.padEnd(36)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'ok'.padStart(9)}${'failed'.padStart(8)}`);
+  console.log(
+    `Opsline bench: ${dialect}, ${CONNECTIONS} connections, ${SECONDS}s per scenario, ${SKUS} SKUs, ${ORDERS} seeded orders`,
+  );
+  console.log(
+    `${'scenario'.padEnd(36)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'ok'.padStart(9)}${'failed'.padStart(8)}`,
+  );
   for (const r of [...rows, raw]) {
-    console.log(`${r.scenario.padEnd(36)}${fmt(r.rps, 9)}${fmt(r.p50, 9, 1)}${fmt(r.p99, 9, 1)}${fmt(r.ok, 9)}${fmt(r.failed, 8)}`);
+    console.log(
+      `${r.scenario.padEnd(36)}${fmt(r.rps, 9)}${fmt(r.p50, 9, 1)}${fmt(r.p99, 9, 1)}${fmt(r.ok, 9)}${fmt(r.failed, 8)}`,
+    );
   }
   console.log(`peak server RSS: ${rssMb} MB`);
-  console.log(`create order API/raw ratio: ${(api.rps / raw.rps).toFixed(2)} (${api.rps.toFixed(0)} vs ${raw.rps.toFixed(0)} per second)`);
+  console.log(
+    `create order API/raw ratio: ${(api.rps / raw.rps).toFixed(2)} (${api.rps.toFixed(0)} vs ${raw.rps.toFixed(0)} per second)`,
+  );
 }
 
 main().catch((err) => {

@@ -20,7 +20,8 @@ try {
   const { db, close } = openDatabase(databaseUrl);
   await migrateToLatest(db);
   const seeded = performance.now();
-  const location = (await db.selectFrom('locations').select('id').where('is_default', '=', 1).executeTakeFirstOrThrow()).id;
+  const location = (await db.selectFrom('locations').select('id').where('is_default', '=', 1).executeTakeFirstOrThrow())
+    .id;
   const now = new Date().toISOString();
   const numbers = sql`with recursive n(i) as (select 1 union all select i + 1 from n where i < ${ITEMS})`;
   await db.transaction().execute(async (trx) => {
@@ -29,9 +30,15 @@ try {
       lot_tracked, serial_tracked, metadata, search_text, version, created_at, updated_at)
       select printf('inv_%010d', i), printf('SKU-%06d', i), ${location}, 'each', 7 + i % 5, case when i % 2 = 0 then 2 else 0 end, 0, 3, 0,
       0, 0, '{}', printf('sku-%06d', i), 1, ${now}, ${now} from n`.execute(trx);
-    for (const [k, quantity, reason] of [[1, sql`10`, 'receipt'], [2, sql`-3`, 'shipment'], [3, sql`i % 5`, 'adjustment']] as const) {
+    for (const [k, quantity, reason] of [
+      [1, sql`10`, 'receipt'],
+      [2, sql`-3`, 'shipment'],
+      [3, sql`i % 5`, 'adjustment'],
+    ] as const) {
       await sql`${numbers} insert into inventory_movements (id, inventory_item_id, quantity, reason, created_at)
-        select printf('mov_%d_%010d', ${k}, i), printf('inv_%010d', i), ${quantity}, ${reason}, ${now} from n`.execute(trx);
+        select printf('mov_%d_%010d', ${k}, i), printf('inv_%010d', i), ${quantity}, ${reason}, ${now} from n`.execute(
+        trx,
+      );
     }
     await sql`${numbers} insert into inventory_reservations (id, inventory_item_id, quantity, reference_type, reference_id, status, created_at, updated_at)
       select printf('rsv_%010d', i), printf('inv_%010d', i), case when i % 2 = 0 then 2 else 1 end, 'bench', printf('b%d', i),
@@ -39,7 +46,9 @@ try {
   });
   await sql`analyze`.execute(db);
   await close();
-  console.log(`Seeded ${ITEMS} items, ${ITEMS * 3} movements, ${ITEMS} reservations in ${Math.round(performance.now() - seeded)} ms.`);
+  console.log(
+    `Seeded ${ITEMS} items, ${ITEMS * 3} movements, ${ITEMS} reservations in ${Math.round(performance.now() - seeded)} ms.`,
+  );
 
   const started = performance.now();
   const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'verify'], {

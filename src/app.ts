@@ -23,13 +23,17 @@ import { returnRoutes } from './modules/returns/routes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 // StateSet's older singular paths (/v1/order/:id/ship, /v1/customer) answer as today's plural ones.
-const SINGULAR_PATH = /^\/v1\/(order|customer|return|shipment|refund|promotion|location|transfer|inventory_item|event)(?=[/?]|$)/;
+const SINGULAR_PATH =
+  /^\/v1\/(order|customer|return|shipment|refund|promotion|location|transfer|inventory_item|event)(?=[/?]|$)/;
 
-export type AppOptions = Pick<Config, 'logLevel' | 'rateLimitPerMinute' | 'authFailureLimitPerMinute' | 'bodyLimitBytes'>
-  & Partial<Pick<Config, 'requestTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections'>> & {
-  /** Where log lines go (standard output when not given); tests read them. */
-  logStream?: { write(line: string): void };
-};
+export type AppOptions = Pick<
+  Config,
+  'logLevel' | 'rateLimitPerMinute' | 'authFailureLimitPerMinute' | 'bodyLimitBytes'
+> &
+  Partial<Pick<Config, 'requestTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections'>> & {
+    /** Where log lines go (standard output when not given); tests read them. */
+    logStream?: { write(line: string): void };
+  };
 
 export async function buildApp(database: DatabaseHandle, options: AppOptions): Promise<FastifyInstance> {
   const limits = {
@@ -45,9 +49,15 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
       headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
       // Node checks these timeouts on an interval (30 s by default), which would let a slow client
       // outlive a shorter timeout by that much.
-      connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4))),
+      connectionsCheckingInterval: Math.max(
+        10,
+        Math.min(1_000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4)),
+      ),
     },
-    logger: options.logLevel === 'silent' ? false : { level: options.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
+    logger:
+      options.logLevel === 'silent'
+        ? false
+        : { level: options.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
     bodyLimit: options.bodyLimitBytes,
     // Echo a caller's X-Request-Id when it is a sane token; otherwise make one.
     genReqId: (req) => {
@@ -64,7 +74,9 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
       return url.startsWith('/v1/') ? url.replace(SINGULAR_PATH, '/v1/$1s') : url;
     },
     // A log line per request costs throughput; they are kept for debug and trace levels.
-    logController: new LogController({ disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace' }),
+    logController: new LogController({
+      disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace',
+    }),
   });
   app.server.maxConnections = limits.maxConnections;
   app.setValidatorCompiler(validatorCompiler);
@@ -100,9 +112,18 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
       info: {
         title: 'Opsline API',
         version: '1.0.0',
-        description: 'Self-hostable commerce-operations API. Money is integer cents; every list is an envelope {object, data, has_more, total_count, next_cursor}; writes accept Idempotency-Key and If-Match.',
+        description:
+          'Self-hostable commerce-operations API. Money is integer cents; every list is an envelope {object, data, has_more, total_count, next_cursor}; writes accept Idempotency-Key and If-Match.',
       },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer sk_... (or the legacy "Token sk_...")' } } },
+      components: {
+        securitySchemes: {
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'Authorization: Bearer sk_... (or the legacy "Token sk_...")',
+          },
+        },
+      },
       security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
@@ -111,22 +132,36 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     // The page loads the same document as /openapi.json and names it there.
-    uiConfig: { urls: [{ url: '/openapi.json', name: 'Opsline API' }], docExpansion: 'list', tryItOutEnabled: true, displayRequestDuration: true },
-    theme: { title: 'Opsline API', favicon: [{ filename: 'opsline.svg', rel: 'icon', type: 'image/svg+xml', sizes: 'any', content: OPSLINE_ICON }] },
+    uiConfig: {
+      urls: [{ url: '/openapi.json', name: 'Opsline API' }],
+      docExpansion: 'list',
+      tryItOutEnabled: true,
+      displayRequestDuration: true,
+    },
+    theme: {
+      title: 'Opsline API',
+      favicon: [{ filename: 'opsline.svg', rel: 'icon', type: 'image/svg+xml', sizes: 'any', content: OPSLINE_ICON }],
+    },
     logo: { type: 'image/svg+xml', content: OPSLINE_LOGO, href: '/docs' },
   });
   // Until there is a console, the root shows the API's documentation.
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'));
 
-  app.get('/health', {
-    schema: {
-      tags: ['Health'], summary: 'Liveness and database check (no API key needed)', security: [],
-      response: { 200: z.object({ status: z.literal('ok'), database: z.enum(['sqlite', 'postgres']) }) },
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['Health'],
+        summary: 'Liveness and database check (no API key needed)',
+        security: [],
+        response: { 200: z.object({ status: z.literal('ok'), database: z.enum(['sqlite', 'postgres']) }) },
+      },
     },
-  }, async () => {
-    await database.db.selectFrom('api_keys').select('id').limit(1).execute();
-    return { status: 'ok' as const, database: database.dialect };
-  });
+    async () => {
+      await database.db.selectFrom('api_keys').select('id').limit(1).execute();
+      return { status: 'ok' as const, database: database.dialect };
+    },
+  );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const deps = { db: database.db };

@@ -14,7 +14,9 @@ export interface StartupReport {
 }
 
 /** Opens the database, brings its schema up to date and makes sure an admin key exists. */
-export async function prepareDatabase(config: Pick<Config, 'databaseUrl' | 'adminApiKey'>): Promise<{ database: DatabaseHandle; report: StartupReport }> {
+export async function prepareDatabase(
+  config: Pick<Config, 'databaseUrl' | 'adminApiKey'>,
+): Promise<{ database: DatabaseHandle; report: StartupReport }> {
   const database = openDatabase(config.databaseUrl, { backgroundCheckpoints: true });
   try {
     const migrationsApplied = await migrateToLatest(database.db);

@@ -61,8 +61,17 @@ Revokes the key with this id (see keys list); it stops working at once.`,
 };
 
 /** Parses a command's options; --help prints its help and stops. */
-function parseCommand(name: string, args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options'] = {}) {
-  const parsed = parseArgs({ args, allowPositionals: true, strict: true, options: { ...options, help: { type: 'boolean', short: 'h' } } });
+function parseCommand(
+  name: string,
+  args: string[],
+  options: NonNullable<Parameters<typeof parseArgs>[0]>['options'] = {},
+) {
+  const parsed = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { ...options, help: { type: 'boolean', short: 'h' } },
+  });
   if (parsed.values.help) {
     console.log(HELP[name] ?? USAGE);
     return undefined;
@@ -77,18 +86,29 @@ function parseExpires(raw: string | undefined): string | undefined {
   // The API's one date rule (platform/schemas.ts), so the CLI and POST /v1/api_keys agree.
   const instant = parseInstant(raw.trim());
   if (instant === undefined) throw new Error(`--expires must be ${DATE_RULE} (got "${raw}")`);
-  if (Date.parse(instant) <= Date.now()) throw new Error(`--expires must be in the future (got "${raw}", which is ${instant})`);
+  if (Date.parse(instant) <= Date.now())
+    throw new Error(`--expires must be in the future (got "${raw}", which is ${instant})`);
   return instant;
 }
 
 /** Columns padded to their widest cell, under a header row. */
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** Runs `fn` on the configured database, migrated first unless `fn` is the migration itself. */
-async function withDatabase<T>(fn: (db: ReturnType<typeof openDatabase>['db']) => Promise<T>, { migrate = true } = {}): Promise<T> {
+async function withDatabase<T>(
+  fn: (db: ReturnType<typeof openDatabase>['db']) => Promise<T>,
+  { migrate = true } = {},
+): Promise<T> {
   const config = loadConfig();
   const database = openDatabase(config.databaseUrl);
   try {
@@ -106,14 +126,26 @@ async function keysCommand(args: string[]): Promise<number> {
     return sub === undefined ? 2 : 0;
   }
   if (sub === 'create') {
-    const parsed = parseCommand('keys create', rest, { scopes: { type: 'string' }, name: { type: 'string' }, expires: { type: 'string' } });
+    const parsed = parseCommand('keys create', rest, {
+      scopes: { type: 'string' },
+      name: { type: 'string' },
+      expires: { type: 'string' },
+    });
     if (!parsed) return 0;
     const values = parsed.values as { scopes?: string; name?: string; expires?: string };
-    if (!values.scopes) throw new Error('keys create needs --scopes, e.g. --scopes "orders:read,orders:write" or --scopes "*"');
-    const scopes = values.scopes.split(',').map((s) => s.trim()).filter(Boolean);
+    if (!values.scopes)
+      throw new Error('keys create needs --scopes, e.g. --scopes "orders:read,orders:write" or --scopes "*"');
+    const scopes = values.scopes
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const expiresAt = parseExpires(values.expires);
-    const { apiKey, secret } = await withDatabase((db) => createApiKey(db, { name: values.name, scopes, expires_at: expiresAt }));
-    console.log(`Created ${apiKey.id} with scopes ${apiKey.scopes.join(', ')}${apiKey.expires_at ? `, expiring ${apiKey.expires_at}` : ''}.`);
+    const { apiKey, secret } = await withDatabase((db) =>
+      createApiKey(db, { name: values.name, scopes, expires_at: expiresAt }),
+    );
+    console.log(
+      `Created ${apiKey.id} with scopes ${apiKey.scopes.join(', ')}${apiKey.expires_at ? `, expiring ${apiKey.expires_at}` : ''}.`,
+    );
     console.log(`Secret (shown only now): ${secret}`);
     return 0;
   }
@@ -124,10 +156,19 @@ async function keysCommand(args: string[]): Promise<number> {
       console.log('No API keys.');
       return 0;
     }
-    console.log(table(
-      ['ID', 'STATUS', 'PREFIX', 'SCOPES', 'NAME', 'EXPIRES'],
-      page.data.map((k) => [k.id, k.status, `${k.key_prefix}...`, k.scopes.join(','), k.name ?? '', k.expires_at ?? '']),
-    ));
+    console.log(
+      table(
+        ['ID', 'STATUS', 'PREFIX', 'SCOPES', 'NAME', 'EXPIRES'],
+        page.data.map((k) => [
+          k.id,
+          k.status,
+          `${k.key_prefix}...`,
+          k.scopes.join(','),
+          k.name ?? '',
+          k.expires_at ?? '',
+        ]),
+      ),
+    );
     return 0;
   }
   if (sub === 'revoke') {
@@ -135,8 +176,12 @@ async function keysCommand(args: string[]): Promise<number> {
     if (!parsed) return 0;
     const id = parsed.positionals[0];
     if (!id) throw new Error('keys revoke needs the key id (see keys list)');
-    const { before, after } = await withDatabase(async (db) => ({ before: await getApiKey(db, id), after: await revokeApiKey(db, id) }));
-    if (before.status === 'revoked') console.log(`${id} was already revoked (at ${before.revoked_at}); nothing changed.`);
+    const { before, after } = await withDatabase(async (db) => ({
+      before: await getApiKey(db, id),
+      after: await revokeApiKey(db, id),
+    }));
+    if (before.status === 'revoked')
+      console.log(`${id} was already revoked (at ${before.revoked_at}); nothing changed.`);
     else console.log(`Revoked ${after.id}.`);
     return 0;
   }
@@ -149,7 +194,11 @@ export const commands: Record<string, (args: string[]) => Promise<number>> = {
     if (!parseCommand('serve', args)) return 0;
     const app = await startServer(loadConfig());
     // Stop taking connections, let requests in flight finish, then close the database.
-    const stop = () => void app.close().then(() => process.exit(0), () => process.exit(1));
+    const stop = () =>
+      void app.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
     return -1; // keep running
@@ -164,11 +213,17 @@ export const commands: Record<string, (args: string[]) => Promise<number>> = {
   verify: async (args) => {
     if (!parseCommand('verify', args)) return 0;
     // Read-only: it checks the schema it finds rather than migrating it.
-    const report = await withDatabase(async (db) => {
-      const tables = await db.introspection.getTables();
-      if (!tables.some((t) => t.name === 'inventory_items')) throw new Error('this database has no Opsline tables yet: run `opsline migrate` (or start the server) first.');
-      return verifyInventory(db);
-    }, { migrate: false });
+    const report = await withDatabase(
+      async (db) => {
+        const tables = await db.introspection.getTables();
+        if (!tables.some((t) => t.name === 'inventory_items'))
+          throw new Error(
+            'this database has no Opsline tables yet: run `opsline migrate` (or start the server) first.',
+          );
+        return verifyInventory(db);
+      },
+      { migrate: false },
+    );
     console.log(formatVerifyReport(report));
     return report.ok ? 0 : 1;
   },

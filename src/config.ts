@@ -13,20 +13,29 @@ export const CONNECTION_DEFAULTS = {
 };
 
 /** Environment -> typed configuration. Every setting has a default that works on a fresh machine. */
-const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  HOST: z.string().default('127.0.0.1'),
-  DATABASE_URL: z.string().default('sqlite:./data/opsline.db'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1000),
-  AUTH_FAILURE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
-  ADMIN_API_KEY: z.string().min(16).optional(),
-  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
-  REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(CONNECTION_DEFAULTS.requestTimeoutMs),
-  HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(CONNECTION_DEFAULTS.headersTimeoutMs),
-  KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(CONNECTION_DEFAULTS.keepAliveTimeoutMs),
-  MAX_CONNECTIONS: z.coerce.number().int().positive().default(CONNECTION_DEFAULTS.maxConnections),
-}).refine((e) => e.HEADERS_TIMEOUT_MS <= e.REQUEST_TIMEOUT_MS, { path: ['HEADERS_TIMEOUT_MS'], message: 'must not exceed REQUEST_TIMEOUT_MS' });
+const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    HOST: z.string().default('127.0.0.1'),
+    DATABASE_URL: z.string().default('sqlite:./data/opsline.db'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1000),
+    AUTH_FAILURE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
+    ADMIN_API_KEY: z.string().min(16).optional(),
+    BODY_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024),
+    REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(CONNECTION_DEFAULTS.requestTimeoutMs),
+    HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(CONNECTION_DEFAULTS.headersTimeoutMs),
+    KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(CONNECTION_DEFAULTS.keepAliveTimeoutMs),
+    MAX_CONNECTIONS: z.coerce.number().int().positive().default(CONNECTION_DEFAULTS.maxConnections),
+  })
+  .refine((e) => e.HEADERS_TIMEOUT_MS <= e.REQUEST_TIMEOUT_MS, {
+    path: ['HEADERS_TIMEOUT_MS'],
+    message: 'must not exceed REQUEST_TIMEOUT_MS',
+  });
 
 export type Config = {
   port: number;

@@ -8,7 +8,11 @@ import { purgeExpiredIdempotencyKeys } from './platform/idempotency.js';
 export async function startServer(config: Config): Promise<FastifyInstance> {
   const { database, report } = await prepareDatabase(config);
   const app = await buildApp(database, config);
-  const purge = setInterval(() => void purgeExpiredIdempotencyKeys(database.db).catch((err) => app.log.warn({ err }, 'idempotency purge failed')), 3_600_000);
+  const purge = setInterval(
+    () =>
+      void purgeExpiredIdempotencyKeys(database.db).catch((err) => app.log.warn({ err }, 'idempotency purge failed')),
+    3_600_000,
+  );
   purge.unref();
   app.addHook('onClose', async () => {
     clearInterval(purge);
@@ -17,23 +21,28 @@ export async function startServer(config: Config): Promise<FastifyInstance> {
   await purgeExpiredIdempotencyKeys(database.db);
 
   // Start-up speaks through the logger, like every request after it: migrations, then listening.
-  if (report.migrationsApplied.length) app.log.info({ migrations: report.migrationsApplied }, `database migrated: ${report.migrationsApplied.join(', ')}`);
+  if (report.migrationsApplied.length)
+    app.log.info({ migrations: report.migrationsApplied }, `database migrated: ${report.migrationsApplied.join(', ')}`);
   else app.log.info('database up to date');
   if (report.adoptedAdminKey) app.log.info('admin API key taken from ADMIN_API_KEY');
   if (report.configuredAdminKeyUnusable) {
-    app.log.warn(`ADMIN_API_KEY names a key that is ${report.configuredAdminKeyUnusable}; it is not adopted again. Create an admin key with \`opsline keys create --scopes "*"\` and remove ADMIN_API_KEY from the environment.`);
+    app.log.warn(
+      `ADMIN_API_KEY names a key that is ${report.configuredAdminKeyUnusable}; it is not adopted again. Create an admin key with \`opsline keys create --scopes "*"\` and remove ADMIN_API_KEY from the environment.`,
+    );
   }
   await app.listen({
     port: config.port,
     host: config.host,
-    listenTextResolver: (address) => `Opsline listening on ${address} (database: ${database.dialect}); API docs at ${address}/docs`,
+    listenTextResolver: (address) =>
+      `Opsline listening on ${address} (database: ${database.dialect}); API docs at ${address}/docs`,
   });
 
   if (report.generatedAdminKey) {
     const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${(app.server.address() as { port: number }).port}`;
     // Shown once, on purpose: the key is stored only as a hash. A log level that hides info
     // would hide it for good, so then it goes to stderr as plain text.
-    const text = `Created the first admin API key (shown only this once, store it now): ${report.generatedAdminKey} ` +
+    const text =
+      `Created the first admin API key (shown only this once, store it now): ${report.generatedAdminKey} ` +
       `Try it: curl -s ${base}/v1/customers -H "Authorization: Bearer ${report.generatedAdminKey}"`;
     if (['info', 'debug', 'trace'].includes(config.logLevel)) app.log.info(text);
     else process.stderr.write(`${text}\n`);

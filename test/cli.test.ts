@@ -20,7 +20,11 @@ const dir = mkdtempSync(join(tmpdir(), 'opsline-cli-'));
 const databaseUrl = `sqlite:${join(dir, 'cli.db')}`;
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-interface CliResult { code: number; stdout: string; stderr: string }
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 function cli(...args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
@@ -28,7 +32,8 @@ function cli(...args: string[]): Promise<CliResult> {
       process.execPath,
       ['--import', 'tsx', 'src/cli.ts', ...args],
       { cwd: repoRoot, env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' }, timeout: 30_000 },
-      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -96,18 +101,26 @@ describe('command line', () => {
     assert.doesNotMatch(none.stdout + none.stderr, /listening/);
     const helps: Array<[readonly string[], string]> = [];
     for (const [args, first] of [
-      [['serve', '--help'], 'Usage: opsline serve'], [['migrate', '--help'], 'Usage: opsline migrate'], [['verify', '-h'], 'Usage: opsline verify'],
-      [['keys', '--help'], 'Usage: opsline keys <create|list|revoke>'], [['keys', 'create', '--help'], 'Usage: opsline keys create --scopes'],
-      [['keys', 'list', '--help'], 'Usage: opsline keys list'], [['keys', 'revoke', '--help'], 'Usage: opsline keys revoke <id>'],
-      [['--help'], 'Usage: opsline <command>'], [['help', 'keys', 'create'], 'Usage: opsline keys create'],
-    ] as const) helps.push([args, first]);
+      [['serve', '--help'], 'Usage: opsline serve'],
+      [['migrate', '--help'], 'Usage: opsline migrate'],
+      [['verify', '-h'], 'Usage: opsline verify'],
+      [['keys', '--help'], 'Usage: opsline keys <create|list|revoke>'],
+      [['keys', 'create', '--help'], 'Usage: opsline keys create --scopes'],
+      [['keys', 'list', '--help'], 'Usage: opsline keys list'],
+      [['keys', 'revoke', '--help'], 'Usage: opsline keys revoke <id>'],
+      [['--help'], 'Usage: opsline <command>'],
+      [['help', 'keys', 'create'], 'Usage: opsline keys create'],
+    ] as const)
+      helps.push([args, first]);
     // Each run starts a process: two at a time (one per core), not all at once, which starves them.
     for (let i = 0; i < helps.length; i += 2) {
-      await Promise.all(helps.slice(i, i + 2).map(async ([args, first]) => {
-        const res = await cli(...args);
-        assert.equal(res.code, 0, `${args.join(' ')}: ${res.stderr}`);
-        assert.ok(res.stdout.startsWith(first), `${args.join(' ')} printed: ${res.stdout}`);
-      }));
+      await Promise.all(
+        helps.slice(i, i + 2).map(async ([args, first]) => {
+          const res = await cli(...args);
+          assert.equal(res.code, 0, `${args.join(' ')}: ${res.stderr}`);
+          assert.ok(res.stdout.startsWith(first), `${args.join(' ')} printed: ${res.stdout}`);
+        }),
+      );
     }
     const unknownOption = await cli('migrate', '--force');
     assert.equal(unknownOption.code, 1);
@@ -118,14 +131,27 @@ describe('command line', () => {
     for (const bad of ['tomorrow', '2027-13-45', '01/02/2027']) {
       const res = await cli('keys', 'create', '--scopes', 'orders:read', '--expires', bad);
       assert.equal(res.code, 1, bad);
-      assert.ok(res.stderr.includes(`--expires must be an RFC 3339 date-time with a timezone`) && res.stderr.includes(`(got "${bad}")`), res.stderr);
+      assert.ok(
+        res.stderr.includes(`--expires must be an RFC 3339 date-time with a timezone`) &&
+          res.stderr.includes(`(got "${bad}")`),
+        res.stderr,
+      );
       assert.equal(res.stdout, '');
     }
     const past = await cli('keys', 'create', '--scopes', 'orders:read', '--expires', '2020-01-01');
     assert.equal(past.code, 1);
     assert.match(past.stderr, /--expires must be in the future \(got "2020-01-01"/);
 
-    const created = await cli('keys', 'create', '--scopes', 'orders:read', '--name', 'expiring', '--expires', '2099-01-01');
+    const created = await cli(
+      'keys',
+      'create',
+      '--scopes',
+      'orders:read',
+      '--name',
+      'expiring',
+      '--expires',
+      '2099-01-01',
+    );
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /expiring 2099-01-01T00:00:00\.000Z\.$/m);
     const id = /^Created (key_\w+)/m.exec(created.stdout)![1];
@@ -140,7 +166,10 @@ describe('command line', () => {
     assert.equal((await cli('keys', 'revoke', id)).stdout.trim(), `Revoked ${id}.`);
     const again = await cli('keys', 'revoke', id);
     assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stdout, new RegExp(`^${id} was already revoked \\(at \\d{4}-\\d{2}-\\d{2}T[\\d:.]+Z\\); nothing changed\\.$`, 'm'));
+    assert.match(
+      again.stdout,
+      new RegExp(`^${id} was already revoked \\(at \\d{4}-\\d{2}-\\d{2}T[\\d:.]+Z\\); nothing changed\\.$`, 'm'),
+    );
     const missing = await cli('keys', 'revoke', 'key_doesnotexist');
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /key_doesnotexist/);
@@ -165,7 +194,11 @@ describe('command line', () => {
     for (const expires of ['1', '+010000-01-01T00:00:00Z']) {
       const bad = await cli('keys', 'create', '--scopes', 'orders:read', '--expires', expires);
       assert.equal(bad.code, 1, expires);
-      assert.match(bad.stderr, /--expires must be an RFC 3339 date-time with a timezone .* in the years 1970 to 9999 \(got /, expires);
+      assert.match(
+        bad.stderr,
+        /--expires must be an RFC 3339 date-time with a timezone .* in the years 1970 to 9999 \(got /,
+        expires,
+      );
       assert.equal(bad.stdout, '');
     }
     const good = await cli('keys', 'create', '--scopes', 'orders:read', '--expires', '2099-06-01T12:00:00+02:00');

@@ -14,8 +14,14 @@ describe('TypeScript client: generated files', () => {
   it('the committed openapi.json and schema.d.ts are what the server generates now', async () => {
     const { document, schema } = await generateClientFiles();
     const hint = 'the API changed: run `npm run client:generate` and commit clients/typescript';
-    assert.ok(readFileSync(CLIENT_DOCUMENT_PATH, 'utf8') === document, `clients/typescript/openapi.json is stale: ${hint}`);
-    assert.ok(readFileSync(CLIENT_SCHEMA_PATH, 'utf8') === schema, `clients/typescript/src/schema.d.ts is stale: ${hint}`);
+    assert.ok(
+      readFileSync(CLIENT_DOCUMENT_PATH, 'utf8') === document,
+      `clients/typescript/openapi.json is stale: ${hint}`,
+    );
+    assert.ok(
+      readFileSync(CLIENT_SCHEMA_PATH, 'utf8') === schema,
+      `clients/typescript/src/schema.d.ts is stale: ${hint}`,
+    );
   });
 });
 
@@ -48,7 +54,9 @@ describe('TypeScript client against a running server', () => {
     assert.equal(adjusted.on_hand, 15);
 
     const order = await opsline.orders.create({
-      customer_id: customer.id, line_items: [{ sku, quantity: 3, price: 1250 }], payment: { method: 'card', status: 'paid' },
+      customer_id: customer.id,
+      line_items: [{ sku, quantity: 3, price: 1250 }],
+      payment: { method: 'card', status: 'paid' },
     });
     assert.equal(order.status, 'processing');
     assert.equal(order.totals.total, 3750);
@@ -57,14 +65,20 @@ describe('TypeScript client against a running server', () => {
     assert.equal((await opsline.orders.retrieve(order.order_number)).status, 'shipped');
     assert.equal((await opsline.inventoryItems.retrieve(item.id)).on_hand, 12);
 
-    const refused = await opsline.orders.cancel(order.id).then(() => undefined, (error: unknown) => error);
+    const refused = await opsline.orders.cancel(order.id).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     assert.ok(refused instanceof OpslineError, String(refused));
     assert.equal(refused.status, 409);
     assert.equal(refused.type, 'conflict');
     assert.equal(refused.code, 'invalid_transition');
     assert.match(refused.requestId ?? '', /^req_/);
 
-    const invalid = await opsline.customers.create({ email: 'not an email' }).then(() => undefined, (error: unknown) => error);
+    const invalid = await opsline.customers.create({ email: 'not an email' }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     assert.ok(invalid instanceof OpslineError);
     assert.equal(invalid.status, 400);
     assert.equal(invalid.param, 'email');
@@ -78,7 +92,9 @@ describe('TypeScript client against a running server', () => {
     const sku = await stockedSku(opsline);
     const created: string[] = [];
     for (let i = 0; i < 5; i++) {
-      created.push((await opsline.orders.create({ customer_id: customer.id, line_items: [{ sku, quantity: 1, price: 100 }] })).id);
+      created.push(
+        (await opsline.orders.create({ customer_id: customer.id, line_items: [{ sku, quantity: 1, price: 100 }] })).id,
+      );
     }
     pages.length = 0;
     const firstPage = await opsline.orders.list({ customer_id: customer.id, limit: 2 });
@@ -87,10 +103,14 @@ describe('TypeScript client against a running server', () => {
 
     pages.length = 0;
     const seen: string[] = [];
-    for await (const order of opsline.orders.list({ customer_id: customer.id, status: 'pending', limit: 2 })) seen.push(order.id);
+    for await (const order of opsline.orders.list({ customer_id: customer.id, status: 'pending', limit: 2 }))
+      seen.push(order.id);
     assert.deepEqual([...seen].sort(), [...created].sort());
     assert.equal(pages.length, 3, 'five orders two at a time are three pages');
-    assert.ok(pages.slice(1).every((url) => url.includes('cursor=') && url.includes(`customer_id=${customer.id}`)), pages.join('\n'));
+    assert.ok(
+      pages.slice(1).every((url) => url.includes('cursor=') && url.includes(`customer_id=${customer.id}`)),
+      pages.join('\n'),
+    );
   });
 
   it('a request whose answer is lost is retried with the same Idempotency-Key and creates one order', async () => {
@@ -115,7 +135,10 @@ describe('TypeScript client against a running server', () => {
     });
     const customer = await opsline.customers.create({ email: `${unique('retry.')}@example.com` });
     const sku = await stockedSku(opsline);
-    const order = await opsline.orders.create({ customer_id: customer.id, line_items: [{ sku, quantity: 2, price: 500 }] });
+    const order = await opsline.orders.create({
+      customer_id: customer.id,
+      line_items: [{ sku, quantity: 2, price: 500 }],
+    });
     assert.equal(keys.length, 2);
     assert.equal(keys[0], keys[1], 'the retry sends the same key');
     assert.deepEqual(replayed, [null, 'true'], 'the retry is answered from the stored first answer');
@@ -140,28 +163,53 @@ describe('TypeScript client: retries', () => {
       json(201, { id: 'cus_1', object: 'customer' }),
     ];
     const opsline = new Opsline({
-      apiKey: 'sk_test', baseUrl: 'http://opsline.invalid/', retryDelayMs: 1,
-      fetch: async (_input, init) => (calls.push({ key: (init!.headers as Record<string, string>)['idempotency-key'], at: Date.now() }), answers.shift()!),
+      apiKey: 'sk_test',
+      baseUrl: 'http://opsline.invalid/',
+      retryDelayMs: 1,
+      fetch: async (_input, init) => (
+        calls.push({ key: (init!.headers as Record<string, string>)['idempotency-key'], at: Date.now() }),
+        answers.shift()!
+      ),
     });
     const customer = await opsline.customers.create({ email: 'a@example.com' }, { idempotencyKey: 'my-key' });
     assert.equal(customer.id, 'cus_1');
-    assert.deepEqual(calls.map((c) => c.key), ['my-key', 'my-key', 'my-key']);
+    assert.deepEqual(
+      calls.map((c) => c.key),
+      ['my-key', 'my-key', 'my-key'],
+    );
     assert.ok(calls[2].at - calls[1].at >= 45, 'waited for Retry-After');
   });
 
   it('gives up after maxRetries with the last error, typed; a network error has status 0', async () => {
     let calls = 0;
-    const failing = new Opsline({ apiKey: 'sk_test', baseUrl: 'http://opsline.invalid', retryDelayMs: 1, maxRetries: 1,
-      fetch: async () => (calls++, json(500, errorBody('api_error', 'internal_error'))) });
-    const error = await failing.orders.retrieve('ORD-1').then(() => undefined, (e: unknown) => e);
+    const failing = new Opsline({
+      apiKey: 'sk_test',
+      baseUrl: 'http://opsline.invalid',
+      retryDelayMs: 1,
+      maxRetries: 1,
+      fetch: async () => (calls++, json(500, errorBody('api_error', 'internal_error'))),
+    });
+    const error = await failing.orders.retrieve('ORD-1').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(error instanceof OpslineError);
     assert.equal(error.status, 500);
     assert.equal(error.code, 'internal_error');
     assert.equal(calls, 2);
 
-    const offline = new Opsline({ apiKey: 'sk_test', baseUrl: 'http://opsline.invalid', retryDelayMs: 1,
-      fetch: async () => { throw new TypeError('fetch failed'); } });
-    const lost = await offline.orders.list().then(() => undefined, (e: unknown) => e);
+    const offline = new Opsline({
+      apiKey: 'sk_test',
+      baseUrl: 'http://opsline.invalid',
+      retryDelayMs: 1,
+      fetch: async () => {
+        throw new TypeError('fetch failed');
+      },
+    });
+    const lost = await offline.orders.list().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(lost instanceof OpslineError);
     assert.equal(lost.status, 0);
     assert.equal(lost.type, 'connection_error');
@@ -169,9 +217,16 @@ describe('TypeScript client: retries', () => {
 
   it('does not retry a 4xx', async () => {
     let calls = 0;
-    const opsline = new Opsline({ apiKey: 'sk_test', baseUrl: 'http://opsline.invalid', retryDelayMs: 1,
-      fetch: async () => (calls++, json(409, errorBody('conflict', 'invalid_transition'))) });
-    await assert.rejects(opsline.orders.pay('ORD-1'), (e: unknown) => e instanceof OpslineError && e.code === 'invalid_transition');
+    const opsline = new Opsline({
+      apiKey: 'sk_test',
+      baseUrl: 'http://opsline.invalid',
+      retryDelayMs: 1,
+      fetch: async () => (calls++, json(409, errorBody('conflict', 'invalid_transition'))),
+    });
+    await assert.rejects(
+      opsline.orders.pay('ORD-1'),
+      (e: unknown) => e instanceof OpslineError && e.code === 'invalid_transition',
+    );
     assert.equal(calls, 1);
   });
 });

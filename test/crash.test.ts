@@ -22,12 +22,23 @@ const CONCURRENCY = 16;
 function startServer(databaseUrl: string): Promise<{ child: ChildProcess; base: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
     cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1', ADMIN_API_KEY: adminKey, LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '1000000' },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ADMIN_API_KEY: adminKey,
+      LOG_LEVEL: 'info',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`server did not start: ${output}`)); }, 30_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start: ${output}`));
+    }, 30_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/i.exec(output);
@@ -38,14 +49,25 @@ function startServer(databaseUrl: string): Promise<{ child: ChildProcess; base: 
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}): ${output}`)); });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code}): ${output}`));
+    });
   });
 }
 
-async function call(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { authorization: `Bearer ${adminKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${adminKey}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, body: await res.json().catch(() => undefined) };
@@ -57,7 +79,14 @@ after(drop);
 describe('kill -9 under load', () => {
   it('keeps every acknowledged write of every kind: keys, revokes, customers, adjustments, orders, promotions', async () => {
     const first = await startServer(databaseUrl);
-    const acked = { keys: [] as string[], revoked: [] as string[], customers: [] as string[], orders: [] as string[], promotions: [] as string[], adjustments: 0 };
+    const acked = {
+      keys: [] as string[],
+      revoked: [] as string[],
+      customers: [] as string[],
+      orders: [] as string[],
+      promotions: [] as string[],
+      adjustments: 0,
+    };
     let sentAdjustments = 0;
     let itemId = '';
     try {
@@ -75,20 +104,32 @@ describe('kill -9 under load', () => {
           if (revoked.status === 200) acked.revoked.push(r.body.id);
         },
         async () => {
-          const r = await call(first.base, 'POST', '/v1/customers', { email: `crash-${randomBytes(6).toString('hex')}@example.com` });
+          const r = await call(first.base, 'POST', '/v1/customers', {
+            email: `crash-${randomBytes(6).toString('hex')}@example.com`,
+          });
           if (r.status === 201) acked.customers.push(r.body.id);
         },
         async () => {
           sentAdjustments++;
-          const r = await call(first.base, 'POST', `/v1/inventory_items/${itemId}/adjust`, { quantity_change: 1, reason: 'crash test' });
+          const r = await call(first.base, 'POST', `/v1/inventory_items/${itemId}/adjust`, {
+            quantity_change: 1,
+            reason: 'crash test',
+          });
           if (r.status === 200) acked.adjustments++;
         },
         async () => {
-          const r = await call(first.base, 'POST', '/v1/orders', { customer: { email: 'crash-orders@example.com' }, line_items: [{ sku: 'CRASH-SKU', quantity: 1, price: 100 }] });
+          const r = await call(first.base, 'POST', '/v1/orders', {
+            customer: { email: 'crash-orders@example.com' },
+            line_items: [{ sku: 'CRASH-SKU', quantity: 1, price: 100 }],
+          });
           if (r.status === 201) acked.orders.push(r.body.id);
         },
         async () => {
-          const r = await call(first.base, 'POST', '/v1/promotions', { code: `CRASH${randomBytes(4).toString('hex').toUpperCase()}`, type: 'fixed', value: 100 });
+          const r = await call(first.base, 'POST', '/v1/promotions', {
+            code: `CRASH${randomBytes(4).toString('hex').toUpperCase()}`,
+            type: 'fixed',
+            value: 100,
+          });
           if (r.status === 201) acked.promotions.push(r.body.id);
         },
       ];
@@ -115,13 +156,28 @@ describe('kill -9 under load', () => {
         assert.equal(r.status, 200, `acknowledged key ${id} is missing`);
         if (acked.revoked.includes(id)) assert.equal(r.body.status, 'revoked', `acknowledged revoke of ${id} was lost`);
       }
-      for (const [path, ids] of [['customers', acked.customers], ['orders', acked.orders], ['promotions', acked.promotions]] as const) {
-        for (const id of ids) assert.equal((await call(second.base, 'GET', `/v1/${path}/${id}`)).status, 200, `acknowledged ${path} ${id} is missing`);
+      for (const [path, ids] of [
+        ['customers', acked.customers],
+        ['orders', acked.orders],
+        ['promotions', acked.promotions],
+      ] as const) {
+        for (const id of ids)
+          assert.equal(
+            (await call(second.base, 'GET', `/v1/${path}/${id}`)).status,
+            200,
+            `acknowledged ${path} ${id} is missing`,
+          );
       }
       const item = await call(second.base, 'GET', `/v1/inventory_items/${itemId}`);
       const adjusted = item.body.on_hand - 1_000_000;
-      assert.ok(adjusted >= acked.adjustments && adjusted <= sentAdjustments, `on_hand moved by ${adjusted}: ${acked.adjustments} adjustments acknowledged, ${sentAdjustments} sent`);
-      assert.ok(item.body.reserved >= acked.orders.length, `${item.body.reserved} reserved for ${acked.orders.length} acknowledged orders`);
+      assert.ok(
+        adjusted >= acked.adjustments && adjusted <= sentAdjustments,
+        `on_hand moved by ${adjusted}: ${acked.adjustments} adjustments acknowledged, ${sentAdjustments} sent`,
+      );
+      assert.ok(
+        item.body.reserved >= acked.orders.length,
+        `${item.body.reserved} reserved for ${acked.orders.length} acknowledged orders`,
+      );
     } finally {
       second.child.kill('SIGTERM');
       await new Promise((resolve) => second.child.once('exit', resolve));

@@ -4,7 +4,14 @@ import { describe, it } from 'node:test';
 import { getTestContext, unique } from './helpers.js';
 import { assertError, createCustomer, createTagged, detailPaths, ids, newEmail } from './support.js';
 
-const ADDRESS = { line1: '1 Market St', line2: 'Suite 5', city: 'San Francisco', state: 'CA', postal_code: '94105', country: 'us' };
+const ADDRESS = {
+  line1: '1 Market St',
+  line2: 'Suite 5',
+  city: 'San Francisco',
+  state: 'CA',
+  postal_code: '94105',
+  country: 'us',
+};
 
 async function rowOf(id: string) {
   const t = await getTestContext();
@@ -64,12 +71,20 @@ describe('customers: create and retrieve', () => {
     assert.equal(c.status, 'active');
     assert.ok(c.activation_date >= before);
     assert.deepEqual([c.addresses, c.tags, c.metadata], [[], [], {}]);
-    assert.deepEqual([c.first_name, c.last_name, c.phone, c.company, c.default_shipping_address], [null, null, null, null, null]);
+    assert.deepEqual(
+      [c.first_name, c.last_name, c.phone, c.company, c.default_shipping_address],
+      [null, null, null, null, null],
+    );
   });
 
   it('accepts the camelCase aliases firstName, lastName, activationDate and timestamp', async () => {
     const t = await getTestContext();
-    const a = await t.api('POST', '/v1/customers', { email: newEmail('alias'), firstName: 'Ann', lastName: 'Lee', activationDate: '2023-01-02T03:04:05Z' });
+    const a = await t.api('POST', '/v1/customers', {
+      email: newEmail('alias'),
+      firstName: 'Ann',
+      lastName: 'Lee',
+      activationDate: '2023-01-02T03:04:05Z',
+    });
     assert.equal(a.status, 201, a.raw);
     assert.equal(a.body.first_name, 'Ann');
     assert.equal(a.body.last_name, 'Lee');
@@ -82,10 +97,18 @@ describe('customers: create and retrieve', () => {
     assert.equal(b.body.activation_date, '2022-06-01T00:00:00.000Z');
 
     // The snake_case name wins when both are sent.
-    const both = await t.api('POST', '/v1/customers', { email: newEmail('both'), first_name: 'Snake', firstName: 'Camel' });
+    const both = await t.api('POST', '/v1/customers', {
+      email: newEmail('both'),
+      first_name: 'Snake',
+      firstName: 'Camel',
+    });
     assert.equal(both.body.first_name, 'Snake');
 
-    const upd = await t.api('PATCH', `/v1/customers/${a.body.id}`, { firstName: 'Anne', lastName: null, activationDate: '2023-02-02T00:00:00Z' });
+    const upd = await t.api('PATCH', `/v1/customers/${a.body.id}`, {
+      firstName: 'Anne',
+      lastName: null,
+      activationDate: '2023-02-02T00:00:00Z',
+    });
     assert.equal(upd.status, 200, upd.raw);
     assert.equal(upd.body.first_name, 'Anne');
     assert.equal(upd.body.last_name, null);
@@ -129,11 +152,15 @@ describe('customers: email uniqueness', () => {
     const again = await t.api('POST', '/v1/customers', { email: `${local.toUpperCase()}@EXAMPLE.com` });
     assertError(again, 409, 'conflict', 'already_exists');
     assert.match(again.body.error.message, new RegExp(local.toUpperCase()));
-    const rows = await t.db.selectFrom('customers').select('id').where('email_normalized', '=', `${local.toLowerCase()}@example.com`).execute();
+    const rows = await t.db
+      .selectFrom('customers')
+      .select('id')
+      .where('email_normalized', '=', `${local.toLowerCase()}@example.com`)
+      .execute();
     assert.equal(rows.length, 1);
   });
 
-  it('is enforced on update to another customer\'s email, which leaves the row unchanged', async () => {
+  it("is enforced on update to another customer's email, which leaves the row unchanged", async () => {
     const t = await getTestContext();
     const a = await createCustomer(t);
     const b = await createCustomer(t, { first_name: 'Bee' });
@@ -161,7 +188,15 @@ describe('customers: field validation', () => {
     const t = await getTestContext();
     const ok = await createCustomer(t, { phone: '+14155550123' });
     assert.equal(ok.phone, '+14155550123');
-    for (const phone of ['4155550123', '+1 415 555 0123', '+1-415-555-0123', '+0123456', '+1234567890123456', '+1415555O123', '']) {
+    for (const phone of [
+      '4155550123',
+      '+1 415 555 0123',
+      '+1-415-555-0123',
+      '+0123456',
+      '+1234567890123456',
+      '+1415555O123',
+      '',
+    ]) {
       const res = await t.api('POST', '/v1/customers', { email: newEmail(), phone });
       assertError(res, 400, 'invalid_request_error', 'validation_error');
       assert.deepEqual(detailPaths(res), ['phone'], `phone ${JSON.stringify(phone)}`);
@@ -177,20 +212,33 @@ describe('customers: field validation', () => {
     const t = await getTestContext();
     const res = await t.api('POST', '/v1/customers', {
       email: newEmail(),
-      addresses: [ADDRESS, { line1: '', city: 'X', country: 'US' }, { line1: 'a', city: 'B', country: 'USA', zip: '1' }],
+      addresses: [
+        ADDRESS,
+        { line1: '', city: 'X', country: 'US' },
+        { line1: 'a', city: 'B', country: 'USA', zip: '1' },
+      ],
       default_shipping_address: { line1: 'a', country: 'US' },
     });
     assertError(res, 400, 'invalid_request_error', 'validation_error');
     const paths = detailPaths(res);
-    for (const p of ['addresses[1].line1', 'addresses[2].country', 'addresses[2].zip', 'default_shipping_address.city']) {
+    for (const p of [
+      'addresses[1].line1',
+      'addresses[2].country',
+      'addresses[2].zip',
+      'default_shipping_address.city',
+    ]) {
       assert.ok(paths.includes(p), `${p} in ${paths.join(', ')}`);
     }
     assert.ok(!paths.some((p) => p.startsWith('addresses[0]')));
 
     const c = await createCustomer(t, { addresses: [ADDRESS] });
-    const replaced = await t.api('PATCH', `/v1/customers/${c.id}`, { addresses: [{ line1: '9 New Rd', city: 'Paris', country: 'fr' }] });
+    const replaced = await t.api('PATCH', `/v1/customers/${c.id}`, {
+      addresses: [{ line1: '9 New Rd', city: 'Paris', country: 'fr' }],
+    });
     assert.deepEqual(replaced.body.addresses, [{ line1: '9 New Rd', city: 'Paris', country: 'FR' }]);
-    const tooMany = await t.api('PATCH', `/v1/customers/${c.id}`, { addresses: Array.from({ length: 21 }, () => ADDRESS) });
+    const tooMany = await t.api('PATCH', `/v1/customers/${c.id}`, {
+      addresses: Array.from({ length: 21 }, () => ADDRESS),
+    });
     assertError(tooMany, 400, 'invalid_request_error', 'validation_error');
     assert.deepEqual(detailPaths(tooMany), ['addresses']);
   });
@@ -204,7 +252,8 @@ describe('customers: field validation', () => {
 });
 
 describe('customers: metadata', () => {
-  const keys = (n: number, prefix = 'k') => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, i]));
+  const keys = (n: number, prefix = 'k') =>
+    Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, i]));
 
   it('allows at most 50 keys on create', async () => {
     const t = await getTestContext();
@@ -243,7 +292,22 @@ describe('customers: metadata', () => {
     assert.equal(Object.keys(JSON.parse(row!.metadata)).length, 40);
     assert.equal(row!.version, 1);
     // Removing as many as it adds keeps it within the limit.
-    const swap = await t.api('PATCH', `/v1/customers/${c.id}`, { metadata: { ...keys(11, 'x'), k0: null, k1: null, k2: null, k3: null, k4: null, k5: null, k6: null, k7: null, k8: null, k9: null, k10: null } });
+    const swap = await t.api('PATCH', `/v1/customers/${c.id}`, {
+      metadata: {
+        ...keys(11, 'x'),
+        k0: null,
+        k1: null,
+        k2: null,
+        k3: null,
+        k4: null,
+        k5: null,
+        k6: null,
+        k7: null,
+        k8: null,
+        k9: null,
+        k10: null,
+      },
+    });
     assert.equal(swap.status, 200, swap.raw);
     assert.equal(Object.keys(swap.body.metadata).length, 40);
   });
@@ -280,12 +344,18 @@ describe('customers: list filters', () => {
     const t = await getTestContext();
     const tag = unique('search-');
     const token = unique('q');
-    const [byFirst, byLast, byEmail, byCompany] = await createTagged(t, tag, 4, (i) => [
-      { first_name: `Zeb${token}` },
-      { last_name: `${token}son` },
-      { email: `mail.${token}@example.com` },
-      { company: `${token.toUpperCase()} Holdings` },
-    ][i]);
+    const [byFirst, byLast, byEmail, byCompany] = await createTagged(
+      t,
+      tag,
+      4,
+      (i) =>
+        [
+          { first_name: `Zeb${token}` },
+          { last_name: `${token}son` },
+          { email: `mail.${token}@example.com` },
+          { company: `${token.toUpperCase()} Holdings` },
+        ][i],
+    );
     await createCustomer(t, { tags: [tag], notes: token });
     const res = await t.api('GET', `/v1/customers?tag=${tag}&search=${token.toUpperCase()}&sort=created_at`);
     assert.deepEqual(ids(res.body.data), ids([byFirst, byLast, byEmail, byCompany]), 'notes are not searched');
@@ -296,13 +366,20 @@ describe('customers: list filters', () => {
   it('treats % and _ in a search term literally', async () => {
     const t = await getTestContext();
     const tag = unique('like-');
-    const [pct, , under] = await createTagged(t, tag, 4, (i) => [
-      { company: '100% Cotton' },
-      { company: '1000 Cotton' },
-      { company: 'a_b Traders' },
-      { company: 'axb Traders' },
-    ][i]);
-    const q = async (term: string) => ids((await t.api('GET', `/v1/customers?tag=${tag}&search=${encodeURIComponent(term)}`)).body.data);
+    const [pct, , under] = await createTagged(
+      t,
+      tag,
+      4,
+      (i) =>
+        [
+          { company: '100% Cotton' },
+          { company: '1000 Cotton' },
+          { company: 'a_b Traders' },
+          { company: 'axb Traders' },
+        ][i],
+    );
+    const q = async (term: string) =>
+      ids((await t.api('GET', `/v1/customers?tag=${tag}&search=${encodeURIComponent(term)}`)).body.data);
     assert.deepEqual(await q('100%'), [pct.id]);
     assert.deepEqual(await q('0% c'), [pct.id]);
     assert.deepEqual(await q('a_b'), [under.id]);
@@ -314,14 +391,28 @@ describe('customers: list filters', () => {
   it('combines status, status_in, created range and search with the tag', async () => {
     const t = await getTestContext();
     const tag = unique('combo-');
-    const [a, b, c] = await createTagged(t, tag, 3, (i) => ({ status: (['active', 'suspended', 'suspended'] as const)[i], company: ['Alpha', 'Beta', 'Alphabet'][i] }));
+    const [a, b, c] = await createTagged(t, tag, 3, (i) => ({
+      status: (['active', 'suspended', 'suspended'] as const)[i],
+      company: ['Alpha', 'Beta', 'Alphabet'][i],
+    }));
     const res = await t.api('GET', `/v1/customers?tag=${tag}&status_in=active,suspended&search=alpha&sort=created_at`);
     assert.deepEqual(ids(res.body.data), [a.id, c.id]);
     const sus = await t.api('GET', `/v1/customers?tag=${tag}&status=suspended&search=alpha`);
     assert.deepEqual(ids(sus.body.data), [c.id]);
-    await t.db.updateTable('customers').set({ created_at: '2010-01-01T00:00:00.000Z' }).where('id', '=', a.id).execute();
-    await t.db.updateTable('customers').set({ created_at: '2010-06-01T00:00:00.000Z' }).where('id', 'in', [b.id, c.id]).execute();
-    const after = await t.api('GET', `/v1/customers?tag=${tag}&created_after=2010-02-01&status=suspended&sort=created_at`);
+    await t.db
+      .updateTable('customers')
+      .set({ created_at: '2010-01-01T00:00:00.000Z' })
+      .where('id', '=', a.id)
+      .execute();
+    await t.db
+      .updateTable('customers')
+      .set({ created_at: '2010-06-01T00:00:00.000Z' })
+      .where('id', 'in', [b.id, c.id])
+      .execute();
+    const after = await t.api(
+      'GET',
+      `/v1/customers?tag=${tag}&created_after=2010-02-01&status=suspended&sort=created_at`,
+    );
     assert.deepEqual(ids(after.body.data), [b.id, c.id]);
     const before = await t.api('GET', `/v1/customers?tag=${tag}&created_before=2010-02-01&search=alpha`);
     assert.deepEqual(ids(before.body.data), [a.id]);
@@ -332,7 +423,11 @@ describe('customers: computed fields', () => {
   it('shows order_count and lifetime_value from the record', async () => {
     const t = await getTestContext();
     const c = await createCustomer(t);
-    await t.db.updateTable('customers').set({ order_count: 3, lifetime_value: 123_456 }).where('id', '=', c.id).execute();
+    await t.db
+      .updateTable('customers')
+      .set({ order_count: 3, lifetime_value: 123_456 })
+      .where('id', '=', c.id)
+      .execute();
     const got = await t.api('GET', `/v1/customers/${c.id}`);
     assert.equal(got.body.order_count, 3);
     assert.equal(got.body.lifetime_value, 123_456);
@@ -370,17 +465,32 @@ describe('customers: delete', () => {
     assert.equal(row?.anonymized_at, null);
     const explicit = await t.api('DELETE', `/v1/customers/${c.id}?force=false`);
     assertError(explicit, 409, 'conflict', 'customer_has_orders');
-    assertError(await t.api('DELETE', `/v1/customers/${c.id}?force=yes`), 400, 'invalid_request_error', 'validation_error');
+    assertError(
+      await t.api('DELETE', `/v1/customers/${c.id}?force=yes`),
+      400,
+      'invalid_request_error',
+      'validation_error',
+    );
     const events = await t.db.selectFrom('events').select('type').where('object_id', '=', c.id).execute();
-    assert.deepEqual(events.map((e) => e.type), ['customer.created']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['customer.created'],
+    );
   });
 
   it('with force=true anonymises a customer with orders, keeps the row, then 404s', async () => {
     const t = await getTestContext();
     const email = newEmail('gdpr');
     const c = await createCustomer(t, {
-      email, first_name: 'Private', last_name: 'Person', phone: '+14155550100', company: 'Secret Co',
-      addresses: [ADDRESS], default_shipping_address: ADDRESS, notes: 'call after 5', metadata: { ssn_hint: '12' },
+      email,
+      first_name: 'Private',
+      last_name: 'Person',
+      phone: '+14155550100',
+      company: 'Secret Co',
+      addresses: [ADDRESS],
+      default_shipping_address: ADDRESS,
+      notes: 'call after 5',
+      metadata: { ssn_hint: '12' },
     });
     await t.db.updateTable('customers').set({ order_count: 1, lifetime_value: 5000 }).where('id', '=', c.id).execute();
 
@@ -394,7 +504,15 @@ describe('customers: delete', () => {
     assert.notEqual(row.email_normalized, email);
     assert.ok(!row.email.includes(email.split('@')[0]));
     assert.deepEqual(
-      [row.first_name, row.last_name, row.phone, row.company, row.notes, row.default_shipping_address, row.default_billing_address],
+      [
+        row.first_name,
+        row.last_name,
+        row.phone,
+        row.company,
+        row.notes,
+        row.default_shipping_address,
+        row.default_billing_address,
+      ],
       [null, null, null, null, null, null, null],
     );
     assert.equal(row.addresses, '[]');
@@ -410,7 +528,12 @@ describe('customers: delete', () => {
     assert.deepEqual(shown.body.addresses, []);
 
     // The deletion event does not publish the erased data again.
-    const deleted = await t.db.selectFrom('events').selectAll().where('object_id', '=', c.id).where('type', '=', 'customer.deleted').execute();
+    const deleted = await t.db
+      .selectFrom('events')
+      .selectAll()
+      .where('object_id', '=', c.id)
+      .where('type', '=', 'customer.deleted')
+      .execute();
     assert.equal(deleted.length, 1);
     for (const secret of [email, 'Private', 'Secret Co', '+14155550100', 'Market St', 'ssn_hint']) {
       assert.ok(!deleted[0].data.includes(secret), `customer.deleted must not carry "${secret}"`);

@@ -52,7 +52,8 @@ function substitute(value: unknown): unknown {
     return real[name];
   }
   if (Array.isArray(value)) return value.map(substitute);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v)]));
   return value;
 }
 
@@ -78,7 +79,8 @@ async function run(method: string, path: string, params: Record<string, string> 
   }
   const body = operation.requestBody?.content?.['application/json'];
   if (operation.requestBody?.required) assert.ok(body?.example !== undefined, `${method} ${path}: no request example`);
-  const url = path.replace(/\{(\w+)\}/g, (_m, name) => encodeURIComponent(values[name])) + (query.size ? `?${query}` : '');
+  const url =
+    path.replace(/\{(\w+)\}/g, (_m, name) => encodeURIComponent(values[name])) + (query.size ? `?${query}` : '');
   const res = await api(method as any, url, body?.example === undefined ? undefined : substitute(body.example));
   assert.ok(res.status >= 200 && res.status < 300, `${method} ${url} answered ${res.status}: ${res.raw}`);
   executed.add(`${method.toUpperCase()} ${path}`);
@@ -92,7 +94,10 @@ async function runUpdates(path: string, params: Record<string, string> = {}): Pr
 
 /** Another order like the example one (ORD-000001), for a step that needs a fresh order. */
 async function anotherOrder(extra: Record<string, unknown> = {}): Promise<any> {
-  const res = await api('POST', '/v1/orders', { ...doc.paths['/v1/orders'].post.requestBody.content['application/json'].example, ...extra });
+  const res = await api('POST', '/v1/orders', {
+    ...doc.paths['/v1/orders'].post.requestBody.content['application/json'].example,
+    ...extra,
+  });
   assert.equal(res.status, 201, res.raw);
   return res.body;
 }
@@ -106,7 +111,7 @@ describe('/docs', () => {
     assert.match(page.body, /<title>Opsline API<\/title>/);
     const init = await app.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' });
     assert.match(init.body, /"url":"\/openapi\.json","name":"Opsline API"/);
-    assert.match(init.body, /data:image\/svg\+xml;base64,/, 'the Opsline wordmark replaces Swagger\'s');
+    assert.match(init.body, /data:image\/svg\+xml;base64,/, "the Opsline wordmark replaces Swagger's");
   });
 
   it('names every response and shows no safe-integer bounds', () => {
@@ -121,8 +126,14 @@ describe('/docs', () => {
   it('names order lines by SKU and locations by code: no made-up line or location id to replace', () => {
     const text = JSON.stringify(doc.paths);
     assert.doesNotMatch(text, /"(oli|loc)_/, 'no example shows an order line or location id');
-    assert.equal(doc.paths['/v1/orders/{id}/split'].post.requestBody.content['application/json'].example.line_items[0].sku, 'TEE-BLACK-M');
-    assert.equal(doc.paths['/v1/locations/{id}'].get.parameters.find((p: any) => p.name === 'id').example, LOCATION_CODE);
+    assert.equal(
+      doc.paths['/v1/orders/{id}/split'].post.requestBody.content['application/json'].example.line_items[0].sku,
+      'TEE-BLACK-M',
+    );
+    assert.equal(
+      doc.paths['/v1/locations/{id}'].get.parameters.find((p: any) => p.name === 'id').example,
+      LOCATION_CODE,
+    );
   });
 
   it('runs every request example in the document and gets 2xx', async () => {
@@ -134,7 +145,8 @@ describe('/docs', () => {
     await run('DELETE', '/v1/locations/{id}');
     assert.equal((await run('POST', '/v1/locations')).code, LOCATION_CODE);
     real.inventory_item = (await run('POST', '/v1/inventory_items')).id;
-    for (const sku of ['TEE-BLACK-M', 'TEE-BLACK-L']) assert.equal((await api('POST', '/v1/inventory_items', { sku, on_hand: 20 })).status, 201);
+    for (const sku of ['TEE-BLACK-M', 'TEE-BLACK-L'])
+      assert.equal((await api('POST', '/v1/inventory_items', { sku, on_hand: 20 })).status, 201);
     await run('POST', '/v1/customers');
     await run('POST', '/v1/promotions');
 
@@ -154,7 +166,10 @@ describe('/docs', () => {
     await run('POST', '/v1/orders/{id}/remove_item');
     await run('POST', '/v1/orders/{id}/line_items');
     await run('DELETE', '/v1/orders/{id}/line_items/{item_id}');
-    assert.deepEqual((await api('GET', `/v1/orders/${ORDER_NUMBER}`)).body.line_items.map((l: any) => l.sku), ['MUG-BLUE', 'TEE-BLACK-M']);
+    assert.deepEqual(
+      (await api('GET', `/v1/orders/${ORDER_NUMBER}`)).body.line_items.map((l: any) => l.sku),
+      ['MUG-BLUE', 'TEE-BLACK-M'],
+    );
 
     const discounted = await run('POST', '/v1/orders/{id}/discounts');
     real.discount = discounted.discounts[discounted.discounts.length - 1].id;
@@ -245,7 +260,13 @@ describe('/docs', () => {
     real.event = (await api('GET', '/v1/events?limit=1')).body.data[0].id;
     await run('GET', '/v1/events/{id}');
 
-    const all = Object.entries<any>(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
-    assert.deepEqual(all.filter((op) => !executed.has(op)), [], 'every operation in the document was run');
+    const all = Object.entries<any>(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    assert.deepEqual(
+      all.filter((op) => !executed.has(op)),
+      [],
+      'every operation in the document was run',
+    );
   });
 });

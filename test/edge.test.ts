@@ -10,8 +10,18 @@ import type { FastifyInstance } from 'fastify';
 import { buildExtraApp, getTestContext, unique, type ApiResponse } from './helpers.js';
 import { assertError, bare, createCustomer, newEmail } from './support.js';
 
-async function raw(t: Awaited<ReturnType<typeof getTestContext>>, method: 'POST' | 'PATCH', url: string, text: string): Promise<ApiResponse> {
-  const res = await t.app.inject({ method, url, payload: text, headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'application/json' } });
+async function raw(
+  t: Awaited<ReturnType<typeof getTestContext>>,
+  method: 'POST' | 'PATCH',
+  url: string,
+  text: string,
+): Promise<ApiResponse> {
+  const res = await t.app.inject({
+    method,
+    url,
+    payload: text,
+    headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'application/json' },
+  });
   return { status: res.statusCode, body: JSON.parse(res.body), headers: res.headers as any, raw: res.body };
 }
 
@@ -24,11 +34,18 @@ describe('NUL characters', () => {
     assert.equal(res.body.error.param, 'first_name');
     assert.equal(res.body.error.details[0].in, 'body');
 
-    res = await t.api('POST', '/v1/customers', { email, addresses: [{ line1: '1 Main', city: 'X', country: 'US' }], metadata: { ['k\u0000']: 'v' } });
+    res = await t.api('POST', '/v1/customers', {
+      email,
+      addresses: [{ line1: '1 Main', city: 'X', country: 'US' }],
+      metadata: { ['k\u0000']: 'v' },
+    });
     assertError(res, 400, 'invalid_request_error', 'invalid_string');
     assert.equal(res.body.error.param, 'metadata.k\\u0000');
 
-    res = await t.api('POST', '/v1/customers', { email, addresses: [{ line1: '1 Main\u0000', city: 'X', country: 'US' }] });
+    res = await t.api('POST', '/v1/customers', {
+      email,
+      addresses: [{ line1: '1 Main\u0000', city: 'X', country: 'US' }],
+    });
     assertError(res, 400, 'invalid_request_error', 'invalid_string');
     assert.equal(res.body.error.param, 'addresses[0].line1');
 
@@ -37,12 +54,19 @@ describe('NUL characters', () => {
     assert.equal(list.body.total_count, 0);
 
     for (const url of ['/v1/orders/ord%00x', '/v1/customers/cus_1%00', '/v1/inventory_items/x%00/adjust']) {
-      res = url.endsWith('adjust') ? await t.api('POST', url, { quantity_change: 1, reason: 'x' }) : await t.api('GET', url);
+      res = url.endsWith('adjust')
+        ? await t.api('POST', url, { quantity_change: 1, reason: 'x' })
+        : await t.api('GET', url);
       assertError(res, 400, 'invalid_request_error', 'invalid_string');
       assert.equal(res.body.error.details[0].in, 'path', res.raw);
       assert.equal(res.body.error.param, 'id');
     }
-    for (const url of ['/v1/customers?search=a%00b', '/v1/orders?status_in=pending%00', '/v1/inventory_items?sku=%00', '/v1/events?type=customer.created%00']) {
+    for (const url of [
+      '/v1/customers?search=a%00b',
+      '/v1/orders?status_in=pending%00',
+      '/v1/inventory_items?sku=%00',
+      '/v1/events?type=customer.created%00',
+    ]) {
       res = await t.api('GET', url);
       assertError(res, 400, 'invalid_request_error', 'invalid_string');
       assert.equal(res.body.error.details[0].in, 'query', res.raw);
@@ -51,7 +75,8 @@ describe('NUL characters', () => {
 
   it('inside a forged cursor is refused as an invalid cursor', async () => {
     const t = await getTestContext();
-    const cursor = (value: unknown, id: string) => Buffer.from(JSON.stringify([value, id, '-created_at'])).toString('base64url');
+    const cursor = (value: unknown, id: string) =>
+      Buffer.from(JSON.stringify([value, id, '-created_at'])).toString('base64url');
     for (const url of ['/v1/orders', '/v1/customers', '/v1/events']) {
       for (const forged of [cursor('2026-01-01T00:00:00.000Z', 'a\u0000'), cursor('a\u0000', 'x')]) {
         const res = await t.api('GET', `${url}?cursor=${forged}`);
@@ -65,18 +90,24 @@ describe('NUL characters', () => {
     const res = await raw(t, 'POST', '/v1/customers', `{"email":"${newEmail()}","tags":["a","b\\u0000"]}`);
     assertError(res, 400, 'invalid_request_error', 'invalid_string');
     assert.equal(res.body.error.param, 'tags[1]');
-    const ok = await raw(t, 'POST', '/v1/customers', `{"email":"${newEmail()}","notes":"a\\\\u0000 is how JSON writes NUL"}`);
+    const ok = await raw(
+      t,
+      'POST',
+      '/v1/customers',
+      `{"email":"${newEmail()}","notes":"a\\\\u0000 is how JSON writes NUL"}`,
+    );
     assert.equal(ok.status, 201, ok.raw);
   });
 });
 
 describe('empty *_in filters', () => {
-  it('every list\'s *_in filter refuses an empty list (`x_in=` and `x_in=,`) with 400 naming the parameter', async () => {
+  it("every list's *_in filter refuses an empty list (`x_in=` and `x_in=,`) with 400 naming the parameter", async () => {
     const t = await getTestContext();
     const doc = t.app.swagger() as any;
     const filters: Array<[string, string]> = [];
     for (const [path, ops] of Object.entries<any>(doc.paths)) {
-      for (const p of ops.get?.parameters ?? []) if (p.in === 'query' && p.name.endsWith('_in')) filters.push([path.replace(/\{[^}]+\}/g, 'x_1'), p.name]);
+      for (const p of ops.get?.parameters ?? [])
+        if (p.in === 'query' && p.name.endsWith('_in')) filters.push([path.replace(/\{[^}]+\}/g, 'x_1'), p.name]);
     }
     assert.ok(filters.length >= 25, `expected the 26 *_in filters, found ${filters.length}`);
     for (const [path, name] of filters) {
@@ -103,7 +134,12 @@ describe('integers beyond their column', () => {
       assertError(res, 400, 'invalid_request_error', 'validation_error');
       assert.equal(res.body.error.param, 'usage_limit');
     }
-    const ok = await t.api('POST', '/v1/promotions', { code: unique('UL'), type: 'fixed', value: 100, usage_limit: 2147483647 });
+    const ok = await t.api('POST', '/v1/promotions', {
+      code: unique('UL'),
+      type: 'fixed',
+      value: 100,
+      usage_limit: 2147483647,
+    });
     assert.equal(ok.status, 201, ok.raw);
     const patch = await t.api('PATCH', `/v1/promotions/${ok.body.id}`, { usage_limit: 2147483648 });
     assertError(patch, 400, 'invalid_request_error', 'validation_error');
@@ -119,11 +155,40 @@ describe('integers beyond their column', () => {
       ['POST', '/v1/inventory_items', { sku: unique('B-'), on_hand: 2147483648 * 2 ** 20 }, 'on_hand'],
       ['POST', '/v1/inventory_items', { sku: unique('B-'), unit_cost: 2 ** 63 }, 'unit_cost'],
       ['PATCH', `/v1/inventory_items/${item.body.id}`, { reorder_point: 1e30 }, 'reorder_point'],
-      ['POST', `/v1/inventory_items/${item.body.id}/adjust`, { quantity_change: -(2 ** 62), reason: 'x' }, 'quantity_change'],
-      ['POST', `/v1/inventory_items/${item.body.id}/reserve`, { quantity: 2147483648, reference: { type: 'cart', id: 'c1' } }, 'quantity'],
-      ['POST', '/v1/orders', { customer: { email: newEmail() }, line_items: [{ sku, quantity: 2147483648, price: 1 }] }, 'line_items[0].quantity'],
-      ['POST', '/v1/orders', { customer: { email: newEmail() }, line_items: [{ sku, quantity: 1, price: 2 ** 63 }] }, 'line_items[0].price'],
-      ['POST', '/v1/orders', { customer: { email: newEmail() }, line_items: [{ sku, quantity: 1_000_000, price: 10_000_000_000_000 }], allow_backorder: true }, 'line_items'],
+      [
+        'POST',
+        `/v1/inventory_items/${item.body.id}/adjust`,
+        { quantity_change: -(2 ** 62), reason: 'x' },
+        'quantity_change',
+      ],
+      [
+        'POST',
+        `/v1/inventory_items/${item.body.id}/reserve`,
+        { quantity: 2147483648, reference: { type: 'cart', id: 'c1' } },
+        'quantity',
+      ],
+      [
+        'POST',
+        '/v1/orders',
+        { customer: { email: newEmail() }, line_items: [{ sku, quantity: 2147483648, price: 1 }] },
+        'line_items[0].quantity',
+      ],
+      [
+        'POST',
+        '/v1/orders',
+        { customer: { email: newEmail() }, line_items: [{ sku, quantity: 1, price: 2 ** 63 }] },
+        'line_items[0].price',
+      ],
+      [
+        'POST',
+        '/v1/orders',
+        {
+          customer: { email: newEmail() },
+          line_items: [{ sku, quantity: 1_000_000, price: 10_000_000_000_000 }],
+          allow_backorder: true,
+        },
+        'line_items',
+      ],
       ['POST', '/v1/promotions', { code: unique('P'), type: 'fixed', value: 2 ** 63 }, 'value'],
       ['POST', '/v1/promotions', { code: unique('P'), type: 'fixed', value: 1, min_subtotal: 1e300 }, 'min_subtotal'],
     ];
@@ -179,13 +244,18 @@ describe('Fastify-level refusals', () => {
 
 // ------------------------------------------------------------------------------- real sockets
 
-async function listening(options: Parameters<typeof buildExtraApp>[0]): Promise<{ app: FastifyInstance; port: number }> {
+async function listening(
+  options: Parameters<typeof buildExtraApp>[0],
+): Promise<{ app: FastifyInstance; port: number }> {
   const { app } = await buildExtraApp(options);
   await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, port: (app.server.address() as { port: number }).port };
 }
 
-interface SocketOutcome { data: string; closedAfterMs: number }
+interface SocketOutcome {
+  data: string;
+  closedAfterMs: number;
+}
 
 /** Opens a socket, lets `drive` write to it, and resolves with what came back once it closes (or after `limitMs`). */
 function converse(port: number, drive: (socket: Socket) => void, limitMs = 5_000): Promise<SocketOutcome> {
@@ -248,7 +318,9 @@ describe('slow clients and the connection cap, on a real port', () => {
     for (const authorization of [`Authorization: Bearer ${t.adminKey}\r\n`, '']) {
       let timer: NodeJS.Timeout | undefined;
       const outcome = await converse(port, (s) => {
-        s.write(`POST /v1/customers HTTP/1.1\r\nHost: x\r\n${authorization}Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`);
+        s.write(
+          `POST /v1/customers HTTP/1.1\r\nHost: x\r\n${authorization}Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`,
+        );
         // One byte every 50 ms: never idle, never done.
         timer = setInterval(() => s.writable && s.write(' '), 50);
       });
@@ -289,12 +361,14 @@ describe('slow clients and the connection cap, on a real port', () => {
       await new Promise((resolve) => s.on('connect', resolve));
       held.push(s);
     }
-    while ((await new Promise<number>((resolve) => app.server.getConnections((_e, n) => resolve(n)))) < 2) await new Promise((r) => setTimeout(r, 10));
+    while ((await new Promise<number>((resolve) => app.server.getConnections((_e, n) => resolve(n)))) < 2)
+      await new Promise((r) => setTimeout(r, 10));
     const refused = await converse(port, (s) => s.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n'), 2_000);
     assert.equal(refused.data, '', 'a connection beyond the cap gets no answer');
     assert.ok(refused.closedAfterMs < 1_000, `closed after ${refused.closedAfterMs} ms`);
     for (const s of held) s.destroy();
-    while ((await new Promise<number>((resolve) => app.server.getConnections((_e, n) => resolve(n)))) > 0) await new Promise((r) => setTimeout(r, 10));
+    while ((await new Promise<number>((resolve) => app.server.getConnections((_e, n) => resolve(n)))) > 0)
+      await new Promise((r) => setTimeout(r, 10));
     const served = await converse(port, (s) => s.write('GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
     assert.match(served.data, /^HTTP\/1\.1 200/);
   });

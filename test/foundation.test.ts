@@ -7,7 +7,17 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { buildExtraApp, dialect, getTestContext, unique } from './helpers.js';
-import { assertError, authHeader, bare, createCustomer, createTagged, detailPaths, ids, newEmail, sleep } from './support.js';
+import {
+  assertError,
+  authHeader,
+  bare,
+  createCustomer,
+  createTagged,
+  detailPaths,
+  ids,
+  newEmail,
+  sleep,
+} from './support.js';
 
 describe('health', () => {
   it('answers without a key, naming the database', async () => {
@@ -28,7 +38,14 @@ describe('authentication', () => {
 
   it('refuses malformed Authorization headers with 401', async () => {
     const t = await getTestContext();
-    for (const value of ['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer ', `Bearer ${t.adminKey} extra`, t.adminKey, `Bearer${t.adminKey}`]) {
+    for (const value of [
+      'Basic dXNlcjpwYXNz',
+      'Bearer',
+      'Bearer ',
+      `Bearer ${t.adminKey} extra`,
+      t.adminKey,
+      `Bearer${t.adminKey}`,
+    ]) {
       const res = await bare(t.app, 'GET', '/v1/customers', { authorization: value });
       assertError(res, 401, 'authentication_error');
     }
@@ -68,7 +85,11 @@ describe('authentication', () => {
     assert.equal(again.status, 200);
     assert.equal(again.body.revoked_at, revoked.body.revoked_at);
     assert.equal(again.body.version, 2);
-    const row = await t.db.selectFrom('api_keys').selectAll().where('id', '=', created.body.id).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('id', '=', created.body.id)
+      .executeTakeFirstOrThrow();
     assert.equal(row.revoked_at, revoked.body.revoked_at);
   });
 
@@ -86,13 +107,20 @@ describe('authentication', () => {
 
   it('refuses a key whose expiry has passed (expires_at moved into the past)', async () => {
     const t = await getTestContext();
-    const created = await t.api('POST', '/v1/api_keys', { scopes: ['customers:read'], expires_at: new Date(Date.now() + 3_600_000).toISOString() });
+    const created = await t.api('POST', '/v1/api_keys', {
+      scopes: ['customers:read'],
+      expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+    });
     assert.equal(created.status, 201, created.raw);
     assert.equal(created.body.status, 'active');
     const key = authHeader(created.body.secret);
     assert.equal((await bare(t.app, 'GET', '/v1/customers?limit=1', key)).status, 200);
 
-    await t.db.updateTable('api_keys').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', created.body.id).execute();
+    await t.db
+      .updateTable('api_keys')
+      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .where('id', '=', created.body.id)
+      .execute();
     assertError(await bare(t.app, 'GET', '/v1/customers?limit=1', key), 401, 'authentication_error', 'invalid_api_key');
     const shown = await t.api('GET', `/v1/api_keys/${created.body.id}`);
     assert.equal(shown.body.status, 'expired');
@@ -154,7 +182,11 @@ describe('scopes', () => {
     assertError(await t.api('GET', '/v1/api_keys', undefined, writer), 403, 'permission_error', 'missing_scope');
     assertError(await t.api('POST', '/v1/api_keys', { scopes: ['*'] }, writer), 403, 'permission_error');
     const target = await t.api('POST', '/v1/api_keys', { scopes: ['customers:read'] });
-    assertError(await t.api('POST', `/v1/api_keys/${target.body.id}/revoke`, undefined, writer), 403, 'permission_error');
+    assertError(
+      await t.api('POST', `/v1/api_keys/${target.body.id}/revoke`, undefined, writer),
+      403,
+      'permission_error',
+    );
     assertError(await t.api('DELETE', `/v1/api_keys/${target.body.id}`, undefined, writer), 403, 'permission_error');
     assert.equal((await t.api('GET', `/v1/api_keys/${target.body.id}`)).body.status, 'active');
 
@@ -169,7 +201,10 @@ describe('API keys', () => {
   it('shows the secret once at creation and stores only its hash', async () => {
     const t = await getTestContext();
     const name = unique('key-');
-    const created = await t.api('POST', '/v1/api_keys', { name, scopes: ['customers:read', 'customers:read', 'events:read'] });
+    const created = await t.api('POST', '/v1/api_keys', {
+      name,
+      scopes: ['customers:read', 'customers:read', 'events:read'],
+    });
     assert.equal(created.status, 201, created.raw);
     const { secret, id } = created.body;
     assert.match(secret, /^sk_[A-Za-z0-9_-]{20,}$/);
@@ -225,7 +260,11 @@ describe('API keys', () => {
     const created = await t.api('POST', '/v1/api_keys', { scopes: ['customers:read'] });
     assert.equal(created.body.last_used_at, null);
     const before = Date.now();
-    assert.equal((await t.api('GET', '/v1/customers?limit=1', undefined, { authorization: `Bearer ${created.body.secret}` })).status, 200);
+    assert.equal(
+      (await t.api('GET', '/v1/customers?limit=1', undefined, { authorization: `Bearer ${created.body.secret}` }))
+        .status,
+      200,
+    );
     const after = await t.api('GET', `/v1/api_keys/${created.body.id}`);
     assert.ok(after.body.last_used_at && Date.parse(after.body.last_used_at) >= before - 1000, after.raw);
     assert.equal(after.body.version, created.body.version, 'using a key is not a change of the key');
@@ -238,7 +277,10 @@ describe('API keys', () => {
     assert.deepEqual(detailPaths(res), ['scopes']);
     res = await t.api('POST', '/v1/api_keys', { scopes: [] });
     assertError(res, 400, 'invalid_request_error', 'validation_error');
-    res = await t.api('POST', '/v1/api_keys', { scopes: ['*'], expires_at: new Date(Date.now() - 60_000).toISOString() });
+    res = await t.api('POST', '/v1/api_keys', {
+      scopes: ['*'],
+      expires_at: new Date(Date.now() - 60_000).toISOString(),
+    });
     assertError(res, 400, 'invalid_request_error', 'validation_error');
     assert.deepEqual(detailPaths(res), ['expires_at']);
   });
@@ -286,13 +328,24 @@ describe('error shape', () => {
       email: 'not-an-email',
       phone: '415-555-0123',
       status: 'sleeping',
-      addresses: [{ line1: '1 Main St', country: 'US' }, { line1: '2 Side St', city: 'Austin', country: 'USA' }],
+      addresses: [
+        { line1: '1 Main St', country: 'US' },
+        { line1: '2 Side St', city: 'Austin', country: 'USA' },
+      ],
       metadata: { ok: 'yes', bad: { nested: true } },
       unexpected: 1,
     });
     assertError(res, 400, 'invalid_request_error', 'validation_error');
     const paths = detailPaths(res);
-    for (const p of ['email', 'phone', 'status', 'addresses[0].city', 'addresses[1].country', 'metadata.bad', 'unexpected']) {
+    for (const p of [
+      'email',
+      'phone',
+      'status',
+      'addresses[0].city',
+      'addresses[1].country',
+      'metadata.bad',
+      'unexpected',
+    ]) {
       assert.ok(paths.includes(p), `details should name ${p}: ${paths.join(', ')}`);
     }
     assert.ok(!paths.includes('addresses[0].line1'), 'a valid field is not reported');
@@ -319,7 +372,9 @@ describe('error shape', () => {
     const t = await getTestContext();
     const bad = await t.api('POST', '/v1/customers', '{"email": "a@b.co",', { 'content-type': 'application/json' });
     assertError(bad, 400, 'invalid_request_error', 'invalid_json');
-    const form = await t.api('POST', '/v1/customers', 'email=a%40b.co', { 'content-type': 'application/x-www-form-urlencoded' });
+    const form = await t.api('POST', '/v1/customers', 'email=a%40b.co', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     assertError(form, 415, 'invalid_request_error', 'unsupported_media_type');
     // Plain text is parsed as a string, which the body schema then refuses as a whole.
     const text = await t.api('POST', '/v1/customers', 'email=a@b.co', { 'content-type': 'text/plain' });
@@ -402,32 +457,58 @@ describe('lists', () => {
     assert.deepEqual(ids(p1.body.data), newestFirst.slice(0, 3));
     assert.deepEqual(ids(p2.body.data), newestFirst.slice(3, 6));
     assert.deepEqual(ids(p3.body.data), newestFirst.slice(6));
-    assert.deepEqual([p1, p2, p3, p4].map((p) => p.body.has_more), [true, true, false, false]);
+    assert.deepEqual(
+      [p1, p2, p3, p4].map((p) => p.body.has_more),
+      [true, true, false, false],
+    );
     assert.deepEqual(p4.body.data, []);
     assert.ok([p1, p2, p3, p4].every((p) => p.body.total_count === 7));
-    assertError(await t.api('GET', `/v1/customers?tag=${tag}&offset=-1`), 400, 'invalid_request_error', 'validation_error');
+    assertError(
+      await t.api('GET', `/v1/customers?tag=${tag}&offset=-1`),
+      400,
+      'invalid_request_error',
+      'validation_error',
+    );
   });
 
   it('pages by cursor over several pages, visiting every record once, in both directions', async () => {
     const t = await getTestContext();
     const tag = unique('cursor-');
     const made = ids(await createTagged(t, tag, 11));
-    for (const [sort, expected] of [['-created_at', [...made].reverse()], ['created_at', made]] as const) {
+    for (const [sort, expected] of [
+      ['-created_at', [...made].reverse()],
+      ['created_at', made],
+    ] as const) {
       const visited: string[] = [];
       const pages: any[] = [];
       let cursor: string | null = null;
       do {
-        const res: any = await t.api('GET', `/v1/customers?tag=${tag}&limit=4&sort=${sort}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        const res: any = await t.api(
+          'GET',
+          `/v1/customers?tag=${tag}&limit=4&sort=${sort}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
         assert.equal(res.status, 200, res.raw);
         pages.push(res.body);
         visited.push(...ids(res.body.data));
         cursor = res.body.next_cursor;
       } while (cursor);
       assert.deepEqual(visited, expected, `${sort}: every record exactly once, in order`);
-      assert.deepEqual(pages.map((p) => p.data.length), [4, 4, 3]);
-      assert.deepEqual(pages.map((p) => p.has_more), [true, true, false]);
-      assert.deepEqual(pages.map((p) => p.next_cursor === null), [false, false, true]);
-      assert.ok(pages.every((p) => p.total_count === 11), 'total_count is the same on every page');
+      assert.deepEqual(
+        pages.map((p) => p.data.length),
+        [4, 4, 3],
+      );
+      assert.deepEqual(
+        pages.map((p) => p.has_more),
+        [true, true, false],
+      );
+      assert.deepEqual(
+        pages.map((p) => p.next_cursor === null),
+        [false, false, true],
+      );
+      assert.ok(
+        pages.every((p) => p.total_count === 11),
+        'total_count is the same on every page',
+      );
     }
   });
 
@@ -462,7 +543,10 @@ describe('lists', () => {
       const out: string[] = [];
       let cursor: string | null = null;
       do {
-        const res: any = await t.api('GET', `/v1/customers?tag=${tag}&limit=4&sort=${sort}${cursor ? `&cursor=${cursor}` : ''}`);
+        const res: any = await t.api(
+          'GET',
+          `/v1/customers?tag=${tag}&limit=4&sort=${sort}${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         assert.equal(res.status, 200, res.raw);
         out.push(...ids(res.body.data));
         cursor = res.body.next_cursor;
@@ -499,14 +583,25 @@ describe('lists', () => {
     assertError(zero, 400, 'invalid_request_error');
 
     const forged = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-    for (const bad of ['garbage', '%%%', forged({ a: 1 }), forged([{}, 'cus_x', '-created_at']), forged([true, 'cus_x', '-created_at']), forged([['x'], 'cus_x', '-created_at']), forged(['2020-01-01T00:00:00.000Z', 7, '-created_at'])]) {
+    for (const bad of [
+      'garbage',
+      '%%%',
+      forged({ a: 1 }),
+      forged([{}, 'cus_x', '-created_at']),
+      forged([true, 'cus_x', '-created_at']),
+      forged([['x'], 'cus_x', '-created_at']),
+      forged(['2020-01-01T00:00:00.000Z', 7, '-created_at']),
+    ]) {
       const res = await t.api('GET', `/v1/customers?tag=${tag}&cursor=${encodeURIComponent(bad)}`);
       assertError(res, 400, 'invalid_request_error', 'invalid_cursor');
       assert.equal(res.body.error.param, 'cursor');
     }
     // A cursor naming the right sort but holding a value of the wrong type for its column: never a
     // 500. PostgreSQL refuses to compare text with a bigint (400); SQLite compares them (an answer).
-    const wrongType = await t.api('GET', `/v1/customers?tag=${tag}&sort=lifetime_value&cursor=${forged(['abc', 'cus_x', 'lifetime_value'])}`);
+    const wrongType = await t.api(
+      'GET',
+      `/v1/customers?tag=${tag}&sort=lifetime_value&cursor=${forged(['abc', 'cus_x', 'lifetime_value'])}`,
+    );
     if (dialect === 'postgres') assertError(wrongType, 400, 'invalid_request_error', 'invalid_cursor');
     else assert.equal(wrongType.status, 200, wrongType.raw);
     // A cursor made for -created_at means nothing under another sort.
@@ -518,7 +613,9 @@ describe('lists', () => {
     const t = await getTestContext();
     const res = await t.api('GET', '/v1/customers?colour=blue&limit=5');
     assertError(res, 400, 'invalid_request_error', 'validation_error');
-    assert.deepEqual(res.body.error.details, [{ path: 'colour', code: 'unknown_parameter', message: 'Unknown filter or parameter "colour"', in: 'query' }]);
+    assert.deepEqual(res.body.error.details, [
+      { path: 'colour', code: 'unknown_parameter', message: 'Unknown filter or parameter "colour"', in: 'query' },
+    ]);
     assert.match(res.body.error.message, /colour/);
     const events = await t.api('GET', '/v1/events?customer_id=cus_x');
     assertError(events, 400, 'invalid_request_error', 'validation_error');
@@ -530,7 +627,11 @@ describe('lists', () => {
     const tag = unique('status-');
     const statuses = ['active', 'inactive', 'suspended', 'inactive', 'active'] as const;
     const made = await createTagged(t, tag, 5, (i) => ({ status: statuses[i] }));
-    const pick = (...wanted: string[]) => made.filter((_, i) => wanted.includes(statuses[i])).map((c) => c.id).reverse();
+    const pick = (...wanted: string[]) =>
+      made
+        .filter((_, i) => wanted.includes(statuses[i]))
+        .map((c) => c.id)
+        .reverse();
 
     const inactive = await t.api('GET', `/v1/customers?tag=${tag}&status=inactive`);
     assert.deepEqual(ids(inactive.body.data), pick('inactive'));
@@ -553,7 +654,8 @@ describe('lists', () => {
     for (const [i, c] of made.entries()) {
       await t.db.updateTable('customers').set({ created_at: dates[i] }).where('id', '=', c.id).execute();
     }
-    const q = async (params: string) => ids((await t.api('GET', `/v1/customers?tag=${tag}&sort=created_at&${params}`)).body.data);
+    const q = async (params: string) =>
+      ids((await t.api('GET', `/v1/customers?tag=${tag}&sort=created_at&${params}`)).body.data);
     assert.deepEqual(await q('created_after=2001-01-15&created_before=2001-03-01T00:00:00Z'), [made[1].id]);
     assert.deepEqual(await q('created_after=2001-02-01T00:00:00.000Z'), [made[1].id, made[2].id]);
     assert.deepEqual(await q('created_before=2001-02-01T00:00:00.000Z'), [made[0].id]);
@@ -599,7 +701,11 @@ describe('writes', () => {
     const row = await t.db.selectFrom('customers').selectAll().where('id', '=', c.id).executeTakeFirstOrThrow();
     assert.equal(row.first_name, 'Cat');
     assert.equal(row.version, 3);
-    const events = await t.db.selectFrom('events').select('id').where('request_id', '=', String(stale.headers['x-request-id'])).execute();
+    const events = await t.db
+      .selectFrom('events')
+      .select('id')
+      .where('request_id', '=', String(stale.headers['x-request-id']))
+      .execute();
     assert.equal(events.length, 0);
 
     const staleDelete = await t.api('DELETE', `/v1/customers/${c.id}`, undefined, { 'If-Match': '1' });
@@ -636,17 +742,32 @@ describe('rate limits', () => {
       for (let i = 0; i < 4; i++) answers.push(await limited.api('GET', '/v1/customers?limit=1', undefined, key));
       const resets = new Set(answers.map((a) => a.headers['x-ratelimit-reset']));
       if (resets.size > 1 && attempt < 2) continue;
-      assert.deepEqual(answers.map((a) => a.status), [200, 200, 200, 429]);
-      assert.deepEqual(answers.map((a) => a.headers['x-ratelimit-limit']), ['3', '3', '3', '3']);
-      assert.deepEqual(answers.map((a) => a.headers['x-ratelimit-remaining']), ['2', '1', '0', '0']);
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        [200, 200, 200, 429],
+      );
+      assert.deepEqual(
+        answers.map((a) => a.headers['x-ratelimit-limit']),
+        ['3', '3', '3', '3'],
+      );
+      assert.deepEqual(
+        answers.map((a) => a.headers['x-ratelimit-remaining']),
+        ['2', '1', '0', '0'],
+      );
       const reset = Number(answers[0].headers['x-ratelimit-reset']);
       const now = Date.now() / 1000;
       assert.ok(reset > now && reset <= now + 61, `X-RateLimit-Reset is a unix time within the minute: ${reset}`);
       const refused = answers[3];
       assertError(refused, 429, 'rate_limited', 'rate_limited');
       const retryAfter = Number(refused.headers['retry-after']);
-      assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After: ${refused.headers['retry-after']}`);
-      assert.equal(answers.slice(0, 3).some((a) => a.headers['retry-after'] !== undefined), false);
+      assert.ok(
+        Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60,
+        `Retry-After: ${refused.headers['retry-after']}`,
+      );
+      assert.equal(
+        answers.slice(0, 3).some((a) => a.headers['retry-after'] !== undefined),
+        false,
+      );
       break;
     }
     // The limit is per API key: another key still gets through, and the shared app is unaffected.
@@ -667,7 +788,10 @@ function registeredRoutes(tree: string): Set<string> {
     stack.length = depth;
     stack.push(m[2]);
     const path = stack.join('').replace(/:(\w+)/g, '{$1}');
-    for (const method of (m[3] ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const method of (m[3] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       if (method !== 'HEAD') out.add(`${method} ${path}`);
     }
   }
@@ -686,20 +810,36 @@ describe('OpenAPI document and docs', () => {
     const result = await validator.validate(doc);
     assert.equal(result.valid, true, `OpenAPI validation errors: ${JSON.stringify(result.errors)?.slice(0, 2000)}`);
 
-    const routes = [...registeredRoutes(t.app.printRoutes({ commonPrefix: false }))].filter((r) => r.split(' ')[1].startsWith('/v1/'));
+    const routes = [...registeredRoutes(t.app.printRoutes({ commonPrefix: false }))].filter((r) =>
+      r.split(' ')[1].startsWith('/v1/'),
+    );
     // The parser must see at least the foundation's routes, or this test would prove nothing.
     for (const known of [
-      'GET /v1/customers', 'POST /v1/customers', 'GET /v1/customers/{id}', 'PATCH /v1/customers/{id}', 'PUT /v1/customers/{id}',
-      'POST /v1/customers/{id}', 'DELETE /v1/customers/{id}', 'GET /v1/customers/{id}/events', 'GET /v1/events', 'GET /v1/events/{id}',
-      'GET /v1/api_keys', 'POST /v1/api_keys', 'GET /v1/api_keys/{id}', 'DELETE /v1/api_keys/{id}', 'POST /v1/api_keys/{id}/revoke',
+      'GET /v1/customers',
+      'POST /v1/customers',
+      'GET /v1/customers/{id}',
+      'PATCH /v1/customers/{id}',
+      'PUT /v1/customers/{id}',
+      'POST /v1/customers/{id}',
+      'DELETE /v1/customers/{id}',
+      'GET /v1/customers/{id}/events',
+      'GET /v1/events',
+      'GET /v1/events/{id}',
+      'GET /v1/api_keys',
+      'POST /v1/api_keys',
+      'GET /v1/api_keys/{id}',
+      'DELETE /v1/api_keys/{id}',
+      'POST /v1/api_keys/{id}/revoke',
     ]) {
       assert.ok(routes.includes(known), `route tree parse should find ${known}`);
     }
     const documented = new Set<string>();
     for (const [path, item] of Object.entries<any>(doc.paths)) {
-      for (const method of ['get', 'post', 'put', 'patch', 'delete']) if (item[method]) documented.add(`${method.toUpperCase()} ${path}`);
+      for (const method of ['get', 'post', 'put', 'patch', 'delete'])
+        if (item[method]) documented.add(`${method.toUpperCase()} ${path}`);
     }
-    for (const route of routes) assert.ok(documented.has(route), `${route} is registered but not in the OpenAPI document`);
+    for (const route of routes)
+      assert.ok(documented.has(route), `${route} is registered but not in the OpenAPI document`);
     for (const op of documented) {
       if (op.split(' ')[1].startsWith('/v1/')) assert.ok(routes.includes(op), `${op} is documented but not registered`);
     }
@@ -719,7 +859,10 @@ describe('OpenAPI document and docs', () => {
         assert.ok(fourXX.length > 0, `${where} documents no 4xx response`);
         for (const s of fourXX) assert.ok(isError(op.responses[s]), `${where} ${s} is not the Error schema`);
         for (const s of ['400', '401', '403']) assert.ok(op.responses[s], `${where} lacks ${s}`);
-        assert.ok(Object.keys(op.responses).some((s) => /^2\d\d$/.test(s)), `${where} documents no success`);
+        assert.ok(
+          Object.keys(op.responses).some((s) => /^2\d\d$/.test(s)),
+          `${where} documents no success`,
+        );
         assert.notDeepEqual(op.security, [], `${where} must not be marked as needing no key`);
       }
     }
@@ -727,7 +870,19 @@ describe('OpenAPI document and docs', () => {
     assert.ok(doc.paths['/v1/customers/{id}'].get.responses['404']);
     assert.ok(doc.paths['/v1/customers/{id}'].patch.responses['412']);
     const params = doc.paths['/v1/customers'].get.parameters.map((p: any) => p.name);
-    for (const p of ['limit', 'offset', 'cursor', 'sort', 'email', 'status', 'status_in', 'tag', 'search', 'created_after', 'created_before']) {
+    for (const p of [
+      'limit',
+      'offset',
+      'cursor',
+      'sort',
+      'email',
+      'status',
+      'status_in',
+      'tag',
+      'search',
+      'created_after',
+      'created_before',
+    ]) {
       assert.ok(params.includes(p), `GET /v1/customers documents ${p}`);
     }
     assert.deepEqual(doc.paths['/health'].get.security, []);

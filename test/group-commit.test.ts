@@ -26,7 +26,10 @@ describe('SQLite group commit', { skip: dialect !== 'sqlite' && 'SQLite only' },
           return reader.prepare('select count(*) as n from customers where id = ?').get(res.body.id) as { n: number };
         }),
       );
-      assert.deepEqual(seen.map((r) => r.n), Array(24).fill(1));
+      assert.deepEqual(
+        seen.map((r) => r.n),
+        Array(24).fill(1),
+      );
     } finally {
       reader.close();
     }
@@ -40,26 +43,45 @@ describe('SQLite group commit', { skip: dialect !== 'sqlite' && 'SQLite only' },
     // it: they run in that batch, and must not be answered before its COMMIT.
     const inBatch = async <T>(write: () => Promise<T>, committed: (result: T) => void): Promise<T> => {
       let open!: () => void;
-      const gate = new Promise<void>((resolve) => { open = resolve; });
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
       let started!: () => void;
-      const holding = new Promise<void>((resolve) => { started = resolve; });
+      const holding = new Promise<void>((resolve) => {
+        started = resolve;
+      });
       const holder = t.db.transaction().execute(async (trx) => {
-        await trx.insertInto('counters').values({ name: unique('gc-hold-'), value: 0 }).execute();
+        await trx
+          .insertInto('counters')
+          .values({ name: unique('gc-hold-'), value: 0 })
+          .execute();
         started();
         await gate;
       });
       await holding;
       // Checked the moment the write is answered, not once the holder is done too.
-      const written = write().then((result) => { committed(result); return result; });
+      const written = write().then((result) => {
+        committed(result);
+        return result;
+      });
       open();
       const [result] = await Promise.all([written, holder]);
       return result;
     };
     try {
-      const { apiKey } = await inBatch(() => createApiKey(t.db, { name: 'gc', scopes: ['customers:read'] }),
-        ({ apiKey: created }) => assert.ok(keyRow.get(created.id), 'a created key was answered before it was committed'));
-      await inBatch(() => revokeApiKey(t.db, apiKey.id),
-        () => assert.ok((keyRow.get(apiKey.id) as { revoked_at: string | null }).revoked_at, 'a revoke was answered before it was committed'));
+      const { apiKey } = await inBatch(
+        () => createApiKey(t.db, { name: 'gc', scopes: ['customers:read'] }),
+        ({ apiKey: created }) =>
+          assert.ok(keyRow.get(created.id), 'a created key was answered before it was committed'),
+      );
+      await inBatch(
+        () => revokeApiKey(t.db, apiKey.id),
+        () =>
+          assert.ok(
+            (keyRow.get(apiKey.id) as { revoked_at: string | null }).revoked_at,
+            'a revoke was answered before it was committed',
+          ),
+      );
     } finally {
       reader.close();
     }
@@ -78,8 +100,16 @@ describe('SQLite group commit', { skip: dialect !== 'sqlite' && 'SQLite only' },
     assert.deepEqual(results.map((r) => r.status).sort(), [201, 201, 201, 409]);
     const listed = await t.api('GET', `/v1/customers?tag=${tag}`);
     assert.equal(listed.body.total_count, 3);
-    const events = await t.db.selectFrom('events').select('object_id').where('type', '=', 'customer.created')
-      .where('object_id', 'in', listed.body.data.map((c: { id: string }) => c.id)).execute();
+    const events = await t.db
+      .selectFrom('events')
+      .select('object_id')
+      .where('type', '=', 'customer.created')
+      .where(
+        'object_id',
+        'in',
+        listed.body.data.map((c: { id: string }) => c.id),
+      )
+      .execute();
     assert.equal(events.length, 3, 'one event per created customer, none for the refused one');
   });
 
@@ -95,25 +125,45 @@ describe('SQLite group commit', { skip: dialect !== 'sqlite' && 'SQLite only' },
       const now = new Date().toISOString();
       // ~75 MB (a row and its overflow page are 2 pages) through concurrent transactions, so the
       // batches come back to back as under load.
-      await Promise.all(Array.from({ length: writers }, async (_, w) => {
-        for (let round = 0; round < rounds; round++) {
-          await database.db.transaction().execute((trx) => trx.insertInto('events').values(Array.from({ length: 10 }, (_, i) => ({
-            id: `evt_restart_${w}_${round}_${i}`, type: 'test.filler', object_type: 'test', object_id: `t${i}`, data: 'x'.repeat(4000), request_id: null, created_at: now,
-          }))).execute());
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: writers }, async (_, w) => {
+          for (let round = 0; round < rounds; round++) {
+            await database.db.transaction().execute((trx) =>
+              trx
+                .insertInto('events')
+                .values(
+                  Array.from({ length: 10 }, (_, i) => ({
+                    id: `evt_restart_${w}_${round}_${i}`,
+                    type: 'test.filler',
+                    object_type: 'test',
+                    object_id: `t${i}`,
+                    data: 'x'.repeat(4000),
+                    request_id: null,
+                    created_at: now,
+                  })),
+                )
+                .execute(),
+            );
+          }
+        }),
+      );
       const walBytes = statSync(`${path}-wal`).size;
       // Without the restarts it would hold all ~75 MB (the backstop is at 160 MB); with them ~10 MB.
       assert.ok(walBytes < 38_000_000, `the WAL started over: it holds ${walBytes} bytes after ~75 MB was written`);
-      const counted = await sql<{ n: number }>`select count(*) as n from events where type = 'test.filler'`.execute(database.db);
+      const counted = await sql<{ n: number }>`select count(*) as n from events where type = 'test.filler'`.execute(
+        database.db,
+      );
       assert.equal(counted.rows[0].n, writers * rounds * 10);
     } finally {
       await database.close();
     }
     const reopened = new SQLite(path, { readonly: true });
     try {
-      assert.equal((reopened.prepare(`select count(*) as n from events where type = 'test.filler'`).get() as { n: number }).n, writers * rounds * 10);
-      assert.equal((reopened.pragma('integrity_check', { simple: true })), 'ok');
+      assert.equal(
+        (reopened.prepare(`select count(*) as n from events where type = 'test.filler'`).get() as { n: number }).n,
+        writers * rounds * 10,
+      );
+      assert.equal(reopened.pragma('integrity_check', { simple: true }), 'ok');
     } finally {
       reopened.close();
       rmSync(dir, { recursive: true, force: true });
@@ -127,14 +177,29 @@ describe('SQLite group commit', { skip: dialect !== 'sqlite' && 'SQLite only' },
     try {
       await migrateToLatest(database.db);
       const server = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(database.db);
-      assert.equal(server.rows[0].wal_autocheckpoint, BACKSTOP_CHECKPOINT_PAGES, 'the server connection only checkpoints as a backstop');
+      assert.equal(
+        server.rows[0].wal_autocheckpoint,
+        BACKSTOP_CHECKPOINT_PAGES,
+        'the server connection only checkpoints as a backstop',
+      );
       const before = statSync(path).size;
       // ~2 MB of rows: far below the backstop, so only the worker can copy them into the file.
       const now = new Date().toISOString();
       for (let batch = 0; batch < 10; batch++) {
-        await database.db.insertInto('events').values(Array.from({ length: 50 }, (_, i) => ({
-          id: `evt_ckpt_${batch}_${i}`, type: 'test.filler', object_type: 'test', object_id: `t${i}`, data: 'x'.repeat(4000), request_id: null, created_at: now,
-        }))).execute();
+        await database.db
+          .insertInto('events')
+          .values(
+            Array.from({ length: 50 }, (_, i) => ({
+              id: `evt_ckpt_${batch}_${i}`,
+              type: 'test.filler',
+              object_type: 'test',
+              object_id: `t${i}`,
+              data: 'x'.repeat(4000),
+              request_id: null,
+              created_at: now,
+            })),
+          )
+          .execute();
       }
       let after = statSync(path).size;
       for (let i = 0; i < 40 && after < before + 1_000_000; i++) {
@@ -150,7 +215,10 @@ describe('SQLite group commit', { skip: dialect !== 'sqlite' && 'SQLite only' },
     assert.equal(existsSync(`${path}-wal`), false, 'no WAL left behind');
     const reopened = new SQLite(path, { readonly: true });
     try {
-      assert.equal((reopened.prepare(`select count(*) as n from events where type = 'test.filler'`).get() as { n: number }).n, 500);
+      assert.equal(
+        (reopened.prepare(`select count(*) as n from events where type = 'test.filler'`).get() as { n: number }).n,
+        500,
+      );
     } finally {
       reopened.close();
       rmSync(dir, { recursive: true, force: true });

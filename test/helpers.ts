@@ -30,7 +30,12 @@ export interface TestContext {
   databaseUrl: string;
   adminKey: string;
   /** Calls the API with the admin key (or `headers.authorization` if given). */
-  api<T = any>(method: InjectOptions['method'], url: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse<T>>;
+  api<T = any>(
+    method: InjectOptions['method'],
+    url: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse<T>>;
   /** A new key with these scopes. */
   keyWith(scopes: string[], expiresAt?: string): Promise<string>;
 }
@@ -59,7 +64,12 @@ export function makeApi(app: FastifyInstance, defaultKey: string): TestContext['
   };
 }
 
-export const defaultAppOptions: AppOptions = { logLevel: 'silent', rateLimitPerMinute: 1_000_000, authFailureLimitPerMinute: 1_000_000, bodyLimitBytes: 1024 * 1024 };
+export const defaultAppOptions: AppOptions = {
+  logLevel: 'silent',
+  rateLimitPerMinute: 1_000_000,
+  authFailureLimitPerMinute: 1_000_000,
+  bodyLimitBytes: 1024 * 1024,
+};
 
 async function createContext(): Promise<TestContext> {
   const databaseUrl = await createDatabaseUrl();
@@ -88,7 +98,9 @@ export function getTestContext(): Promise<TestContext> {
 }
 
 /** Another app on the shared database, with other options (a low rate limit, a small body limit). */
-export async function buildExtraApp(options: Partial<AppOptions>): Promise<{ app: FastifyInstance; api: TestContext['api'] }> {
+export async function buildExtraApp(
+  options: Partial<AppOptions>,
+): Promise<{ app: FastifyInstance; api: TestContext['api'] }> {
   const ctx = await getTestContext();
   const app = await buildApp(ctx.database, { ...defaultAppOptions, ...options });
   cleanups.unshift(() => app.close());

@@ -7,7 +7,11 @@ import { newCustomer, stockedSkus } from './orders-helpers.js';
 
 async function customersWithEmail(email: string): Promise<number> {
   const t = await getTestContext();
-  const rows = await t.db.selectFrom('customers').select('id').where('email_normalized', '=', email.toLowerCase()).execute();
+  const rows = await t.db
+    .selectFrom('customers')
+    .select('id')
+    .where('email_normalized', '=', email.toLowerCase())
+    .execute();
   return rows.length;
 }
 
@@ -30,7 +34,11 @@ describe('idempotency', () => {
     assert.equal(second.headers['idempotent-replayed'], 'true');
     assert.equal(second.raw, first.raw, 'the replay is byte for byte the first answer');
     assert.equal(second.headers['content-type'], first.headers['content-type']);
-    assert.notEqual(second.headers['x-request-id'], first.headers['x-request-id'], 'the replay is still its own request');
+    assert.notEqual(
+      second.headers['x-request-id'],
+      first.headers['x-request-id'],
+      'the replay is still its own request',
+    );
 
     assert.equal(await customersWithEmail(body.email), 1);
     const events = await t.db.selectFrom('events').select('id').where('object_id', '=', first.body.id).execute();
@@ -69,7 +77,12 @@ describe('idempotency', () => {
     assert.equal(await customersWithEmail(otherEmail), 0);
     // Another path with the same key and body is another request, too.
     const c = await createCustomer(t);
-    const elsewhere = await t.api('POST', `/v1/customers/${c.id}`, { email: first.body.email }, { 'Idempotency-Key': idem });
+    const elsewhere = await t.api(
+      'POST',
+      `/v1/customers/${c.id}`,
+      { email: first.body.email },
+      { 'Idempotency-Key': idem },
+    );
     assertError(elsewhere, 400, 'invalid_request_error', 'idempotency_key_reused');
   });
 
@@ -85,7 +98,12 @@ describe('idempotency', () => {
     assert.equal(b.headers['idempotent-replayed'], undefined);
     assert.notEqual(b.body.id, a.body.id);
     // The same body under another API key executes again (here: the email is now taken).
-    const c = await t.api('POST', '/v1/customers', { email: a.body.email }, { ...authHeader(await t.keyWith(['customers:write'])), 'Idempotency-Key': idem });
+    const c = await t.api(
+      'POST',
+      '/v1/customers',
+      { email: a.body.email },
+      { ...authHeader(await t.keyWith(['customers:write'])), 'Idempotency-Key': idem },
+    );
     assertError(c, 409, 'conflict', 'already_exists');
     assert.equal((await storedKey(idem)).length, 3);
   });
@@ -121,9 +139,17 @@ describe('idempotency', () => {
     const first = await t.api('POST', '/v1/customers', body, { 'Idempotency-Key': idem });
     assert.equal(first.status, 201);
     // Put the claim back in the state it has while the first request runs.
-    await t.db.updateTable('idempotency_keys')
-      .set({ state: 'in_flight', response_status: null, response_headers: null, response_body: null, created_at: new Date().toISOString() })
-      .where('idempotency_key', '=', idem).execute();
+    await t.db
+      .updateTable('idempotency_keys')
+      .set({
+        state: 'in_flight',
+        response_status: null,
+        response_headers: null,
+        response_body: null,
+        created_at: new Date().toISOString(),
+      })
+      .where('idempotency_key', '=', idem)
+      .execute();
     const dup = await t.api('POST', '/v1/customers', body, { 'Idempotency-Key': idem });
     assertError(dup, 409, 'conflict', 'idempotency_key_in_use');
     assert.equal(dup.headers['idempotent-replayed'], undefined);
@@ -138,7 +164,9 @@ describe('idempotency', () => {
     const t = await getTestContext();
     const idem = unique('race-');
     const body = { email: newEmail('race') };
-    const answers = await Promise.all([1, 2, 3].map(() => t.api('POST', '/v1/customers', body, { 'Idempotency-Key': idem })));
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => t.api('POST', '/v1/customers', body, { 'Idempotency-Key': idem })),
+    );
     const ran = answers.filter((a) => a.status === 201 && a.headers['idempotent-replayed'] === undefined);
     assert.equal(ran.length, 1, `exactly one executes: ${answers.map((a) => a.status).join(',')}`);
     for (const a of answers) {
@@ -162,9 +190,17 @@ describe('idempotency', () => {
     // stayed in flight, two minutes ago.
     await t.db.deleteFrom('events').where('object_id', '=', first.body.id).execute();
     await t.db.deleteFrom('customers').where('id', '=', first.body.id).execute();
-    await t.db.updateTable('idempotency_keys')
-      .set({ state: 'in_flight', response_status: null, response_headers: null, response_body: null, created_at: new Date(Date.now() - 120_000).toISOString() })
-      .where('idempotency_key', '=', idem).execute();
+    await t.db
+      .updateTable('idempotency_keys')
+      .set({
+        state: 'in_flight',
+        response_status: null,
+        response_headers: null,
+        response_body: null,
+        created_at: new Date(Date.now() - 120_000).toISOString(),
+      })
+      .where('idempotency_key', '=', idem)
+      .execute();
 
     const retry = await t.api('POST', '/v1/customers', body, { 'Idempotency-Key': idem });
     assert.equal(retry.status, 201, retry.raw);
@@ -181,21 +217,37 @@ describe('idempotency', () => {
     const [sku] = await stockedSkus(t, 5);
     const customer = await newCustomer(t);
     const idem = unique('lost-');
-    const body = { customer_id: customer.id, line_items: [{ sku, quantity: 2, price: 1500 }], payment: { method: 'card', status: 'paid' } };
+    const body = {
+      customer_id: customer.id,
+      line_items: [{ sku, quantity: 2, price: 1500 }],
+      payment: { method: 'card', status: 'paid' },
+    };
     const first = await t.api('POST', '/v1/orders', body, { 'Idempotency-Key': idem });
     assert.equal(first.status, 201, first.raw);
     // Simulate a crash between the command's commit and storing its answer: the order and its
     // events exist, the claim is still in flight, two minutes old.
-    await t.db.updateTable('idempotency_keys')
-      .set({ state: 'in_flight', response_status: null, response_headers: null, response_body: null, created_at: new Date(Date.now() - 120_000).toISOString() })
-      .where('idempotency_key', '=', idem).execute();
+    await t.db
+      .updateTable('idempotency_keys')
+      .set({
+        state: 'in_flight',
+        response_status: null,
+        response_headers: null,
+        response_body: null,
+        created_at: new Date(Date.now() - 120_000).toISOString(),
+      })
+      .where('idempotency_key', '=', idem)
+      .execute();
 
     const retry = await t.api('POST', '/v1/orders', body, { 'Idempotency-Key': idem });
     assertError(retry, 409, 'conflict', 'idempotency_key_committed');
     assert.deepEqual(retry.body.error.details, [{ object: 'order', id: first.body.id }]);
     assert.match(retry.body.error.message, new RegExp(first.body.id));
     const orders = await t.db.selectFrom('orders').select('id').where('customer_id', '=', customer.id).execute();
-    assert.deepEqual(orders.map((o) => o.id), [first.body.id], 'no second order');
+    assert.deepEqual(
+      orders.map((o) => o.id),
+      [first.body.id],
+      'no second order',
+    );
     const item = await t.api('GET', `/v1/inventory_items?sku=${sku}`);
     assert.equal(item.body.data[0].reserved, 2, 'stock reserved once');
 
@@ -204,7 +256,12 @@ describe('idempotency', () => {
     assert.equal(again.status, 409);
     assert.equal(again.headers['idempotent-replayed'], 'true');
     assert.equal(again.raw, retry.raw);
-    const other = await t.api('POST', '/v1/orders', { ...body, line_items: [{ sku, quantity: 1, price: 1500 }] }, { 'Idempotency-Key': idem });
+    const other = await t.api(
+      'POST',
+      '/v1/orders',
+      { ...body, line_items: [{ sku, quantity: 1, price: 1500 }] },
+      { 'Idempotency-Key': idem },
+    );
     assertError(other, 400, 'invalid_request_error', 'idempotency_key_reused');
   });
 
@@ -214,7 +271,11 @@ describe('idempotency', () => {
     const body = { email: newEmail('old') };
     const first = await t.api('POST', '/v1/customers', body, { 'Idempotency-Key': idem });
     assert.equal(first.status, 201);
-    await t.db.updateTable('idempotency_keys').set({ created_at: new Date(Date.now() - 25 * 3_600_000).toISOString() }).where('idempotency_key', '=', idem).execute();
+    await t.db
+      .updateTable('idempotency_keys')
+      .set({ created_at: new Date(Date.now() - 25 * 3_600_000).toISOString() })
+      .where('idempotency_key', '=', idem)
+      .execute();
     const again = await t.api('POST', '/v1/customers', body, { 'Idempotency-Key': idem });
     // Executed anew, so the email now conflicts instead of the 201 being replayed.
     assertError(again, 409, 'conflict', 'already_exists');

@@ -16,7 +16,11 @@ async function warehouse(t: TestContext, prefix = 'WH-'): Promise<{ id: string; 
 
 /** An item of `sku` at a location (by code, which item 2 allows) with `onHand` units. */
 async function stockAt(t: TestContext, sku: string, location: string | undefined, onHand: number): Promise<any> {
-  const res = await t.api('POST', '/v1/inventory_items', { sku, on_hand: onHand, ...(location ? { location_id: location } : {}) });
+  const res = await t.api('POST', '/v1/inventory_items', {
+    sku,
+    on_hand: onHand,
+    ...(location ? { location_id: location } : {}),
+  });
   assert.equal(res.status, 201, res.raw);
   return res.body;
 }
@@ -59,23 +63,42 @@ describe('orders fill from where the stock is', () => {
     const second = await orderOf(t, [{ sku, quantity: 6, price: 100 }]);
     assert.equal(second.body.line_items[0].location_id, b.id);
     // Lines of one order see what earlier lines took: B has 6 left and A 8, so 7 goes to A, then 6 to B.
-    const both = await orderOf(t, [{ sku, quantity: 7, price: 100 }, { sku, quantity: 6, price: 100 }]);
+    const both = await orderOf(t, [
+      { sku, quantity: 7, price: 100 },
+      { sku, quantity: 6, price: 100 },
+    ]);
     assert.equal(both.status, 201, both.raw);
-    assert.deepEqual(both.body.line_items.map((l: any) => l.location_id), [a.id, b.id]);
-    assert.deepEqual([await levels(t, sku, a.id), await levels(t, sku, b.id)].map((l) => l.available), [1, 0]);
+    assert.deepEqual(
+      both.body.line_items.map((l: any) => l.location_id),
+      [a.id, b.id],
+    );
+    assert.deepEqual(
+      [await levels(t, sku, a.id), await levels(t, sku, b.id)].map((l) => l.available),
+      [1, 0],
+    );
     await assertLedgerConsistent(t, [sku]);
   });
 
-  it('takes an order-level location_id (by code) for lines without their own; a line\'s own location_id wins', async () => {
+  it("takes an order-level location_id (by code) for lines without their own; a line's own location_id wins", async () => {
     const t = await getTestContext();
     const def = await defaultLocation(t);
     const west = await warehouse(t, 'WH-WEST-');
     const sku = unique('SKU-');
     await stockAt(t, sku, undefined, 10);
     await stockAt(t, sku, west.code, 10);
-    const res = await orderOf(t, [{ sku, quantity: 1, price: 100 }, { sku, quantity: 2, price: 100, location_id: 'DEFAULT' }], { location_id: west.code });
+    const res = await orderOf(
+      t,
+      [
+        { sku, quantity: 1, price: 100 },
+        { sku, quantity: 2, price: 100, location_id: 'DEFAULT' },
+      ],
+      { location_id: west.code },
+    );
     assert.equal(res.status, 201, res.raw);
-    assert.deepEqual(res.body.line_items.map((l: any) => l.location_id), [west.id, def.id]);
+    assert.deepEqual(
+      res.body.line_items.map((l: any) => l.location_id),
+      [west.id, def.id],
+    );
     const unknown = await orderOf(t, [{ sku, quantity: 1, price: 100 }], { location_id: 'NO-SUCH-PLACE' });
     assertError(unknown, 400, 'invalid_request_error');
     assert.equal(unknown.body.error.param, 'location_id');
@@ -90,13 +113,27 @@ describe('orders fill from where the stock is', () => {
     // The default is named but empty.
     const named = await orderOf(t, [{ sku, quantity: 4, price: 100, location_id: 'DEFAULT' }]);
     assertError(named, 409, 'conflict', 'insufficient_inventory');
-    assert.ok(named.body.error.message.includes(`Short by 4 of ${sku} at DEFAULT, requested 4: 0 available at DEFAULT; 30 available at ${east.code}.`), named.raw);
+    assert.ok(
+      named.body.error.message.includes(
+        `Short by 4 of ${sku} at DEFAULT, requested 4: 0 available at DEFAULT; 30 available at ${east.code}.`,
+      ),
+      named.raw,
+    );
     const [shortage] = named.body.error.details.shortages;
-    assert.deepEqual(shortage.locations.map((l: any) => [l.location_code, l.available]), [['DEFAULT', 0], [east.code, 30]]);
+    assert.deepEqual(
+      shortage.locations.map((l: any) => [l.location_code, l.available]),
+      [
+        ['DEFAULT', 0],
+        [east.code, 30],
+      ],
+    );
     // 40 fits nowhere: the line goes where most is and is short by 10 there.
     const tooMany = await orderOf(t, [{ sku, quantity: 40, price: 100 }]);
     assertError(tooMany, 409, 'conflict', 'insufficient_inventory');
-    assert.match(tooMany.body.error.message, new RegExp(`Short by 10 of ${sku} at ${east.code}, requested 40: 30 available at ${east.code}`));
+    assert.match(
+      tooMany.body.error.message,
+      new RegExp(`Short by 10 of ${sku} at ${east.code}, requested 40: 30 available at ${east.code}`),
+    );
     assert.deepEqual(await levels(t, sku, east.id), { on_hand: 30, reserved: 0, available: 30 });
     // With backorders it reserves the 30 there and backorders 10.
     const backordered = await orderOf(t, [{ sku, quantity: 40, price: 100 }], { allow_backorder: true });
@@ -112,10 +149,18 @@ describe('orders fill from where the stock is', () => {
     const [first, second] = [unique('SKU-'), unique('SKU-')];
     await stockAt(t, first, undefined, 5);
     await stockAt(t, second, east.code, 5);
-    const order = await placeOrder(t, { customer: { email: `${unique('al')}@example.com` }, line_items: [{ sku: first, quantity: 1, price: 100 }] });
+    const order = await placeOrder(t, {
+      customer: { email: `${unique('al')}@example.com` },
+      line_items: [{ sku: first, quantity: 1, price: 100 }],
+    });
     const added = await post(t, `/v1/orders/${order.id}/line_items`, { sku: second, quantity: 2, price: 100 });
     assert.equal(added.line_items[1].location_id, east.id);
-    const byCode = await post(t, `/v1/orders/${order.id}/line_items`, { sku: second, quantity: 1, price: 100, location_id: east.code });
+    const byCode = await post(t, `/v1/orders/${order.id}/line_items`, {
+      sku: second,
+      quantity: 1,
+      price: 100,
+      location_id: east.code,
+    });
     assert.equal(byCode.line_items[2].location_id, east.id);
     assert.deepEqual(await levels(t, second, east.id), { on_hand: 5, reserved: 3, available: 2 });
     const short = await t.api('POST', `/v1/orders/${order.id}/line_items`, { sku: second, quantity: 3, price: 100 });
@@ -123,15 +168,22 @@ describe('orders fill from where the stock is', () => {
     assert.ok(short.body.error.message.includes(`2 available at ${east.code}`), short.raw);
   });
 
-  it('fills an exchange\'s new items from where the stock is, and refuses an unknown one naming new_items', async () => {
+  it("fills an exchange's new items from where the stock is, and refuses an unknown one naming new_items", async () => {
     const t = await getTestContext();
     const east = await warehouse(t, 'WH-EAST-');
     const [old, fresh] = [unique('OLD-'), unique('NEW-')];
     await stockAt(t, old, undefined, 5);
     await stockAt(t, fresh, east.code, 5);
-    const order = await placeOrder(t, { customer: { email: `${unique('ex')}@example.com` }, line_items: [{ sku: old, quantity: 2, price: 1500 }], payment: { status: 'paid' } });
+    const order = await placeOrder(t, {
+      customer: { email: `${unique('ex')}@example.com` },
+      line_items: [{ sku: old, quantity: 2, price: 1500 }],
+      payment: { status: 'paid' },
+    });
     await post(t, `/v1/orders/${order.id}/ship`, {});
-    const body = (sku: string) => ({ return_items: [{ id: order.line_items[0].id, quantity: 1, reason: 'wrong size' }], new_items: [{ sku, quantity: 1, price: 1500 }] });
+    const body = (sku: string) => ({
+      return_items: [{ id: order.line_items[0].id, quantity: 1, reason: 'wrong size' }],
+      new_items: [{ sku, quantity: 1, price: 1500 }],
+    });
     const unknown = await t.api('POST', `/v1/orders/${order.id}/exchange`, body(`${fresh}-TYPO`));
     assertError(unknown, 400, 'invalid_request_error', 'unknown_sku');
     assert.equal(unknown.body.error.param, 'new_items[0].sku');
@@ -146,10 +198,15 @@ describe('orders fill from where the stock is', () => {
     const sku = unique('LAST-');
     await stockAt(t, sku, east.code, 5);
     const customers = await Promise.all(Array.from({ length: 8 }, () => newCustomer(t)));
-    const results = await Promise.all(customers.map((c) => t.api('POST', '/v1/orders', { customer_id: c.id, line_items: [{ sku, quantity: 2, price: 100 }] })));
+    const results = await Promise.all(
+      customers.map((c) =>
+        t.api('POST', '/v1/orders', { customer_id: c.id, line_items: [{ sku, quantity: 2, price: 100 }] }),
+      ),
+    );
     const made = results.filter((r) => r.status === 201);
     assert.equal(made.length, 2, results.map((r) => r.status).join());
-    for (const r of results.filter((x) => x.status !== 201)) assert.equal(r.body.error.code, 'insufficient_inventory', r.raw);
+    for (const r of results.filter((x) => x.status !== 201))
+      assert.equal(r.body.error.code, 'insufficient_inventory', r.raw);
     assert.ok(made.every((r) => r.body.line_items[0].location_id === east.id));
     assert.deepEqual(await levels(t, sku, east.id), { on_hand: 5, reserved: 4, available: 1 });
     await assertLedgerConsistent(t, [sku]);
@@ -162,20 +219,40 @@ describe('an unknown SKU is not a shortage', () => {
     const sku = unique('MUG-');
     await stockAt(t, sku, undefined, 5);
     const typo = `${sku}-TYPO`;
-    const before = await t.db.selectFrom('orders').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
-    const res = await orderOf(t, [{ sku, quantity: 1, price: 100 }, { sku: typo, quantity: 1, price: 100 }]);
+    const before = await t.db
+      .selectFrom('orders')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    const res = await orderOf(t, [
+      { sku, quantity: 1, price: 100 },
+      { sku: typo, quantity: 1, price: 100 },
+    ]);
     assertError(res, 400, 'invalid_request_error', 'unknown_sku');
     assert.equal(res.body.error.param, 'line_items[1].sku');
     assert.match(res.body.error.message, new RegExp(`Unknown SKU "${typo}"`));
-    assert.deepEqual(res.body.error.details.map((d: any) => [d.path, d.code]), [['line_items[1].sku', 'unknown_sku']]);
+    assert.deepEqual(
+      res.body.error.details.map((d: any) => [d.path, d.code]),
+      [['line_items[1].sku', 'unknown_sku']],
+    );
     const backorder = await orderOf(t, [{ sku: typo, quantity: 1, price: 100 }], { allow_backorder: true });
     assertError(backorder, 400, 'invalid_request_error', 'unknown_sku');
-    const after = await t.db.selectFrom('orders').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const after = await t.db
+      .selectFrom('orders')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     assert.equal(Number(after.n), Number(before.n));
     assert.deepEqual(await levels(t, sku), { on_hand: 5, reserved: 0, available: 5 });
 
-    const order = await placeOrder(t, { customer: { email: `${unique('us')}@example.com` }, line_items: [{ sku, quantity: 1, price: 100 }] });
-    const added = await t.api('POST', `/v1/orders/${order.id}/line_items`, { sku: typo, quantity: 1, price: 100, allow_backorder: true });
+    const order = await placeOrder(t, {
+      customer: { email: `${unique('us')}@example.com` },
+      line_items: [{ sku, quantity: 1, price: 100 }],
+    });
+    const added = await t.api('POST', `/v1/orders/${order.id}/line_items`, {
+      sku: typo,
+      quantity: 1,
+      price: 100,
+      allow_backorder: true,
+    });
     assertError(added, 400, 'invalid_request_error', 'unknown_sku');
     assert.equal(added.body.error.param, 'sku');
     assert.equal((await t.api('GET', `/v1/orders/${order.id}`)).body.version, order.version);
@@ -220,28 +297,44 @@ describe('location codes wherever a location id goes', () => {
     assert.equal(missing.body.error.param, 'location_id');
 
     const listed = await t.api('GET', `/v1/inventory_items?sku=${sku}&location_id=${a.code}`);
-    assert.deepEqual(listed.body.data.map((i: any) => i.id), [atA.id]);
+    assert.deepEqual(
+      listed.body.data.map((i: any) => i.id),
+      [atA.id],
+    );
     const listedIn = await t.api('GET', `/v1/inventory_items?sku=${sku}&location_id_in=${b.code},${a.code}`);
     assert.equal(listedIn.body.data.length, 1);
     assert.equal((await t.api('GET', `/v1/inventory_items?sku=${sku}&location_id=NO-SUCH-CODE`)).body.data.length, 0);
 
-    const moved = await t.api('POST', `/v1/inventory_items/${atA.id}/transfer`, { to_location_id: b.code, quantity: 4, receive_now: true });
+    const moved = await t.api('POST', `/v1/inventory_items/${atA.id}/transfer`, {
+      to_location_id: b.code,
+      quantity: 4,
+      receive_now: true,
+    });
     assert.equal(moved.status, 200, moved.raw);
     assert.equal(moved.body.transfer.to_location_id, b.id);
     const transfers = await t.api('GET', `/v1/transfers?to_location_id=${b.code}&sku=${sku}`);
     assert.equal(transfers.body.data.length, 1);
-    const badTransfer = await t.api('POST', `/v1/inventory_items/${atA.id}/transfer`, { to_location_id: 'NO-SUCH-CODE', quantity: 1 });
+    const badTransfer = await t.api('POST', `/v1/inventory_items/${atA.id}/transfer`, {
+      to_location_id: 'NO-SUCH-CODE',
+      quantity: 1,
+    });
     assertError(badTransfer, 404, 'not_found');
     assert.equal(badTransfer.body.error.param, 'to_location_id');
 
     const order = await placeOrder(t, {
       customer: { email: `${unique('sh')}@example.com` },
-      line_items: [{ sku, quantity: 1, price: 100, location_id: a.code }, { sku, quantity: 2, price: 100, location_id: b.code }],
+      line_items: [
+        { sku, quantity: 1, price: 100, location_id: a.code },
+        { sku, quantity: 2, price: 100, location_id: b.code },
+      ],
       payment: { method: 'card', status: 'paid' },
     });
     const shipped = await post(t, `/v1/orders/${order.id}/ship`, { location_id: b.code });
     assert.equal(shipped.status, 'partially_shipped');
-    assert.deepEqual(shipped.line_items.map((l: any) => l.quantity_shipped), [0, 2]);
+    assert.deepEqual(
+      shipped.line_items.map((l: any) => l.quantity_shipped),
+      [0, 2],
+    );
     const badShip = await t.api('POST', `/v1/orders/${order.id}/ship`, { location_id: 'NO-SUCH-CODE' });
     assertError(badShip, 404, 'not_found');
     assert.equal(badShip.body.error.param, 'location_id');
@@ -254,7 +347,10 @@ describe('stock in transit shows at its destination', () => {
     const east = await warehouse(t, 'WH-EAST-');
     const sku = unique('SKU-');
     const source = await stockAt(t, sku, undefined, 10);
-    const sent = await t.api('POST', `/v1/inventory_items/${source.id}/transfer`, { to_location_id: east.code, quantity: 6 });
+    const sent = await t.api('POST', `/v1/inventory_items/${source.id}/transfer`, {
+      to_location_id: east.code,
+      quantity: 6,
+    });
     assert.equal(sent.status, 200, sent.raw);
     const destinationId = sent.body.transfer.to_item_id;
     const arriving = (await t.api('GET', `/v1/inventory_items/${destinationId}`)).body;
@@ -264,7 +360,13 @@ describe('stock in transit shows at its destination', () => {
     assert.equal(listed.body.data[0].in_transit, 6);
     const summary = (await t.api('GET', `/v1/inventory?sku=${sku}`)).body;
     assert.equal(summary.in_transit, 6);
-    assert.deepEqual(summary.locations.map((l: any) => [l.location_code, l.on_hand, l.in_transit]), [['DEFAULT', 4, 0], [east.code, 0, 6]]);
+    assert.deepEqual(
+      summary.locations.map((l: any) => [l.location_code, l.on_hand, l.in_transit]),
+      [
+        ['DEFAULT', 4, 0],
+        [east.code, 0, 6],
+      ],
+    );
     assert.equal((await verifyInventory(t.db)).ok, true);
 
     const received = await t.api('POST', `/v1/transfers/${sent.body.transfer.id}/receive`);
@@ -272,7 +374,11 @@ describe('stock in transit shows at its destination', () => {
     const arrived = (await t.api('GET', `/v1/inventory_items/${destinationId}`)).body;
     assert.deepEqual([arrived.on_hand, arrived.available, arrived.in_transit], [6, 6, 0]);
     // An immediate transfer never shows in transit.
-    const now = await t.api('POST', `/v1/inventory_items/${source.id}/transfer`, { to_location_id: east.id, quantity: 1, receive_now: true });
+    const now = await t.api('POST', `/v1/inventory_items/${source.id}/transfer`, {
+      to_location_id: east.id,
+      quantity: 1,
+      receive_now: true,
+    });
     assert.equal(now.status, 200, now.raw);
     assert.equal((await t.api('GET', `/v1/inventory_items/${destinationId}`)).body.in_transit, 0);
     const report = await verifyInventory(t.db);
@@ -281,7 +387,10 @@ describe('stock in transit shows at its destination', () => {
     await sql`UPDATE inventory_items SET in_transit = 2 WHERE id = ${destinationId}`.execute(t.db);
     try {
       const drifted = await verifyInventory(t.db);
-      assert.deepEqual(drifted.drifts.map((d) => [d.inventory_item_id, d.in_transit, d.expected_in_transit]), [[destinationId, 2, 0]]);
+      assert.deepEqual(
+        drifted.drifts.map((d) => [d.inventory_item_id, d.in_transit, d.expected_in_transit]),
+        [[destinationId, 2, 0]],
+      );
       assert.match(drifted.drifts[0].problems.join(), /in_transit is 2 but its transfers in transit sum to 0/);
     } finally {
       await sql`UPDATE inventory_items SET in_transit = 0 WHERE id = ${destinationId}`.execute(t.db);

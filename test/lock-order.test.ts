@@ -15,7 +15,11 @@ const ROUNDS = 40;
 
 function assertNoServerError(responses: ApiResponse[]): void {
   const failed = responses.filter((r) => r.status >= 500);
-  assert.deepEqual(failed.map((r) => r.raw), [], `${failed.length} of ${responses.length} requests answered 5xx`);
+  assert.deepEqual(
+    failed.map((r) => r.raw),
+    [],
+    `${failed.length} of ${responses.length} requests answered 5xx`,
+  );
 }
 
 describe('lock order under concurrent commands', () => {
@@ -32,14 +36,23 @@ describe('lock order under concurrent commands', () => {
       promotion_codes: [promo.body.code],
     });
     const held = await Promise.all(Array.from({ length: ROUNDS }, () => t.api('POST', '/v1/orders', order([b, a]))));
-    assert.deepEqual(held.map((r) => r.status), Array(ROUNDS).fill(201), held.find((r) => r.status !== 201)?.raw);
+    assert.deepEqual(
+      held.map((r) => r.status),
+      Array(ROUNDS).fill(201),
+      held.find((r) => r.status !== 201)?.raw,
+    );
 
-    const raced = await Promise.all(held.flatMap((h, i) => [
-      t.api('POST', `/v1/orders/${h.body.id}/cancel`, { reason: 'customer_request' }),
-      t.api('POST', '/v1/orders', order(i % 2 ? [a, b] : [b, a])),
-    ]));
+    const raced = await Promise.all(
+      held.flatMap((h, i) => [
+        t.api('POST', `/v1/orders/${h.body.id}/cancel`, { reason: 'customer_request' }),
+        t.api('POST', '/v1/orders', order(i % 2 ? [a, b] : [b, a])),
+      ]),
+    );
     assertNoServerError(raced);
-    assert.deepEqual(raced.map((r) => r.status), Array(ROUNDS).fill([200, 201]).flat());
+    assert.deepEqual(
+      raced.map((r) => r.status),
+      Array(ROUNDS).fill([200, 201]).flat(),
+    );
     const used = await t.api('GET', `/v1/promotions/${promo.body.id}`);
     assert.equal(used.body.times_used, ROUNDS, 'the cancelled orders gave back their uses, the new ones took theirs');
     assert.deepEqual((await verifyInventory(t.db)).drifts, []);
@@ -50,43 +63,75 @@ describe('lock order under concurrent commands', () => {
     const skus = [unique('LOCK-C-'), unique('LOCK-D-'), unique('LOCK-E-')];
     for (const sku of skus) await stock(t, sku, 10_000);
     const lines = (order: string[]) => order.map((sku) => ({ sku, quantity: 2, price: 500 }));
-    const shipped = await Promise.all(Array.from({ length: ROUNDS }, async (_, i) => {
-      // Lines in an order other than the items' id order, so a shipment lists them that way too.
-      const created = await t.api('POST', '/v1/orders', { customer: { email: `${unique('lock')}@example.com` }, line_items: lines(i % 2 ? [...skus].reverse() : skus), payment: { status: 'paid', method: 'card' } });
-      assert.equal(created.status, 201, created.raw);
-      const ship = await t.api('POST', `/v1/orders/${created.body.id}/ship`, { carrier: 'UPS', tracking_number: unique('1Z') });
-      assert.equal(ship.status, 200, ship.raw);
-      const shipments = await t.api('GET', `/v1/shipments?order_id=${created.body.id}`);
-      return shipments.body.data[0].id as string;
-    }));
+    const shipped = await Promise.all(
+      Array.from({ length: ROUNDS }, async (_, i) => {
+        // Lines in an order other than the items' id order, so a shipment lists them that way too.
+        const created = await t.api('POST', '/v1/orders', {
+          customer: { email: `${unique('lock')}@example.com` },
+          line_items: lines(i % 2 ? [...skus].reverse() : skus),
+          payment: { status: 'paid', method: 'card' },
+        });
+        assert.equal(created.status, 201, created.raw);
+        const ship = await t.api('POST', `/v1/orders/${created.body.id}/ship`, {
+          carrier: 'UPS',
+          tracking_number: unique('1Z'),
+        });
+        assert.equal(ship.status, 200, ship.raw);
+        const shipments = await t.api('GET', `/v1/shipments?order_id=${created.body.id}`);
+        return shipments.body.data[0].id as string;
+      }),
+    );
 
-    const raced = await Promise.all(shipped.flatMap((shipmentId, i) => [
-      t.api('POST', `/v1/shipments/${shipmentId}/cancel`),
-      t.api('POST', '/v1/orders', { customer: { email: `${unique('lock')}@example.com` }, line_items: lines(i % 2 ? skus : [...skus].reverse()) }),
-    ]));
+    const raced = await Promise.all(
+      shipped.flatMap((shipmentId, i) => [
+        t.api('POST', `/v1/shipments/${shipmentId}/cancel`),
+        t.api('POST', '/v1/orders', {
+          customer: { email: `${unique('lock')}@example.com` },
+          line_items: lines(i % 2 ? skus : [...skus].reverse()),
+        }),
+      ]),
+    );
     assertNoServerError(raced);
-    assert.deepEqual(raced.map((r) => r.status), Array(ROUNDS).fill([200, 201]).flat());
+    assert.deepEqual(
+      raced.map((r) => r.status),
+      Array(ROUNDS).fill([200, 201]).flat(),
+    );
     assert.deepEqual((await verifyInventory(t.db)).drifts, []);
   });
 
-  it('runs a transaction that PostgreSQL aborted for a deadlock again, instead of failing it', { skip: dialect !== 'postgres' && 'PostgreSQL only' }, async () => {
-    const t = await getTestContext();
-    const [first, second] = [await makeLocation(t), await makeLocation(t)];
-    let attempts = 0;
-    let arrived = 0;
-    let bothHoldOne!: () => void;
-    const barrier = new Promise<void>((resolve) => { bothHoldOne = resolve; });
-    // Each locks one row, waits until the other holds its row, then asks for the other's: a deadlock.
-    const crossing = (a: string, b: string) => inTransaction(t.db, async (trx) => {
-      attempts++;
-      await sql`update locations set version = version + 1 where id = ${a}`.execute(trx);
-      if (++arrived === 2) bothHoldOne();
-      await barrier;
-      await sql`update locations set version = version + 1 where id = ${b}`.execute(trx);
-    });
-    await Promise.all([crossing(first, second), crossing(second, first)]);
-    assert.equal(attempts, 3, 'one of the two was aborted and ran again');
-    const versions = await t.db.selectFrom('locations').select('version').where('id', 'in', [first, second]).execute();
-    assert.deepEqual(versions.map((v) => v.version), [3, 3], 'the aborted attempt left nothing: each row was updated once by each transaction');
-  });
+  it(
+    'runs a transaction that PostgreSQL aborted for a deadlock again, instead of failing it',
+    { skip: dialect !== 'postgres' && 'PostgreSQL only' },
+    async () => {
+      const t = await getTestContext();
+      const [first, second] = [await makeLocation(t), await makeLocation(t)];
+      let attempts = 0;
+      let arrived = 0;
+      let bothHoldOne!: () => void;
+      const barrier = new Promise<void>((resolve) => {
+        bothHoldOne = resolve;
+      });
+      // Each locks one row, waits until the other holds its row, then asks for the other's: a deadlock.
+      const crossing = (a: string, b: string) =>
+        inTransaction(t.db, async (trx) => {
+          attempts++;
+          await sql`update locations set version = version + 1 where id = ${a}`.execute(trx);
+          if (++arrived === 2) bothHoldOne();
+          await barrier;
+          await sql`update locations set version = version + 1 where id = ${b}`.execute(trx);
+        });
+      await Promise.all([crossing(first, second), crossing(second, first)]);
+      assert.equal(attempts, 3, 'one of the two was aborted and ran again');
+      const versions = await t.db
+        .selectFrom('locations')
+        .select('version')
+        .where('id', 'in', [first, second])
+        .execute();
+      assert.deepEqual(
+        versions.map((v) => v.version),
+        [3, 3],
+        'the aborted attempt left nothing: each row was updated once by each transaction',
+      );
+    },
+  );
 });

@@ -47,13 +47,18 @@ describe('order documents', () => {
     const t = await getTestContext();
     const [a, b] = await stockedSkus(t, 20, 20);
     const customer = await newCustomer(t);
-    const created = await placeOrder(t, { customer_id: customer.id, line_items: [{ sku: a, quantity: 3, price: 1000 }], tax_rate: 8.75 });
+    const created = await placeOrder(t, {
+      customer_id: customer.id,
+      line_items: [{ sku: a, quantity: 3, price: 1000 }],
+      tax_rate: 8.75,
+    });
     const id = created.id;
     let expected = created;
     assert.deepEqual(await retrieve(t, id), expected);
 
     const steps: Array<() => Promise<any>> = [
-      async () => (await t.api('PATCH', `/v1/orders/${id}`, { notes: 'leave at the door', shipping: { amount: 500 } })).body,
+      async () =>
+        (await t.api('PATCH', `/v1/orders/${id}`, { notes: 'leave at the door', shipping: { amount: 500 } })).body,
       () => post(t, `/v1/orders/${id}/line_items`, { sku: b, quantity: 2, price: 2500 }),
       () => post(t, `/v1/orders/${id}/discounts`, { type: 'percentage', value: 10 }),
       () => post(t, `/v1/orders/${id}/tags`, { tags: ['vip'] }),
@@ -71,9 +76,13 @@ describe('order documents', () => {
       const page = await listed(t, `customer_id=${customer.id}`);
       assert.deepEqual(page.data, [expected]);
     }
-    const split = await post(t, `/v1/orders/${id}/split`, { line_items: [{ id: expected.line_items[1].id, quantity: 1 }] });
+    const split = await post(t, `/v1/orders/${id}/split`, {
+      line_items: [{ id: expected.line_items[1].id, quantity: 1 }],
+    });
     assert.deepEqual(await retrieve(t, split.split_order.id), split.split_order);
-    const shipped = await post(t, `/v1/orders/${id}/ship`, { line_items: [{ id: expected.line_items[0].id, quantity: 1 }] });
+    const shipped = await post(t, `/v1/orders/${id}/ship`, {
+      line_items: [{ id: expected.line_items[0].id, quantity: 1 }],
+    });
     assert.equal(shipped.status, 'partially_shipped');
     assert.deepEqual(await retrieve(t, id), shipped);
     const page = await listed(t, `customer_id=${customer.id}&sort=created_at`);
@@ -86,7 +95,11 @@ describe('order documents', () => {
     const [sku] = await stockedSkus(t, 10);
     const customer = await newCustomer(t);
     const first = await placeOrder(t, { customer_id: customer.id, line_items: [{ sku, quantity: 1, price: 1999 }] });
-    const second = await placeOrder(t, { customer_id: customer.id, line_items: [{ sku, quantity: 2, price: 1999 }], discounts: [{ type: 'fixed', value: 100 }] });
+    const second = await placeOrder(t, {
+      customer_id: customer.id,
+      line_items: [{ sku, quantity: 2, price: 1999 }],
+      discounts: [{ type: 'fixed', value: 100 }],
+    });
     await t.db.updateTable('orders').set({ document: null }).where('id', '=', first.id).execute();
 
     assert.deepEqual(await retrieve(t, first.id), first);
@@ -105,7 +118,8 @@ describe('order documents', () => {
     const t = await getTestContext();
     const [sku] = await stockedSkus(t, 3);
     const customer = await newCustomer(t);
-    const count = async (status: string) => (await listed(t, `customer_id=${customer.id}&status=${status}&limit=1`)).total_count;
+    const count = async (status: string) =>
+      (await listed(t, `customer_id=${customer.id}&status=${status}&limit=1`)).total_count;
     assert.equal(await count('pending'), 0);
     const one = await placeOrder(t, { customer_id: customer.id, line_items: [{ sku, quantity: 1, price: 100 }] });
     assert.equal(await count('pending'), 1);
@@ -115,7 +129,10 @@ describe('order documents', () => {
     assert.equal(await count('pending'), 1);
     assert.equal(await count('on_hold'), 1);
     // A create refused for stock writes nothing, and the count stays as it was.
-    const refused = await t.api('POST', '/v1/orders', { customer_id: customer.id, line_items: [{ sku, quantity: 5, price: 100 }] });
+    const refused = await t.api('POST', '/v1/orders', {
+      customer_id: customer.id,
+      line_items: [{ sku, quantity: 5, price: 100 }],
+    });
     assert.equal(refused.status, 409, refused.raw);
     assert.equal(await count('pending'), 1);
     assert.equal((await listed(t, `customer_id=${customer.id}`)).total_count, 2);

@@ -16,7 +16,22 @@ export async function defaultLocationId(t: TestContext): Promise<string> {
 export async function makeLocation(t: TestContext): Promise<string> {
   const id = `loc_${unique()}`;
   const now = new Date().toISOString();
-  await t.db.insertInto('locations').values({ id, code: unique('WH-'), name: 'Test warehouse', type: 'warehouse', address: null, active: 1, is_default: 0, metadata: '{}', version: 1, created_at: now, updated_at: now }).execute();
+  await t.db
+    .insertInto('locations')
+    .values({
+      id,
+      code: unique('WH-'),
+      name: 'Test warehouse',
+      type: 'warehouse',
+      address: null,
+      active: 1,
+      is_default: 0,
+      metadata: '{}',
+      version: 1,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
   return id;
 }
 
@@ -30,10 +45,23 @@ export async function stock(t: TestContext, sku: string, quantity: number, locat
   });
 }
 
-export async function levels(t: TestContext, sku: string, locationId?: string): Promise<{ on_hand: number; reserved: number; available: number }> {
+export async function levels(
+  t: TestContext,
+  sku: string,
+  locationId?: string,
+): Promise<{ on_hand: number; reserved: number; available: number }> {
   const location = locationId ?? (await defaultLocationId(t));
-  const row = await t.db.selectFrom('inventory_items').select(['on_hand', 'reserved']).where('sku', '=', sku).where('location_id', '=', location).executeTakeFirstOrThrow();
-  return { on_hand: Number(row.on_hand), reserved: Number(row.reserved), available: Number(row.on_hand) - Number(row.reserved) };
+  const row = await t.db
+    .selectFrom('inventory_items')
+    .select(['on_hand', 'reserved'])
+    .where('sku', '=', sku)
+    .where('location_id', '=', location)
+    .executeTakeFirstOrThrow();
+  return {
+    on_hand: Number(row.on_hand),
+    reserved: Number(row.reserved),
+    available: Number(row.on_hand) - Number(row.reserved),
+  };
 }
 
 /**
@@ -41,27 +69,60 @@ export async function levels(t: TestContext, sku: string, locationId?: string): 
  * reserved the sum of the active reservations, available never negative.
  */
 export async function assertLedgerConsistent(t: TestContext, skus: string[]): Promise<void> {
-  const items = await t.db.selectFrom('inventory_items').select(['id', 'sku', 'on_hand', 'reserved']).where('sku', 'in', skus).execute();
+  const items = await t.db
+    .selectFrom('inventory_items')
+    .select(['id', 'sku', 'on_hand', 'reserved'])
+    .where('sku', 'in', skus)
+    .execute();
   assert.ok(items.length > 0, 'no items for these SKUs');
   for (const item of items) {
-    const { rows: [m] } = await sql<{ total: unknown }>`select coalesce(sum(quantity), 0) as total from inventory_movements where inventory_item_id = ${item.id}`.execute(t.db);
-    const { rows: [r] } = await sql<{ total: unknown }>`select coalesce(sum(quantity), 0) as total from inventory_reservations where inventory_item_id = ${item.id} and status = 'active'`.execute(t.db);
-    assert.equal(Number(item.on_hand), Number(m.total), `${item.sku}: on_hand ${item.on_hand} but movements sum to ${m.total}`);
-    assert.equal(Number(item.reserved), Number(r.total), `${item.sku}: reserved ${item.reserved} but active reservations sum to ${r.total}`);
+    const {
+      rows: [m],
+    } = await sql<{
+      total: unknown;
+    }>`select coalesce(sum(quantity), 0) as total from inventory_movements where inventory_item_id = ${item.id}`.execute(
+      t.db,
+    );
+    const {
+      rows: [r],
+    } = await sql<{
+      total: unknown;
+    }>`select coalesce(sum(quantity), 0) as total from inventory_reservations where inventory_item_id = ${item.id} and status = 'active'`.execute(
+      t.db,
+    );
+    assert.equal(
+      Number(item.on_hand),
+      Number(m.total),
+      `${item.sku}: on_hand ${item.on_hand} but movements sum to ${m.total}`,
+    );
+    assert.equal(
+      Number(item.reserved),
+      Number(r.total),
+      `${item.sku}: reserved ${item.reserved} but active reservations sum to ${r.total}`,
+    );
     assert.ok(Number(item.on_hand) >= Number(item.reserved), `${item.sku}: available is negative`);
   }
 }
 
 /** Active reservations held by an order, per line. */
 export async function reservedByLine(t: TestContext, orderId: string): Promise<Record<string, number>> {
-  const rows = await t.db.selectFrom('inventory_reservations').select(['reference_line_id', 'quantity']).where('reference_id', '=', orderId).where('status', '=', 'active').execute();
+  const rows = await t.db
+    .selectFrom('inventory_reservations')
+    .select(['reference_line_id', 'quantity'])
+    .where('reference_id', '=', orderId)
+    .where('status', '=', 'active')
+    .execute();
   const out: Record<string, number> = {};
   for (const r of rows) out[r.reference_line_id!] = (out[r.reference_line_id!] ?? 0) + Number(r.quantity);
   return out;
 }
 
 export async function newCustomer(t: TestContext): Promise<{ id: string; email: string }> {
-  const res = await t.api('POST', '/v1/customers', { email: `${unique('buyer')}@example.com`, first_name: 'Bo', last_name: 'Buyer' });
+  const res = await t.api('POST', '/v1/customers', {
+    email: `${unique('buyer')}@example.com`,
+    first_name: 'Bo',
+    last_name: 'Buyer',
+  });
   assert.equal(res.status, 201, res.raw);
   return res.body;
 }
@@ -99,7 +160,11 @@ export async function post(t: TestContext, url: string, body?: unknown, expected
 }
 
 /** Asserts a 409 invalid_transition naming the status and the action. */
-export function assertInvalidTransition(res: { status: number; body: any; raw: string }, status: string, action: string): void {
+export function assertInvalidTransition(
+  res: { status: number; body: any; raw: string },
+  status: string,
+  action: string,
+): void {
   assert.equal(res.status, 409, res.raw);
   assert.equal(res.body.error.code, 'invalid_transition', res.raw);
   assert.equal(res.body.error.details.current_status, status);
@@ -108,6 +173,12 @@ export function assertInvalidTransition(res: { status: number; body: any; raw: s
 }
 
 export async function eventsOf(t: TestContext, objectId: string): Promise<string[]> {
-  const rows = await t.db.selectFrom('events').select('type').where('object_id', '=', objectId).orderBy('created_at').orderBy('id').execute();
+  const rows = await t.db
+    .selectFrom('events')
+    .select('type')
+    .where('object_id', '=', objectId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
   return rows.map((r) => r.type);
 }

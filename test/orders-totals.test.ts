@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { allocateByLargestRemainder, computeOrderTotals, lineValueOfUnits, paymentStatusOf, percentOf } from '../src/modules/orders/totals.js';
+import {
+  allocateByLargestRemainder,
+  computeOrderTotals,
+  lineValueOfUnits,
+  paymentStatusOf,
+  percentOf,
+} from '../src/modules/orders/totals.js';
 
 const base = { adjustments: [], taxRate: null, taxAmount: null, shipping: 0, paid: 0, refunded: 0 };
 
@@ -23,14 +29,20 @@ describe('computeOrderTotals', () => {
     assert.deepEqual(allocateByLargestRemainder(0, [5, 7]), [0, 0]);
     for (let total = 0; total < 200; total += 7) {
       const parts = allocateByLargestRemainder(total, [3, 5, 11, 0, 2]);
-      assert.equal(parts.reduce((a, b) => a + b, 0), total);
+      assert.equal(
+        parts.reduce((a, b) => a + b, 0),
+        total,
+      );
     }
   });
 
   it('computes a percentage discount, tax on the discounted subtotal and per-line shares to the cent', () => {
     const t = computeOrderTotals({
       ...base,
-      lines: [{ quantity: 1, price: 999 }, { quantity: 2, price: 500 }],
+      lines: [
+        { quantity: 1, price: 999 },
+        { quantity: 2, price: 500 },
+      ],
       adjustments: [{ type: 'percentage', percentOff: 12.5 }],
       taxRate: 8.75,
       shipping: 500,
@@ -39,7 +51,10 @@ describe('computeOrderTotals', () => {
     assert.equal(t.discount, 250); // 249.875 -> 250
     assert.equal(t.tax, 153); // 8.75% of 1749 = 153.0375
     assert.equal(t.total, 1749 + 153 + 500);
-    assert.deepEqual(t.lines, [{ discount: 125, tax: 76, total: 950 }, { discount: 125, tax: 77, total: 952 }]);
+    assert.deepEqual(t.lines, [
+      { discount: 125, tax: 76, total: 950 },
+      { discount: 125, tax: 77, total: 952 },
+    ]);
     assert.equal(t.lines.reduce((n, l) => n + l.total, 0) + t.shipping, t.total);
   });
 
@@ -47,7 +62,11 @@ describe('computeOrderTotals', () => {
     const t = computeOrderTotals({
       ...base,
       lines: [{ quantity: 1, price: 1000 }],
-      adjustments: [{ type: 'fixed', amountOff: 700 }, { type: 'percentage', percentOff: 50 }, { type: 'fixed', amountOff: 100 }],
+      adjustments: [
+        { type: 'fixed', amountOff: 700 },
+        { type: 'percentage', percentOff: 50 },
+        { type: 'fixed', amountOff: 100 },
+      ],
       taxRate: 10,
       shipping: 300,
     });
@@ -58,7 +77,13 @@ describe('computeOrderTotals', () => {
   });
 
   it('zeroes shipping under free shipping and uses explicit tax when there is no rate', () => {
-    const t = computeOrderTotals({ ...base, lines: [{ quantity: 3, price: 100 }], adjustments: [{ type: 'free_shipping' }], taxAmount: 25, shipping: 999 });
+    const t = computeOrderTotals({
+      ...base,
+      lines: [{ quantity: 3, price: 100 }],
+      adjustments: [{ type: 'free_shipping' }],
+      taxAmount: 25,
+      shipping: 999,
+    });
     assert.equal(t.shipping, 0);
     assert.equal(t.tax, 25);
     assert.equal(t.total, 325);

@@ -21,7 +21,14 @@ describe('promotions', () => {
   it('creates, reads, lists, updates and deletes; codes are unique case-insensitively', async () => {
     const t = await getTestContext();
     const code = unique('Summer');
-    const created = await makePromotion(t, { code, type: 'percentage', value: 15, min_subtotal: 5000, usage_limit: 100, description: 'Summer sale' });
+    const created = await makePromotion(t, {
+      code,
+      type: 'percentage',
+      value: 15,
+      min_subtotal: 5000,
+      usage_limit: 100,
+      description: 'Summer sale',
+    });
     assert.match(created.id, /^promo_/);
     assert.equal(created.times_used, 0);
     assert.equal(created.active, true);
@@ -30,7 +37,10 @@ describe('promotions', () => {
     assert.equal(dup.status, 409);
     assert.equal(dup.body.error.code, 'already_exists');
     assert.equal((await t.api('GET', `/v1/promotions/${code.toLowerCase()}`)).body.id, created.id, 'by code too');
-    assert.deepEqual((await t.api('GET', `/v1/promotions?code=${code.toUpperCase()}`)).body.data.map((p: any) => p.id), [created.id]);
+    assert.deepEqual(
+      (await t.api('GET', `/v1/promotions?code=${code.toUpperCase()}`)).body.data.map((p: any) => p.id),
+      [created.id],
+    );
 
     const readOnly = await t.api('PATCH', `/v1/promotions/${created.id}`, { times_used: 5 });
     assert.equal(readOnly.status, 400);
@@ -39,15 +49,30 @@ describe('promotions', () => {
     assert.equal(badValue.status, 400);
     const noValue = await t.api('POST', '/v1/promotions', { code: unique('X'), type: 'percentage' });
     assert.equal(noValue.status, 400);
-    const badWindow = await t.api('POST', '/v1/promotions', { code: unique('X'), type: 'free_shipping', starts_at: '2030-01-02', ends_at: '2030-01-01' });
+    const badWindow = await t.api('POST', '/v1/promotions', {
+      code: unique('X'),
+      type: 'free_shipping',
+      starts_at: '2030-01-02',
+      ends_at: '2030-01-01',
+    });
     assert.equal(badWindow.status, 400);
 
-    const updated = await t.api('PATCH', `/v1/promotions/${created.id}`, { value: 20, active: false }, { 'if-match': '1' });
+    const updated = await t.api(
+      'PATCH',
+      `/v1/promotions/${created.id}`,
+      { value: 20, active: false },
+      { 'if-match': '1' },
+    );
     assert.equal(updated.status, 200, updated.raw);
     assert.equal(updated.body.value, 20);
     assert.equal(updated.body.version, 2);
-    assert.equal((await t.api('PATCH', `/v1/promotions/${created.id}`, { value: 25 }, { 'if-match': '1' })).status, 412);
-    assert.ok((await t.api('GET', '/v1/promotions?active=false&limit=100')).body.data.some((p: any) => p.id === created.id));
+    assert.equal(
+      (await t.api('PATCH', `/v1/promotions/${created.id}`, { value: 25 }, { 'if-match': '1' })).status,
+      412,
+    );
+    assert.ok(
+      (await t.api('GET', '/v1/promotions?active=false&limit=100')).body.data.some((p: any) => p.id === created.id),
+    );
 
     const deleted = await t.api('DELETE', `/v1/promotions/${created.id}`);
     assert.deepEqual(deleted.body, { id: created.id, object: 'promotion', deleted: true });
@@ -94,22 +119,38 @@ describe('promotions', () => {
     const byCode = await t.api('DELETE', `/v1/orders/${order.id}/promotions/${ship.code.toLowerCase()}`);
     assert.equal(byCode.body.totals.shipping, 700);
     assert.equal((await t.api('DELETE', `/v1/orders/${order.id}/promotions/${ship.id}`)).status, 404);
-    assert.deepEqual((await eventsOf(t, order.id)).slice(1), ['order.promotion_applied', 'order.promotion_applied', 'order.promotion_removed', 'order.promotion_removed']);
+    assert.deepEqual((await eventsOf(t, order.id)).slice(1), [
+      'order.promotion_applied',
+      'order.promotion_applied',
+      'order.promotion_removed',
+      'order.promotion_removed',
+    ]);
   });
 
   it('applies codes at creation (discount_codes and promotion_codes) and refuses the whole order when one does not apply', async () => {
     const t = await getTestContext();
     const [sku] = await stockedSkus(t, 10);
     const fixed = await makePromotion(t, { type: 'fixed', value: 300 });
-    const order = await placeOrder(t, { line_items: [{ sku, quantity: 1, price: 1000 }], discount_codes: [fixed.code] });
+    const order = await placeOrder(t, {
+      line_items: [{ sku, quantity: 1, price: 1000 }],
+      discount_codes: [fixed.code],
+    });
     assert.equal(order.totals.discount, 300);
     assert.equal(order.promotions[0].promotion_id, fixed.id);
     const limited = await makePromotion(t, { type: 'fixed', value: 1, usage_limit: 1 });
     await placeOrder(t, { line_items: [{ sku, quantity: 1, price: 1000 }], promotion_codes: [limited.code] });
     const customer = await newCustomer(t);
-    const refused = await t.api('POST', '/v1/orders', { customer_id: customer.id, line_items: [{ sku, quantity: 1, price: 1000 }], promotion_codes: [fixed.code, limited.code] });
+    const refused = await t.api('POST', '/v1/orders', {
+      customer_id: customer.id,
+      line_items: [{ sku, quantity: 1, price: 1000 }],
+      promotion_codes: [fixed.code, limited.code],
+    });
     assertNotApplicable(refused, 'usage_limit_reached');
-    assert.equal((await t.api('GET', `/v1/promotions/${fixed.id}`)).body.times_used, 1, 'the rolled-back order used nothing');
+    assert.equal(
+      (await t.api('GET', `/v1/promotions/${fixed.id}`)).body.times_used,
+      1,
+      'the rolled-back order used nothing',
+    );
   });
 
   it('never exceeds the usage limit under concurrent applications', async () => {
@@ -118,9 +159,13 @@ describe('promotions', () => {
     const promo = await makePromotion(t, { type: 'percentage', value: 5, usage_limit: 3 });
     const orders = [];
     for (let i = 0; i < 12; i++) orders.push(await placeOrder(t, { line_items: [{ sku, quantity: 1, price: 1000 }] }));
-    const results = await Promise.all(orders.map((o) => t.api('POST', `/v1/orders/${o.id}/promotions`, { code: promo.code })));
+    const results = await Promise.all(
+      orders.map((o) => t.api('POST', `/v1/orders/${o.id}/promotions`, { code: promo.code })),
+    );
     assert.equal(results.filter((r) => r.status === 200).length, 3, results.map((r) => r.status).join(','));
-    assert.ok(results.filter((r) => r.status !== 200).every((r) => r.body.error.details.reason === 'usage_limit_reached'));
+    assert.ok(
+      results.filter((r) => r.status !== 200).every((r) => r.body.error.details.reason === 'usage_limit_reached'),
+    );
     assert.equal((await t.api('GET', `/v1/promotions/${promo.id}`)).body.times_used, 3);
     const lower = await t.api('PATCH', `/v1/promotions/${promo.id}`, { usage_limit: 2 });
     assert.equal(lower.status, 409);

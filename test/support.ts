@@ -46,7 +46,12 @@ export async function createCustomer(t: TestContext, fields: Record<string, unkn
 }
 
 /** Creates `n` customers one after another (so creation order is known), all tagged `tag`. */
-export async function createTagged(t: TestContext, tag: string, n: number, fields: (i: number) => Record<string, unknown> = () => ({})): Promise<any[]> {
+export async function createTagged(
+  t: TestContext,
+  tag: string,
+  n: number,
+  fields: (i: number) => Record<string, unknown> = () => ({}),
+): Promise<any[]> {
   const out: any[] = [];
   for (let i = 0; i < n; i++) out.push(await createCustomer(t, { tags: [tag], ...fields(i) }));
   return out;
@@ -65,7 +70,13 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** One request with exactly these headers (no default Authorization). */
-export async function bare(app: import('fastify').FastifyInstance, method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, headers: Record<string, string> = {}, body?: unknown): Promise<ApiResponse> {
+export async function bare(
+  app: import('fastify').FastifyInstance,
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+  url: string,
+  headers: Record<string, string> = {},
+  body?: unknown,
+): Promise<ApiResponse> {
   const res = await app.inject({ method, url, headers, payload: body as any });
   let parsed: any;
   try {

@@ -56,7 +56,8 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
   sqlite.pragma('busy_timeout = 5000');
   // A 32 MB page cache keeps the indexes in memory instead of re-reading pages from the OS.
   sqlite.pragma('cache_size = -32768');
-  const checkpointer = options.backgroundCheckpoints && path !== ':memory:' ? startCheckpointer(path, options.walRestartPages) : undefined;
+  const checkpointer =
+    options.backgroundCheckpoints && path !== ':memory:' ? startCheckpointer(path, options.walRestartPages) : undefined;
   if (checkpointer) sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
   const sqliteDialect = new GroupCommitSqliteDialect(sqlite, withStatementCache(sqlite), checkpointer);
   const db = new Kysely<Database>({ dialect: sqliteDialect });

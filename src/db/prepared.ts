@@ -31,11 +31,16 @@ export function preparedQuery<P extends Record<string, unknown>, R>(
     let plan = plans.get(postgres);
     if (!plan) {
       const compiled = build(db, (name) => `${PLACEHOLDER}${name}` as never).compile();
-      const slots = compiled.parameters.map((v): Slot => (typeof v === 'string' && v.startsWith(PLACEHOLDER) ? { name: v.slice(PLACEHOLDER.length) } : { value: v }));
+      const slots = compiled.parameters.map((v): Slot =>
+        typeof v === 'string' && v.startsWith(PLACEHOLDER) ? { name: v.slice(PLACEHOLDER.length) } : { value: v },
+      );
       plan = { sql: compiled.sql, slots };
       plans.set(postgres, plan);
     }
-    return CompiledQuery.raw(plan.sql, plan.slots.map((s) => ('name' in s ? values[s.name] : s.value))) as CompiledQuery<R>;
+    return CompiledQuery.raw(
+      plan.sql,
+      plan.slots.map((s) => ('name' in s ? values[s.name] : s.value)),
+    ) as CompiledQuery<R>;
   };
   return Object.assign((db: Executor, values: P) => db.executeQuery<R>(query(db, values)), { query });
 }
@@ -75,8 +80,11 @@ export function insertRowsQuery(trx: Executor, table: string, rows: ReadonlyArra
   if (rows.length === 0) return undefined;
   const columns = Object.keys(rows[0]);
   const postgres = isPostgres(trx);
-  const text = cachedSql(`${postgres ? 'pg' : 'sqlite'}|insert|${table}|${columns.join(',')}|${rows.length}`, () =>
-    `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${rows.map((_, r) => `(${placeholders(postgres, columns.length, r * columns.length + 1)})`).join(', ')}`);
+  const text = cachedSql(
+    `${postgres ? 'pg' : 'sqlite'}|insert|${table}|${columns.join(',')}|${rows.length}`,
+    () =>
+      `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${rows.map((_, r) => `(${placeholders(postgres, columns.length, r * columns.length + 1)})`).join(', ')}`,
+  );
   // Plain loops: flatMap over a wide row cost several times the rest of this function.
   const parameters: unknown[] = new Array(rows.length * columns.length);
   let k = 0;
@@ -88,8 +96,11 @@ export function insertRowsQuery(trx: Executor, table: string, rows: ReadonlyArra
 export async function updateRow(trx: Executor, table: string, id: string, values: object): Promise<void> {
   const columns = Object.keys(values);
   const postgres = isPostgres(trx);
-  const text = cachedSql(`${postgres ? 'pg' : 'sqlite'}|update|${table}|${columns.join(',')}`, () =>
-    `update "${table}" set ${columns.map((c, i) => `"${c}" = ${placeholders(postgres, 1, i + 1)}`).join(', ')} where "id" = ${placeholders(postgres, 1, columns.length + 1)}`);
+  const text = cachedSql(
+    `${postgres ? 'pg' : 'sqlite'}|update|${table}|${columns.join(',')}`,
+    () =>
+      `update "${table}" set ${columns.map((c, i) => `"${c}" = ${placeholders(postgres, 1, i + 1)}`).join(', ')} where "id" = ${placeholders(postgres, 1, columns.length + 1)}`,
+  );
   const parameters: unknown[] = new Array(columns.length + 1);
   for (let i = 0; i < columns.length; i++) parameters[i] = (values as Record<string, unknown>)[columns[i]];
   parameters[columns.length] = id;
@@ -115,5 +126,7 @@ export async function writeTogether(trx: Executor, queries: ReadonlyArray<Compil
     return shift ? query.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + shift}`) : query.sql;
   });
   const last = texts.pop()!;
-  await trx.executeQuery(CompiledQuery.raw(`with ${texts.map((text, i) => `"write${i}" as (${text})`).join(', ')} ${last}`, parameters));
+  await trx.executeQuery(
+    CompiledQuery.raw(`with ${texts.map((text, i) => `"write${i}" as (${text})`).join(', ')} ${last}`, parameters),
+  );
 }

@@ -76,7 +76,6 @@ export interface CustomersTable {
   updated_at: string;
 }
 
-
 export interface Database extends InventoryTables, OrderTables {
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;

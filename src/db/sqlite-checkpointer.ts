@@ -102,8 +102,12 @@ export function startCheckpointer(path: string, restartPages = RESTART_PAGES): C
   worker.unref();
   let alive = true;
   // Without its checkpoints the backstop threshold still bounds the WAL: nothing to crash over.
-  worker.on('error', () => { alive = false; });
-  worker.on('exit', () => { alive = false; });
+  worker.on('error', () => {
+    alive = false;
+  });
+  worker.on('exit', () => {
+    alive = false;
+  });
   let preparing = false;
   let stopped: Promise<void> | undefined;
 

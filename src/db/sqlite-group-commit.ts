@@ -1,11 +1,5 @@
 import type SQLite from 'better-sqlite3';
-import {
-  CompiledQuery,
-  SqliteDialect,
-  type DatabaseConnection,
-  type Driver,
-  type QueryResult,
-} from 'kysely';
+import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
 import type { Checkpointer } from './sqlite-checkpointer.js';
 
 /**
@@ -69,7 +63,13 @@ interface WriteCounter {
   writes: number;
 }
 
-function run(db: StatementSource, { sql, parameters }: CompiledQuery, counter: WriteCounter, lease: Lease, inBatch: () => boolean): QueryResult<any> {
+function run(
+  db: StatementSource,
+  { sql, parameters }: CompiledQuery,
+  counter: WriteCounter,
+  lease: Lease,
+  inBatch: () => boolean,
+): QueryResult<any> {
   const stmt = db.prepare(sql);
   if (!stmt.readonly) {
     counter.writes++;
@@ -90,7 +90,12 @@ class GroupCommitDriver implements Driver {
   #batchWaiters: Waiter[] = [];
   #flushScheduled = false;
 
-  constructor(sqlite: SQLite.Database, statements: StatementSource, counter: WriteCounter, checkpointer?: Checkpointer) {
+  constructor(
+    sqlite: SQLite.Database,
+    statements: StatementSource,
+    counter: WriteCounter,
+    checkpointer?: Checkpointer,
+  ) {
     this.#sqlite = sqlite;
     this.#db = statements;
     this.#counter = counter;

@@ -20,10 +20,16 @@ async function onServer(baseUrl: string, query: string, params: unknown[] = []):
  * A database for one test or bench run: a temporary SQLite file, or a new PostgreSQL database on
  * the server of `baseUrl`. `drop` removes it; call it after closing every connection to it.
  */
-export async function createThrowawayDatabase(baseUrl: string, label: string): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function createThrowawayDatabase(
+  baseUrl: string,
+  label: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
   if (dialectOf(baseUrl || 'sqlite:') === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), `opsline-${label}-`));
-    return { url: `sqlite:${join(dir, `${label}.db`)}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      url: `sqlite:${join(dir, `${label}.db`)}`,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const name = `opsline_${label}_${process.pid}_${randomBytes(4).toString('hex')}`;
   await onServer(baseUrl, `CREATE DATABASE ${name}`);
@@ -35,7 +41,9 @@ export async function createThrowawayDatabase(baseUrl: string, label: string): P
       // A closed pool's sockets are still shutting down for a moment; forcing the drop then makes
       // the server kill them, and their clients report an uncaught error. Wait for them first.
       for (let i = 0; i < 100; i++) {
-        const { rows } = await onServer(baseUrl, 'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+        const { rows } = await onServer(baseUrl, 'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [
+          name,
+        ]);
         if (rows[0].n === 0) break;
         await sleep(50);
       }

@@ -29,7 +29,13 @@ export const ORDER_NUMBER = 'ORD-000001';
 export const OTHER_ORDER_NUMBER = 'ORD-000002';
 
 const ADDRESS = { line1: '12 St James Square', city: 'London', postal_code: 'SW1Y 4JH', country: 'GB' };
-const WAREHOUSE_ADDRESS = { line1: '400 Commerce Way', city: 'Newark', state: 'NJ', postal_code: '07102', country: 'US' };
+const WAREHOUSE_ADDRESS = {
+  line1: '400 Commerce Way',
+  city: 'Newark',
+  state: 'NJ',
+  postal_code: '07102',
+  country: 'US',
+};
 
 export interface RequestExample {
   /** Path parameters by name. */
@@ -45,7 +51,9 @@ const G = GENERATED_ID_EXAMPLES;
 
 /** By "METHOD /path/{param}" as in the OpenAPI document; PUT and POST aliases of a PATCH use the PATCH example. */
 export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
-  'POST /v1/api_keys': { body: { name: 'warehouse scanner', scopes: ['orders:read', 'inventory:write'], expires_at: '2027-12-31T23:59:59Z' } },
+  'POST /v1/api_keys': {
+    body: { name: 'warehouse scanner', scopes: ['orders:read', 'inventory:write'], expires_at: '2027-12-31T23:59:59Z' },
+  },
   'GET /v1/api_keys/{id}': id(G.api_key),
   'POST /v1/api_keys/{id}/revoke': id(G.api_key),
   'DELETE /v1/api_keys/{id}': id(G.api_key),
@@ -53,29 +61,54 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
 
   'POST /v1/customers': {
     body: {
-      id: CUSTOMER_ID, email: 'ada@example.com', first_name: 'Ada', last_name: 'Lovelace', phone: '+442071234567',
-      default_shipping_address: ADDRESS, tags: ['vip'], metadata: { crm_id: 'A-1001' },
+      id: CUSTOMER_ID,
+      email: 'ada@example.com',
+      first_name: 'Ada',
+      last_name: 'Lovelace',
+      phone: '+442071234567',
+      default_shipping_address: ADDRESS,
+      tags: ['vip'],
+      metadata: { crm_id: 'A-1001' },
     },
   },
   'GET /v1/customers/{id}': id(CUSTOMER_ID),
-  'PATCH /v1/customers/{id}': { params: { id: CUSTOMER_ID }, body: { company: 'Analytical Engines Ltd', tags: ['vip', 'wholesale'], notes: 'Prefers email.' } },
+  'PATCH /v1/customers/{id}': {
+    params: { id: CUSTOMER_ID },
+    body: { company: 'Analytical Engines Ltd', tags: ['vip', 'wholesale'], notes: 'Prefers email.' },
+  },
   'DELETE /v1/customers/{id}': { params: { id: CUSTOMER_ID }, query: { force: 'true' } },
   'GET /v1/customers/{id}/events': id(CUSTOMER_ID),
 
-  'POST /v1/locations': { body: { code: LOCATION_CODE, name: 'East Coast warehouse', type: 'warehouse', address: WAREHOUSE_ADDRESS } },
+  'POST /v1/locations': {
+    body: { code: LOCATION_CODE, name: 'East Coast warehouse', type: 'warehouse', address: WAREHOUSE_ADDRESS },
+  },
   'GET /v1/locations/{id}': id(LOCATION_CODE),
   'PATCH /v1/locations/{id}': { params: { id: LOCATION_CODE }, body: { name: 'East Coast fulfilment centre' } },
   'DELETE /v1/locations/{id}': id(LOCATION_CODE),
   'GET /v1/locations/{id}/events': id(LOCATION_CODE),
 
-  'POST /v1/inventory_items': { body: { sku: 'MUG-BLUE', description: 'Blue enamel mug, 350 ml', on_hand: 25, reorder_point: 5, unit_cost: 480 } },
+  'POST /v1/inventory_items': {
+    body: { sku: 'MUG-BLUE', description: 'Blue enamel mug, 350 ml', on_hand: 25, reorder_point: 5, unit_cost: 480 },
+  },
   'GET /v1/inventory_items/{id}': id(G.inventory_item),
   'PATCH /v1/inventory_items/{id}': { params: { id: G.inventory_item }, body: { reorder_point: 10, safety_stock: 4 } },
   'DELETE /v1/inventory_items/{id}': id(G.inventory_item),
-  'POST /v1/inventory_items/{id}/adjust': { params: { id: G.inventory_item }, body: { quantity_change: 12, reason: 'cycle count', reference_number: 'CC-2041' } },
-  'POST /v1/inventory_items/{id}/transfer': { params: { id: G.inventory_item }, body: { to_location_id: LOCATION_CODE, quantity: 5, reason: 'rebalance east' } },
-  'POST /v1/inventory_items/{id}/reserve': { params: { id: G.inventory_item }, body: { quantity: 2, reference: { type: 'quote', id: 'Q-1042' } } },
-  'POST /v1/inventory_items/{id}/release': { params: { id: G.inventory_item }, body: { reservation_id: G.reservation } },
+  'POST /v1/inventory_items/{id}/adjust': {
+    params: { id: G.inventory_item },
+    body: { quantity_change: 12, reason: 'cycle count', reference_number: 'CC-2041' },
+  },
+  'POST /v1/inventory_items/{id}/transfer': {
+    params: { id: G.inventory_item },
+    body: { to_location_id: LOCATION_CODE, quantity: 5, reason: 'rebalance east' },
+  },
+  'POST /v1/inventory_items/{id}/reserve': {
+    params: { id: G.inventory_item },
+    body: { quantity: 2, reference: { type: 'quote', id: 'Q-1042' } },
+  },
+  'POST /v1/inventory_items/{id}/release': {
+    params: { id: G.inventory_item },
+    body: { reservation_id: G.reservation },
+  },
   'GET /v1/inventory_items/{id}/movements': id(G.inventory_item),
   'GET /v1/inventory_items/{id}/reservations': id(G.inventory_item),
   'GET /v1/inventory_items/{id}/events': id(G.inventory_item),
@@ -101,19 +134,38 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   },
   'GET /v1/orders/{id}': id(ORDER_NUMBER),
   'PATCH /v1/orders/{id}': { params: { id: ORDER_NUMBER }, body: { notes: 'Leave with the neighbour at number 14.' } },
-  'POST /v1/orders/{id}/line_items': { params: { id: ORDER_NUMBER }, body: { sku: 'TEE-BLACK-L', name: 'Black tee, L', quantity: 1, price: 2400 } },
+  'POST /v1/orders/{id}/line_items': {
+    params: { id: ORDER_NUMBER },
+    body: { sku: 'TEE-BLACK-L', name: 'Black tee, L', quantity: 1, price: 2400 },
+  },
   'POST /v1/orders/{id}/remove_item': { params: { id: ORDER_NUMBER }, body: { sku: 'TEE-BLACK-L' } },
-  'POST /v1/orders/{id}/discounts': { params: { id: ORDER_NUMBER }, body: { type: 'percentage', value: 10, code: 'SORRY10', reason: 'late delivery' } },
+  'POST /v1/orders/{id}/discounts': {
+    params: { id: ORDER_NUMBER },
+    body: { type: 'percentage', value: 10, code: 'SORRY10', reason: 'late delivery' },
+  },
   'POST /v1/orders/{id}/promotions': { params: { id: ORDER_NUMBER }, body: { code: 'WELCOME10' } },
-  'POST /v1/orders/{id}/pay': { params: { id: ORDER_NUMBER }, body: { method: 'card', payment_intent_id: 'pi_3PmT5x2eZvKYlo2C1b2c3d4e' } },
-  'POST /v1/orders/{id}/cancel': { params: { id: ORDER_NUMBER }, body: { reason: 'customer_request', notes: 'Ordered the wrong size.' } },
+  'POST /v1/orders/{id}/pay': {
+    params: { id: ORDER_NUMBER },
+    body: { method: 'card', payment_intent_id: 'pi_3PmT5x2eZvKYlo2C1b2c3d4e' },
+  },
+  'POST /v1/orders/{id}/cancel': {
+    params: { id: ORDER_NUMBER },
+    body: { reason: 'customer_request', notes: 'Ordered the wrong size.' },
+  },
   'POST /v1/orders/{id}/hold': { params: { id: ORDER_NUMBER }, body: { reason: 'Address needs confirming' } },
   'POST /v1/orders/{id}/release': id(ORDER_NUMBER),
-  'POST /v1/orders/{id}/ship': { params: { id: ORDER_NUMBER }, body: { carrier: 'UPS', tracking_number: '1Z999AA10123456784', method: 'ground' } },
+  'POST /v1/orders/{id}/ship': {
+    params: { id: ORDER_NUMBER },
+    body: { carrier: 'UPS', tracking_number: '1Z999AA10123456784', method: 'ground' },
+  },
   'POST /v1/orders/{id}/deliver': id(ORDER_NUMBER),
   'POST /v1/orders/{id}/return': {
     params: { id: ORDER_NUMBER },
-    body: { line_items: [{ sku: 'MUG-BLUE', quantity: 1, reason: 'Chipped rim', condition: 'damaged' }], reason_code: 'damaged_in_transit', type: 'refund' },
+    body: {
+      line_items: [{ sku: 'MUG-BLUE', quantity: 1, reason: 'Chipped rim', condition: 'damaged' }],
+      reason_code: 'damaged_in_transit',
+      type: 'refund',
+    },
   },
   'POST /v1/orders/{id}/refund': { params: { id: ORDER_NUMBER }, body: { amount: 500, reason: 'goodwill' } },
   'POST /v1/orders/{id}/exchange': {
@@ -124,7 +176,10 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
       reason_code: 'not_satisfied',
     },
   },
-  'POST /v1/orders/{id}/split': { params: { id: ORDER_NUMBER }, body: { line_items: [{ sku: 'TEE-BLACK-M', quantity: 1 }] } },
+  'POST /v1/orders/{id}/split': {
+    params: { id: ORDER_NUMBER },
+    body: { line_items: [{ sku: 'TEE-BLACK-M', quantity: 1 }] },
+  },
   'POST /v1/orders/{id}/merge': { params: { id: ORDER_NUMBER }, body: { order_ids: [OTHER_ORDER_NUMBER] } },
   'POST /v1/orders/{id}/tags': { params: { id: ORDER_NUMBER }, body: { tags: ['priority'] } },
   'DELETE /v1/orders/{id}/line_items/{item_id}': { params: { id: ORDER_NUMBER, item_id: 'TEE-BLACK-L' } },
@@ -133,14 +188,33 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   'DELETE /v1/orders/{id}/tags/{tag}': { params: { id: ORDER_NUMBER, tag: 'gift' } },
   'GET /v1/orders/{id}/events': id(ORDER_NUMBER),
 
-  'POST /v1/promotions': { body: { code: 'WELCOME10', description: '10% off a first order', type: 'percentage', value: 10, min_subtotal: 2000, currency: 'USD', usage_limit: 500 } },
+  'POST /v1/promotions': {
+    body: {
+      code: 'WELCOME10',
+      description: '10% off a first order',
+      type: 'percentage',
+      value: 10,
+      min_subtotal: 2000,
+      currency: 'USD',
+      usage_limit: 500,
+    },
+  },
   'GET /v1/promotions/{id}': id('WELCOME10'),
-  'PATCH /v1/promotions/{id}': { params: { id: 'WELCOME10' }, body: { ends_at: '2027-01-31T23:59:59Z', usage_limit: 1000 } },
+  'PATCH /v1/promotions/{id}': {
+    params: { id: 'WELCOME10' },
+    body: { ends_at: '2027-01-31T23:59:59Z', usage_limit: 1000 },
+  },
   'DELETE /v1/promotions/{id}': id('WELCOME10'),
   'GET /v1/promotions/{id}/events': id('WELCOME10'),
 
   'GET /v1/shipments/{id}': id(G.shipment),
-  'PATCH /v1/shipments/{id}': { params: { id: G.shipment }, body: { tracking_url: 'https://www.ups.com/track?tracknum=1Z999AA10123456784', estimated_delivery: '2027-01-08T17:00:00Z' } },
+  'PATCH /v1/shipments/{id}': {
+    params: { id: G.shipment },
+    body: {
+      tracking_url: 'https://www.ups.com/track?tracknum=1Z999AA10123456784',
+      estimated_delivery: '2027-01-08T17:00:00Z',
+    },
+  },
   'POST /v1/shipments/{id}/cancel': id(G.shipment),
   'GET /v1/shipments/{id}/events': id(G.shipment),
   'GET /v1/refunds/{id}': id(G.refund),
@@ -150,14 +224,24 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
 
 /** The example for an operation: its own, or, for a PUT or POST alias of a PATCH, the PATCH's. */
 export function requestExample(method: string, path: string): RequestExample | undefined {
-  return REQUEST_EXAMPLES[`${method.toUpperCase()} ${path}`] ?? (method === 'put' || method === 'post' ? REQUEST_EXAMPLES[`PATCH ${path}`] : undefined);
+  return (
+    REQUEST_EXAMPLES[`${method.toUpperCase()} ${path}`] ??
+    (method === 'put' || method === 'post' ? REQUEST_EXAMPLES[`PATCH ${path}`] : undefined)
+  );
 }
 
 const RESPONSE_NAMES: Record<string, string> = {
-  200: 'OK', 201: 'Created', 400: 'Bad request: invalid input (validation_error and others; details name each field)',
-  401: 'Unauthorized: no valid API key', 403: 'Forbidden: the key lacks the scope', 404: 'Not found',
-  409: 'Conflict with the current state (error.code says which)', 412: 'Precondition failed: If-Match names an older version',
-  413: 'Payload too large', 429: 'Too many requests: rate limited', 500: 'Internal error, logged with its request id',
+  200: 'OK',
+  201: 'Created',
+  400: 'Bad request: invalid input (validation_error and others; details name each field)',
+  401: 'Unauthorized: no valid API key',
+  403: 'Forbidden: the key lacks the scope',
+  404: 'Not found',
+  409: 'Conflict with the current state (error.code says which)',
+  412: 'Precondition failed: If-Match names an older version',
+  413: 'Payload too large',
+  429: 'Too many requests: rate limited',
+  500: 'Internal error, logged with its request id',
 };
 
 type Json = Record<string, any>;
@@ -185,12 +269,18 @@ export function applyDocs(document: Json): Json {
     for (const [method, operation] of Object.entries<Json>(operations)) {
       dropSafeIntegerBounds(operation);
       for (const [status, response] of Object.entries<Json>(operation.responses ?? {})) {
-        if (!response.description || response.description === 'Default Response') response.description = RESPONSE_NAMES[status] ?? `HTTP ${status}`;
+        if (!response.description || response.description === 'Default Response')
+          response.description = RESPONSE_NAMES[status] ?? `HTTP ${status}`;
       }
       const example = requestExample(method, path);
       if (!example) continue;
       for (const parameter of operation.parameters ?? []) {
-        const value = parameter.in === 'path' ? example.params?.[parameter.name] : parameter.in === 'query' ? example.query?.[parameter.name] : undefined;
+        const value =
+          parameter.in === 'path'
+            ? example.params?.[parameter.name]
+            : parameter.in === 'query'
+              ? example.query?.[parameter.name]
+              : undefined;
         if (value !== undefined) parameter.example = value;
       }
       const content = operation.requestBody?.content?.['application/json'];

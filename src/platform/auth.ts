@@ -30,7 +30,8 @@ export function registerAuth(app: FastifyInstance, db: DB): void {
   // A route requiring a scope no key can be given would be unreachable: refuse to start instead.
   app.addHook('onRoute', (route) => {
     const scope = (route.config as { scope?: string } | undefined)?.scope;
-    if (scope && !VALID_SCOPES.includes(scope)) throw new Error(`Route ${route.method} ${route.url} requires "${scope}", which is not in VALID_SCOPES.`);
+    if (scope && !VALID_SCOPES.includes(scope))
+      throw new Error(`Route ${route.method} ${route.url} requires "${scope}", which is not in VALID_SCOPES.`);
   });
   app.addHook('onRequest', async (request) => {
     const scope = request.routeOptions.config?.scope;

@@ -61,11 +61,13 @@ export async function nextNumber(trx: Executor, name: string): Promise<number> {
   return 1;
 }
 
-const incrementCounter = preparedQuery<{ name: string }, { value: number }>((trx, param) => trx
-  .updateTable('counters')
-  .set({ value: sql`value + 1` })
-  .where('name', '=', param('name'))
-  .returning('value'));
+const incrementCounter = preparedQuery<{ name: string }, { value: number }>((trx, param) =>
+  trx
+    .updateTable('counters')
+    .set({ value: sql`value + 1` })
+    .where('name', '=', param('name'))
+    .returning('value'),
+);
 
 /** Migrations call this for each counter a module numbers its documents with. */
 export async function createCounter(db: Executor, name: string): Promise<void> {

@@ -12,14 +12,19 @@ import { newId } from './ids.js';
 
 /** "line_items.0.name" style paths, as validation errors name fields: line_items[0].name */
 function pathOf(parts: ReadonlyArray<string | number>): string {
-  return parts.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
+  return parts.reduce<string>(
+    (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part),
+    '',
+  );
 }
 
 function forbiddenKey(path: ReadonlyArray<string | number>, key: string): ApiError {
   const where = path.length ? ` (in ${pathOf(path)})` : '';
-  return new BadRequestError('forbidden_key',
+  return new BadRequestError(
+    'forbidden_key',
     `"${key}" is not allowed as a field name${where}: it could change the prototype of the objects the request is read into.`,
-    pathOf([...path, key]));
+    pathOf([...path, key]),
+  );
 }
 
 /** `__proto__` anywhere, or `constructor` holding `prototype`: what secure-json-parse refuses, named. */
@@ -31,7 +36,8 @@ function assertNoPrototypeKeys(value: unknown, path: Array<string | number>): vo
   }
   for (const [key, v] of Object.entries(value)) {
     if (key === '__proto__') throw forbiddenKey(path, key);
-    if (key === 'constructor' && v !== null && typeof v === 'object' && Object.hasOwn(v, 'prototype')) throw forbiddenKey([...path, key], 'prototype');
+    if (key === 'constructor' && v !== null && typeof v === 'object' && Object.hasOwn(v, 'prototype'))
+      throw forbiddenKey([...path, key], 'prototype');
     assertNoPrototypeKeys(v, [...path, key]);
   }
 }
@@ -48,7 +54,8 @@ export function parseJsonBody(text: string): unknown {
     throw new BadRequestError('invalid_json', 'The request body is not valid JSON.');
   }
   // Checked only when the text could spell such a key (literally or with \u escapes).
-  if (text.includes('__proto__') || text.includes('prototype') || text.includes('\\u')) assertNoPrototypeKeys(value, []);
+  if (text.includes('__proto__') || text.includes('prototype') || text.includes('\\u'))
+    assertNoPrototypeKeys(value, []);
   return value;
 }
 
@@ -79,14 +86,27 @@ function findNul(value: unknown, path: Array<string | number>): string | undefin
  * route's schema or service sees it.
  */
 export function registerNulCheck(app: FastifyInstance): void {
-  const sources = [['path', 'params'], ['query', 'query'], ['body', 'body']] as const;
+  const sources = [
+    ['path', 'params'],
+    ['query', 'query'],
+    ['body', 'body'],
+  ] as const;
   app.addHook('preValidation', async (request) => {
     for (const [where, field] of sources) {
       const found = findNul(request[field], []);
       if (found === undefined) continue;
-      throw new ApiError(400, 'invalid_request_error', 'invalid_string',
+      throw new ApiError(
+        400,
+        'invalid_request_error',
+        'invalid_string',
         `${where === 'body' ? 'The body field' : where === 'path' ? 'The path parameter' : 'The query parameter'} ${found} contains a NUL character (\\u0000), which no text may hold.`,
-        { param: found, details: [{ path: found, in: where, code: 'invalid_string', message: 'Must not contain a NUL character (\\u0000)' }] });
+        {
+          param: found,
+          details: [
+            { path: found, in: where, code: 'invalid_string', message: 'Must not contain a NUL character (\\u0000)' },
+          ],
+        },
+      );
     }
   });
 }
@@ -100,16 +120,30 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
   let err: ApiError;
   switch (error.code) {
     case 'FST_ERR_BAD_URL':
-      err = new BadRequestError('invalid_url', 'The URL is not valid: a percent-encoding does not decode to UTF-8 text.');
+      err = new BadRequestError(
+        'invalid_url',
+        'The URL is not valid: a percent-encoding does not decode to UTF-8 text.',
+      );
       break;
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      err = new ApiError(414, 'invalid_request_error', 'path_parameter_too_long', 'A path parameter is longer than the longest id (100 characters).');
+      err = new ApiError(
+        414,
+        'invalid_request_error',
+        'path_parameter_too_long',
+        'A path parameter is longer than the longest id (100 characters).',
+      );
       break;
     default:
-      if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) err = new ApiError(error.statusCode, 'invalid_request_error', 'invalid_request', error.message);
+      if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)
+        err = new ApiError(error.statusCode, 'invalid_request_error', 'invalid_request', error.message);
       else {
         request.log.error({ err: error }, 'framework error');
-        err = new ApiError(500, 'api_error', 'api_error', 'An internal error occurred; it has been logged with this request id.');
+        err = new ApiError(
+          500,
+          'api_error',
+          'api_error',
+          'An internal error occurred; it has been logged with this request id.',
+        );
       }
   }
   const id = String(request.id);
@@ -128,13 +162,21 @@ export function clientErrorHandler(this: FastifyInstance, error: Error & { code?
       err = new ApiError(408, 'invalid_request_error', 'request_timeout', 'The request was not received in time.');
       break;
     case 'HPE_HEADER_OVERFLOW':
-      err = new ApiError(431, 'invalid_request_error', 'headers_too_large', 'The request headers are larger than the limit.');
+      err = new ApiError(
+        431,
+        'invalid_request_error',
+        'headers_too_large',
+        'The request headers are larger than the limit.',
+      );
       break;
     case 'HPE_INVALID_HEADER_TOKEN':
     case 'HPE_INVALID_CONSTANT':
     case 'HPE_LF_EXPECTED':
     case 'HPE_CR_EXPECTED':
-      err = new BadRequestError('invalid_header', 'A request header is malformed or holds a character headers may not hold.');
+      err = new BadRequestError(
+        'invalid_header',
+        'A request header is malformed or holds a character headers may not hold.',
+      );
       break;
     default:
       err = new BadRequestError('malformed_request', 'The request is not a well-formed HTTP request.');
@@ -145,8 +187,10 @@ export function clientErrorHandler(this: FastifyInstance, error: Error & { code?
   if (socket.writable && !inFlight?.headersSent) {
     const id = newId('req');
     const body = errorBody(id, err);
-    socket.write(`HTTP/1.1 ${err.statusCode} ${STATUS_CODES[err.statusCode]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${id}\r\nConnection: close\r\n\r\n${body}`);
+    socket.write(
+      `HTTP/1.1 ${err.statusCode} ${STATUS_CODES[err.statusCode]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${id}\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
   socket.destroy(error);
 }

@@ -51,7 +51,9 @@ export class AuthenticationError extends ApiError {
 
 export class PermissionError extends ApiError {
   constructor(scope: string) {
-    super(403, 'permission_error', 'missing_scope', `This API key lacks the "${scope}" scope.`, { details: { required_scope: scope } });
+    super(403, 'permission_error', 'missing_scope', `This API key lacks the "${scope}" scope.`, {
+      details: { required_scope: scope },
+    });
   }
 }
 
@@ -79,8 +81,13 @@ export class InvalidTransitionError extends ConflictError {
 
 export class PreconditionFailedError extends ApiError {
   constructor(expected: string, actual: number) {
-    super(412, 'precondition_failed', 'precondition_failed',
-      `If-Match version ${expected} does not match the current version ${actual}.`, { details: { current_version: actual } });
+    super(
+      412,
+      'precondition_failed',
+      'precondition_failed',
+      `If-Match version ${expected} does not match the current version ${actual}.`,
+      { details: { current_version: actual } },
+    );
   }
 }
 

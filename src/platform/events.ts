@@ -30,7 +30,12 @@ export async function recordEvent(
 }
 
 /** The row recordEvent writes, for a command that writes it together with others (writeTogether). */
-export function eventRow(ctx: RequestContext, type: string, object: { id: string; object: string }, previous?: Record<string, unknown>): EventsTable {
+export function eventRow(
+  ctx: RequestContext,
+  type: string,
+  object: { id: string; object: string },
+  previous?: Record<string, unknown>,
+): EventsTable {
   const data: ApiEvent['data'] = { object };
   if (previous && Object.keys(previous).length) data.previous_attributes = previous;
   return {
@@ -46,7 +51,10 @@ export function eventRow(ctx: RequestContext, type: string, object: { id: string
 }
 
 /** The fields of `before` whose value differs in `after`, with their old values. */
-export function changedAttributes(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
+export function changedAttributes(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): Record<string, unknown> {
   const previous: Record<string, unknown> = {};
   for (const key of Object.keys(after)) {
     if (key === 'updated_at' || key === 'version') continue;
@@ -55,7 +63,13 @@ export function changedAttributes(before: Record<string, unknown>, after: Record
   return previous;
 }
 
-export function toApiEvent(row: { id: string; type: string; data: string; request_id: string | null; created_at: string }): ApiEvent {
+export function toApiEvent(row: {
+  id: string;
+  type: string;
+  data: string;
+  request_id: string | null;
+  created_at: string;
+}): ApiEvent {
   return {
     id: row.id,
     object: 'event',
@@ -80,13 +94,19 @@ export async function rewriteStoredEvents(
   const rows = await trx
     .selectFrom('events')
     .select(['id', 'object_type', 'object_id', 'data'])
-    .where((eb) => eb.or([eb('object_id', '=', objectId), sql<boolean>`${sql.ref('data')} like ${mention} escape '\\'`]))
+    .where((eb) =>
+      eb.or([eb('object_id', '=', objectId), sql<boolean>`${sql.ref('data')} like ${mention} escape '\\'`]),
+    )
     .execute();
   let changed = 0;
   for (const row of rows) {
     const data = parseJson<ApiEvent['data']>(row.data, { object: null });
     if (!rewrite({ object_type: row.object_type, object_id: row.object_id, data })) continue;
-    await trx.updateTable('events').set({ data: JSON.stringify(data) }).where('id', '=', row.id).execute();
+    await trx
+      .updateTable('events')
+      .set({ data: JSON.stringify(data) })
+      .where('id', '=', row.id)
+      .execute();
     changed++;
   }
   return changed;

@@ -10,8 +10,14 @@ import { ApiError, BadRequestError, type ErrorDetail } from './errors.js';
 export const ErrorSchema = z
   .object({
     error: z.object({
-      type: z.string().describe('invalid_request_error, authentication_error, permission_error, not_found, conflict, precondition_failed, rate_limited or api_error'),
-      code: z.string().describe('Specific reason, e.g. validation_error, invalid_transition, insufficient_inventory, already_exists'),
+      type: z
+        .string()
+        .describe(
+          'invalid_request_error, authentication_error, permission_error, not_found, conflict, precondition_failed, rate_limited or api_error',
+        ),
+      code: z
+        .string()
+        .describe('Specific reason, e.g. validation_error, invalid_transition, insufficient_inventory, already_exists'),
       message: z.string(),
       param: z.string().optional(),
       details: z.unknown().optional(),
@@ -43,18 +49,29 @@ export function sendJsonText(reply: FastifyReply, text: JsonText): FastifyReply 
 export function expectedVersion(request: FastifyRequest): number | undefined {
   const raw = request.headers['if-match'];
   if (raw === undefined) return undefined;
-  const value = String(raw).trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
-  if (!/^\d+$/.test(value)) throw new BadRequestError('validation_error', 'If-Match must be the integer version of the record.', 'If-Match');
+  const value = String(raw)
+    .trim()
+    .replace(/^W\//, '')
+    .replace(/^"(.*)"$/, '$1');
+  if (!/^\d+$/.test(value))
+    throw new BadRequestError('validation_error', 'If-Match must be the integer version of the record.', 'If-Match');
   return Number(value);
 }
 
 /** "line_items.0.quantity" -> "line_items[0].quantity" */
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+  return path.reduce<string>(
+    (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+    '',
+  );
 }
 
 /** Flattens zod issues into one detail per bad field; unknown query parameters get a clear word. */
-export function zodIssuesToDetails(issues: ReadonlyArray<z.core.$ZodIssue>, where?: string, input?: unknown): ErrorDetail[] {
+export function zodIssuesToDetails(
+  issues: ReadonlyArray<z.core.$ZodIssue>,
+  where?: string,
+  input?: unknown,
+): ErrorDetail[] {
   return issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({
@@ -78,12 +95,21 @@ function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
 }
 
 // Fields that hold integer cents, so "a whole number" can say "of cents".
-const CENTS_FIELD = /^(price|amount|tax|shipping|unit_price|unit_cost|price_difference|minimum_subtotal|total|subtotal|total_gte|total_lte)$|_(amount|price|cents)$/;
+const CENTS_FIELD =
+  /^(price|amount|tax|shipping|unit_price|unit_cost|price_difference|minimum_subtotal|total|subtotal|total_gte|total_lte)$|_(amount|price|cents)$/;
 // zod's own English messages; a schema's own message (a refine, a regex with a message) is kept.
-const ZOD_DEFAULT_MESSAGE = /^(Invalid (input|option|string|number|key|element|email|url|uuid|date|discriminator)|Too (small|big)|Unrecognized key)/;
+const ZOD_DEFAULT_MESSAGE =
+  /^(Invalid (input|option|string|number|key|element|email|url|uuid|date|discriminator)|Too (small|big)|Unrecognized key)/;
 const TYPE_WORDS: Record<string, string> = {
-  string: 'a string', number: 'a number', int: 'a whole number', boolean: 'true or false', array: 'a list', object: 'an object',
-  bigint: 'a whole number', date: 'a date', null: 'null',
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'an object',
+  bigint: 'a whole number',
+  date: 'a date',
+  null: 'null',
 };
 
 function shown(value: unknown): string {
@@ -104,11 +130,18 @@ function humanMessage(issue: z.core.$ZodIssue, path: string, value: unknown): st
   const got = ` (got ${shown(value)})`;
   if (!ZOD_DEFAULT_MESSAGE.test(issue.message)) {
     // A schema's own wording: "Must be ..." reads on from the field name.
-    return /^Must /.test(issue.message) ? `${field} ${issue.message[0].toLowerCase()}${issue.message.slice(1)}` : `${field}: ${issue.message}`;
+    return /^Must /.test(issue.message)
+      ? `${field} ${issue.message[0].toLowerCase()}${issue.message.slice(1)}`
+      : `${field}: ${issue.message}`;
   }
-  const unit = issue.code === 'too_small' || issue.code === 'too_big'
-    ? issue.origin === 'string' ? ' characters' : issue.origin === 'array' || issue.origin === 'set' ? ' items' : ''
-    : '';
+  const unit =
+    issue.code === 'too_small' || issue.code === 'too_big'
+      ? issue.origin === 'string'
+        ? ' characters'
+        : issue.origin === 'array' || issue.origin === 'set'
+          ? ' items'
+          : ''
+      : '';
   switch (issue.code) {
     case 'invalid_type':
       if (value === undefined) return `${field} is required`;
@@ -139,12 +172,22 @@ function humanMessage(issue: z.core.$ZodIssue, path: string, value: unknown): st
 }
 
 /** fastify-type-provider-zod reports each issue as {keyword, instancePath: "/a/0/b", message, params}. */
-function fastifyValidationToIssues(validation: ReadonlyArray<{ keyword: string; instancePath: string; message?: string; params: Record<string, unknown> }>) {
+function fastifyValidationToIssues(
+  validation: ReadonlyArray<{
+    keyword: string;
+    instancePath: string;
+    message?: string;
+    params: Record<string, unknown>;
+  }>,
+) {
   return validation.map((v) => ({
     ...v.params,
     code: v.keyword,
     message: v.message ?? 'Invalid value',
-    path: v.instancePath.split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
+    path: v.instancePath
+      .split('/')
+      .filter(Boolean)
+      .map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
   })) as unknown as z.core.$ZodIssue[];
 }
 
@@ -172,45 +215,112 @@ export function registerErrorHandling(app: FastifyInstance): void {
     try {
       return handleError(error, request, reply);
     } catch (failure) {
-      return send(reply, request, new ApiError(500, 'api_error', 'api_error', 'An internal error occurred; it has been logged with this request id.'), { err: failure, original: error });
+      return send(
+        reply,
+        request,
+        new ApiError(
+          500,
+          'api_error',
+          'api_error',
+          'An internal error occurred; it has been logged with this request id.',
+        ),
+        { err: failure, original: error },
+      );
     }
   });
 
   app.setNotFoundHandler((request, reply) =>
-    send(reply, request, new ApiError(404, 'not_found', 'route_not_found', `No route ${request.method} ${request.url.split('?')[0]}.`)),
+    send(
+      reply,
+      request,
+      new ApiError(404, 'not_found', 'route_not_found', `No route ${request.method} ${request.url.split('?')[0]}.`),
+    ),
   );
 }
 
 function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-    if (error instanceof ApiError) return send(reply, request, error);
-    if (hasZodFastifySchemaValidationErrors(error)) {
-      const where = error.validationContext;
-      const issues = fastifyValidationToIssues(error.validation as any);
-      const input = where === 'querystring' ? request.query : where === 'params' ? request.params : where === 'headers' ? request.headers : request.body;
-      const details = zodIssuesToDetails(issues, where, input).map((d) => ({ ...d, in: where === 'querystring' ? 'query' : where }));
-      const unknown = details.filter((d) => d.code === 'unknown_parameter');
-      const message = where === 'body' && request.body == null
+  if (error instanceof ApiError) return send(reply, request, error);
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const where = error.validationContext;
+    const issues = fastifyValidationToIssues(error.validation as any);
+    const input =
+      where === 'querystring'
+        ? request.query
+        : where === 'params'
+          ? request.params
+          : where === 'headers'
+            ? request.headers
+            : request.body;
+    const details = zodIssuesToDetails(issues, where, input).map((d) => ({
+      ...d,
+      in: where === 'querystring' ? 'query' : where,
+    }));
+    const unknown = details.filter((d) => d.code === 'unknown_parameter');
+    const message =
+      where === 'body' && request.body == null
         ? 'This request needs a JSON body (Content-Type: application/json).'
         : unknown.length && unknown.length === details.length
           ? `${unknown.map((d) => d.message).join('; ')}.`
-          : `Invalid ${where === 'querystring' ? 'query parameters' : where ?? 'request'}: ${details.map((d) => d.message).join('; ')}.`;
-      return send(reply, request, new ApiError(400, 'invalid_request_error', 'validation_error', message, { details, param: details[0]?.path || undefined }));
-    }
-    switch (error.code) {
-      case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return send(reply, request, new ApiError(413, 'invalid_request_error', 'payload_too_large', 'The request body is larger than the limit.'));
-      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return send(reply, request, new ApiError(415, 'invalid_request_error', 'unsupported_media_type', 'Send JSON with Content-Type: application/json.'));
-      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      case 'FST_ERR_CTP_INVALID_JSON_BODY':
-        return send(reply, request, new ApiError(400, 'invalid_request_error', 'invalid_json', 'The request body is not valid JSON.'));
-    }
-    if (isTransientConflict(error)) {
-      // Still racing after inTransaction's retries: nothing was written, and the caller may retry.
-      return send(reply, request, new ApiError(409, 'conflict', 'concurrent_update', 'Other requests were changing the same records at the same moment; nothing was changed. Retry the request.'));
-    }
-    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-      return send(reply, request, new ApiError(error.statusCode, 'invalid_request_error', 'invalid_request', error.message));
-    }
-    return send(reply, request, new ApiError(500, 'api_error', 'api_error', 'An internal error occurred; it has been logged with this request id.'), { err: error });
+          : `Invalid ${where === 'querystring' ? 'query parameters' : (where ?? 'request')}: ${details.map((d) => d.message).join('; ')}.`;
+    return send(
+      reply,
+      request,
+      new ApiError(400, 'invalid_request_error', 'validation_error', message, {
+        details,
+        param: details[0]?.path || undefined,
+      }),
+    );
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return send(
+        reply,
+        request,
+        new ApiError(413, 'invalid_request_error', 'payload_too_large', 'The request body is larger than the limit.'),
+      );
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return send(
+        reply,
+        request,
+        new ApiError(
+          415,
+          'invalid_request_error',
+          'unsupported_media_type',
+          'Send JSON with Content-Type: application/json.',
+        ),
+      );
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return send(
+        reply,
+        request,
+        new ApiError(400, 'invalid_request_error', 'invalid_json', 'The request body is not valid JSON.'),
+      );
+  }
+  if (isTransientConflict(error)) {
+    // Still racing after inTransaction's retries: nothing was written, and the caller may retry.
+    return send(
+      reply,
+      request,
+      new ApiError(
+        409,
+        'conflict',
+        'concurrent_update',
+        'Other requests were changing the same records at the same moment; nothing was changed. Retry the request.',
+      ),
+    );
+  }
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    return send(
+      reply,
+      request,
+      new ApiError(error.statusCode, 'invalid_request_error', 'invalid_request', error.message),
+    );
+  }
+  return send(
+    reply,
+    request,
+    new ApiError(500, 'api_error', 'api_error', 'An internal error occurred; it has been logged with this request id.'),
+    { err: error },
+  );
 }

@@ -47,17 +47,36 @@ export function registerIdempotency(app: FastifyInstance, db: DB): void {
     if (request.method !== 'POST' || !request.apiKey || request.routeOptions.config?.answerHoldsSecret) return;
     const key = keyOf(request);
     if (!key) return;
-    if (key.length > 255) throw new BadRequestError('validation_error', 'Idempotency-Key must be at most 255 characters.', 'Idempotency-Key');
+    if (key.length > 255)
+      throw new BadRequestError(
+        'validation_error',
+        'Idempotency-Key must be at most 255 characters.',
+        'Idempotency-Key',
+      );
     const apiKeyId = request.apiKey.id;
     const fingerprint = fingerprintOf(request);
-    const scope = db.selectFrom('idempotency_keys').selectAll().where('api_key_id', '=', apiKeyId).where('idempotency_key', '=', key);
+    const scope = db
+      .selectFrom('idempotency_keys')
+      .selectAll()
+      .where('api_key_id', '=', apiKeyId)
+      .where('idempotency_key', '=', key);
 
     for (let attempt = 0; attempt < 3; attempt++) {
       const token = newId('idem');
       try {
         await db
           .insertInto('idempotency_keys')
-          .values({ api_key_id: apiKeyId, idempotency_key: key, fingerprint, state: 'in_flight', response_status: null, response_headers: null, response_body: null, created_at: nowIso(), token })
+          .values({
+            api_key_id: apiKeyId,
+            idempotency_key: key,
+            fingerprint,
+            state: 'in_flight',
+            response_status: null,
+            response_headers: null,
+            response_body: null,
+            created_at: nowIso(),
+            token,
+          })
           .execute();
         request.idempotency = { apiKeyId, key, token, settled: false };
         return;
@@ -68,28 +87,51 @@ export function registerIdempotency(app: FastifyInstance, db: DB): void {
       if (!existing) continue; // deleted meanwhile (a 5xx or expiry): claim again
       const age = Date.now() - Date.parse(existing.created_at);
       const abandoned = existing.state === 'in_flight' && age > ABANDONED_MS;
-      const committed = abandoned && existing.token
-        ? await db.selectFrom('events').select(['object_type', 'object_id']).where('idempotency_token', '=', existing.token).orderBy('id').executeTakeFirst()
-        : undefined;
+      const committed =
+        abandoned && existing.token
+          ? await db
+              .selectFrom('events')
+              .select(['object_type', 'object_id'])
+              .where('idempotency_token', '=', existing.token)
+              .orderBy('id')
+              .executeTakeFirst()
+          : undefined;
       if (age > RETENTION_MS || (abandoned && !committed)) {
-        await db.deleteFrom('idempotency_keys').where('api_key_id', '=', apiKeyId).where('idempotency_key', '=', key).where('created_at', '=', existing.created_at).execute();
+        await db
+          .deleteFrom('idempotency_keys')
+          .where('api_key_id', '=', apiKeyId)
+          .where('idempotency_key', '=', key)
+          .where('created_at', '=', existing.created_at)
+          .execute();
         continue;
       }
       if (existing.fingerprint !== fingerprint) {
-        throw new BadRequestError('idempotency_key_reused', `Idempotency-Key "${key}" was already used with a different request.`, 'Idempotency-Key');
+        throw new BadRequestError(
+          'idempotency_key_reused',
+          `Idempotency-Key "${key}" was already used with a different request.`,
+          'Idempotency-Key',
+        );
       }
       if (committed) {
         // From now on this error is the key's answer (onSend stores it on the claim).
         request.idempotency = { apiKeyId, key, token: existing.token!, settled: false };
-        throw new ConflictError('idempotency_key_committed',
+        throw new ConflictError(
+          'idempotency_key_committed',
           `The request with Idempotency-Key "${key}" was carried out (${committed.object_type} ${committed.object_id}), but its answer was lost when the server stopped; fetch the ${committed.object_type} instead of retrying.`,
-          [{ object: committed.object_type, id: committed.object_id }]);
+          [{ object: committed.object_type, id: committed.object_id }],
+        );
       }
       if (existing.state === 'in_flight') {
-        throw new ConflictError('idempotency_key_in_use', `A request with Idempotency-Key "${key}" is still being processed; retry shortly.`);
+        throw new ConflictError(
+          'idempotency_key_in_use',
+          `A request with Idempotency-Key "${key}" is still being processed; retry shortly.`,
+        );
       }
       const headers = JSON.parse(existing.response_headers ?? '{}') as Record<string, string>;
-      reply.code(existing.response_status ?? 200).headers(headers).header('Idempotent-Replayed', 'true');
+      reply
+        .code(existing.response_status ?? 200)
+        .headers(headers)
+        .header('Idempotent-Replayed', 'true');
       return reply.send(existing.response_body ?? '');
     }
     throw new ApiError(500, 'api_error', 'api_error', 'Could not claim the idempotency key.');
@@ -99,7 +141,10 @@ export function registerIdempotency(app: FastifyInstance, db: DB): void {
     const claim = request.idempotency;
     if (!claim || claim.settled) return payload;
     claim.settled = true;
-    const where = db.deleteFrom('idempotency_keys').where('api_key_id', '=', claim.apiKeyId).where('idempotency_key', '=', claim.key);
+    const where = db
+      .deleteFrom('idempotency_keys')
+      .where('api_key_id', '=', claim.apiKeyId)
+      .where('idempotency_key', '=', claim.key);
     if (reply.statusCode >= 500 || typeof payload !== 'string') {
       await where.execute();
       return payload;
@@ -124,7 +169,11 @@ export function registerIdempotency(app: FastifyInstance, db: DB): void {
     const claim = request.idempotency;
     if (claim && !claim.settled) {
       claim.settled = true;
-      await db.deleteFrom('idempotency_keys').where('api_key_id', '=', claim.apiKeyId).where('idempotency_key', '=', claim.key).execute();
+      await db
+        .deleteFrom('idempotency_keys')
+        .where('api_key_id', '=', claim.apiKeyId)
+        .where('idempotency_key', '=', claim.key)
+        .execute();
     }
   });
 }

@@ -13,7 +13,13 @@ type AnyQuery = any; // Kysely's select builder, kept untyped here because the t
 
 export type FilterDef =
   /** `name=value`, and with `multi` also `name_in=a,b`. */
-  | { kind: 'exact'; column: string; multi?: boolean; values?: readonly [string, ...string[]]; normalize?: (v: string) => string }
+  | {
+      kind: 'exact';
+      column: string;
+      multi?: boolean;
+      values?: readonly [string, ...string[]];
+      normalize?: (v: string) => string;
+    }
   /** `name_gte=` and `name_lte=` on an integer column. */
   | { kind: 'range'; column: string }
   /** Anything else: its own schema and how it narrows the query. */
@@ -43,12 +49,16 @@ export interface ListEnvelope<T> {
   next_cursor: string | null;
 }
 
-
 // An empty list (`status_in=` or `status_in=,`) matches nothing by definition: almost surely a
 // client bug (an unset variable), so it is refused rather than answered with an empty page.
 export const commaList = z
   .string()
-  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
   .refine((vs) => vs.length > 0, 'Must list at least one value, separated by commas');
 
 export function listQuerySchema(spec: ListSpec) {
@@ -57,7 +67,7 @@ export function listQuerySchema(spec: ListSpec) {
   const shape: Record<string, z.ZodType> = {
     limit: z.coerce.number().int().min(1).max(100).default(20).describe('Page size, 1 to 100.'),
     offset: queryInt8(0).optional().describe('Skip this many records (not with cursor).'),
-    cursor: z.string().optional().describe('Opaque cursor from a previous page\'s next_cursor.'),
+    cursor: z.string().optional().describe("Opaque cursor from a previous page's next_cursor."),
     sort: z.enum(sortValues).default('-created_at').describe('Field to sort by; a leading "-" sorts descending.'),
     created_after: IsoDateTimeSchema.optional(),
     created_before: IsoDateTimeSchema.optional(),
@@ -72,9 +82,14 @@ export function listQuerySchema(spec: ListSpec) {
       if (def.multi) {
         // A value list is checked like the single value: status_in=bogus is a 400, not an empty page.
         const allowed = def.values;
-        shape[`${name}_in`] = (allowed
-          ? commaList.refine((vs) => vs.every((v) => allowed.includes(v)), `Each value must be one of: ${allowed.join(', ')}`)
-          : commaList).optional();
+        shape[`${name}_in`] = (
+          allowed
+            ? commaList.refine(
+                (vs) => vs.every((v) => allowed.includes(v)),
+                `Each value must be one of: ${allowed.join(', ')}`,
+              )
+            : commaList
+        ).optional();
       }
     } else if (def.kind === 'range') {
       shape[`${name}_gte`] = queryInt8().optional();
@@ -102,15 +117,24 @@ function decodeCursor(cursor: string, sort: string): [string | number | null, st
   // database driver throw (a 500) instead of this 400.
   // Nor a NUL character, which PostgreSQL refuses in text (the edge check sees only the encoded cursor).
   const text = (v: unknown) => typeof v === 'string' && !v.includes('\u0000');
-  if (Array.isArray(parsed) && parsed.length === 3 && text(parsed[1]) && parsed[2] === sort
-    && (parsed[0] === null || text(parsed[0]) || (typeof parsed[0] === 'number' && Number.isFinite(parsed[0])))) {
+  if (
+    Array.isArray(parsed) &&
+    parsed.length === 3 &&
+    text(parsed[1]) &&
+    parsed[2] === sort &&
+    (parsed[0] === null || text(parsed[0]) || (typeof parsed[0] === 'number' && Number.isFinite(parsed[0])))
+  ) {
     return [parsed[0], parsed[1]];
   }
   throw invalidCursor();
 }
 
 function invalidCursor(): BadRequestError {
-  return new BadRequestError('invalid_cursor', 'The cursor is not one this API returned for this sort order.', 'cursor');
+  return new BadRequestError(
+    'invalid_cursor',
+    'The cursor is not one this API returned for this sort order.',
+    'cursor',
+  );
 }
 
 /** PostgreSQL: invalid_text_representation, invalid_datetime_format, numeric_value_out_of_range. */
@@ -164,7 +188,12 @@ async function countMatches(db: Executor, countQuery: AnyQuery): Promise<number>
     if (known?.marker === marker) return known.count;
     fresh = { marker, count: Number((await db.executeQuery<{ count: number }>(compiled)).rows[0]?.count ?? 0) };
   } else {
-    const { rows } = await sql<{ count: number | null; snapshot: string }>`select case when pg_current_snapshot()::text = ${known?.marker ?? ''} then null else (${countQuery}) end as count, pg_current_snapshot()::text as snapshot`.execute(db);
+    const { rows } = await sql<{
+      count: number | null;
+      snapshot: string;
+    }>`select case when pg_current_snapshot()::text = ${known?.marker ?? ''} then null else (${countQuery}) end as count, pg_current_snapshot()::text as snapshot`.execute(
+      db,
+    );
     if (rows[0].count === null && known) return known.count;
     fresh = { marker: rows[0].snapshot, count: Number(rows[0].count ?? 0) };
   }
@@ -199,11 +228,18 @@ export async function runList<Row>(
   const direction = descending ? 'desc' : 'asc';
   const limit: number = query.limit ?? 20;
 
-  const selected = columns ? filtered.select([...new Set(['id', field, ...columns])].map((c) => `${t}.${c}`)) : filtered.selectAll(t);
-  let page = selected.orderBy(column, direction).orderBy(`${t}.id`, direction).limit(limit + 1);
+  const selected = columns
+    ? filtered.select([...new Set(['id', field, ...columns])].map((c) => `${t}.${c}`))
+    : filtered.selectAll(t);
+  let page = selected
+    .orderBy(column, direction)
+    .orderBy(`${t}.id`, direction)
+    .limit(limit + 1);
   if (query.cursor !== undefined) {
     const [value, id] = decodeCursor(query.cursor, sort);
-    page = page.where((eb: any) => eb.or([eb(column, op, value), eb.and([eb(column, '=', value), eb(`${t}.id`, op, id)])]));
+    page = page.where((eb: any) =>
+      eb.or([eb(column, op, value), eb.and([eb(column, '=', value), eb(`${t}.id`, op, id)])]),
+    );
   } else if (query.offset) {
     page = page.offset(query.offset);
   }
@@ -215,7 +251,10 @@ export async function runList<Row>(
       if (query.cursor !== undefined && CURSOR_VALUE_ERRORS.has(err?.code ?? '')) throw invalidCursor();
       throw err;
     }),
-    countMatches(db, filtered.select((eb: any) => eb.fn.countAll().as('count'))),
+    countMatches(
+      db,
+      filtered.select((eb: any) => eb.fn.countAll().as('count')),
+    ),
   ]);
   const hasMore = rows.length > limit;
   if (hasMore) rows.pop();

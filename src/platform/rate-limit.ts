@@ -25,7 +25,12 @@ export function registerRateLimit(app: FastifyInstance, limitPerMinute: number):
     reply.header('X-RateLimit-Reset', String(resetSeconds));
     if (w.count > limitPerMinute) {
       reply.header('Retry-After', String(Math.max(1, resetSeconds - Math.floor(now / 1000))));
-      throw new ApiError(429, 'rate_limited', 'rate_limited', `Rate limit of ${limitPerMinute} requests per minute exceeded.`);
+      throw new ApiError(
+        429,
+        'rate_limited',
+        'rate_limited',
+        `Rate limit of ${limitPerMinute} requests per minute exceeded.`,
+      );
     }
   });
 }
@@ -47,7 +52,12 @@ export function registerAuthFailureLimit(app: FastifyInstance, limitPerMinute: n
     if (!w || w.start !== windowStartOf(now) || w.count < limitPerMinute) return;
     const resetSeconds = Math.ceil((w.start + 60_000) / 1000);
     reply.header('Retry-After', String(Math.max(1, resetSeconds - Math.floor(now / 1000))));
-    throw new ApiError(429, 'rate_limited', 'too_many_auth_failures', `More than ${limitPerMinute} requests from this address were refused (401/403) this minute; try again after the Retry-After seconds.`);
+    throw new ApiError(
+      429,
+      'rate_limited',
+      'too_many_auth_failures',
+      `More than ${limitPerMinute} requests from this address were refused (401/403) this minute; try again after the Retry-After seconds.`,
+    );
   });
   app.addHook('onResponse', async (request, reply) => {
     if (reply.statusCode !== 401 && reply.statusCode !== 403) return;

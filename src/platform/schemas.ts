@@ -46,7 +46,11 @@ export const AddressSchema = z.strictObject({
   city: z.string().min(1).max(100),
   state: z.string().max(100).nullish(),
   postal_code: z.string().max(20).nullish(),
-  country: z.string().length(2).describe('ISO 3166-1 alpha-2 country code').transform((c) => c.toUpperCase()),
+  country: z
+    .string()
+    .length(2)
+    .describe('ISO 3166-1 alpha-2 country code')
+    .transform((c) => c.toUpperCase()),
 });
 export type Address = z.output<typeof AddressSchema>;
 
@@ -69,14 +73,24 @@ export const CurrencySchema = z
   .refine((c) => ISO_CURRENCIES.has(c), 'Must be an ISO 4217 currency code (such as USD, EUR, JPY)');
 
 // "|" separates tags in the tags_index column that tag filters search.
-export const TagsSchema = z.array(z.string().trim().min(1).max(50).regex(/^[^|]+$/, 'A tag cannot contain "|"')).max(50);
+export const TagsSchema = z
+  .array(
+    z
+      .string()
+      .trim()
+      .min(1)
+      .max(50)
+      .regex(/^[^|]+$/, 'A tag cannot contain "|"'),
+  )
+  .max(50);
 
 export const E164Schema = z.string().regex(/^\+[1-9]\d{1,14}$/, 'Must be an E.164 phone number such as +14155550123');
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:([Zz])|([+-])(\d{2}):(\d{2})))?$/;
 export const EARLIEST_INSTANT = Date.UTC(1970, 0, 1);
 export const LATEST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
-export const DATE_RULE = 'an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999';
+export const DATE_RULE =
+  'an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999';
 
 /**
  * The instant `text` names, as ISO 8601 UTC with milliseconds (2026-05-01T12:00:00.000Z), or
@@ -88,7 +102,9 @@ export function parseInstant(text: string): string | undefined {
   const m = RFC3339.exec(text);
   if (!m) return undefined;
   const [, y, mo, d, h = '00', mi = '00', s = '00', fraction = '', zulu, sign, oh = '00', om = '00'] = m;
-  const year = Number(y), month = Number(mo), day = Number(d);
+  const year = Number(y),
+    month = Number(mo),
+    day = Number(d);
   if (year < 1969 || year > 10000 || month < 1 || month > 12 || day < 1) return undefined;
   if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
   if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59 || Number(oh) > 23 || Number(om) > 59) return undefined;
@@ -117,7 +133,10 @@ export const IsoDateTimeSchema = z
  * Applies metadata changes the Stripe way: keys merge, null removes. The body schema limits the
  * keys sent; the limit is on what the record ends up with, so it is checked here (400).
  */
-export function mergeMetadata(current: Record<string, unknown>, patch: Record<string, unknown> | null | undefined): Record<string, unknown> {
+export function mergeMetadata(
+  current: Record<string, unknown>,
+  patch: Record<string, unknown> | null | undefined,
+): Record<string, unknown> {
   if (!patch) return current;
   const next = { ...current };
   for (const [k, v] of Object.entries(patch)) {

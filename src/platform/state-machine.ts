@@ -32,7 +32,8 @@ export function defineStateMachine<S extends string, A extends string>(
     can: (action, current) => table[action].from.includes(current),
     transition(action, current, previous) {
       const t = table[action];
-      if (!t.from.includes(current)) throw new InvalidTransitionError(`an ${objectName}`.replace(/^an ([^aeiou])/, 'a $1'), action, current);
+      if (!t.from.includes(current))
+        throw new InvalidTransitionError(`an ${objectName}`.replace(/^an ([^aeiou])/, 'a $1'), action, current);
       const to = t.to === 'previous' ? previous : t.to === 'same' ? current : t.to;
       if (!to) throw new InvalidTransitionError(objectName, action, current);
       return { to, event: t.event };

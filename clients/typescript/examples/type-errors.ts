@@ -16,11 +16,15 @@ export async function typeErrors(opsline: Opsline): Promise<void> {
   // @ts-expect-error: answers are typed too: no field named "totl"
   order.totals.totl;
   const total: number = order.totals.total;
-  const shipment = await opsline.request('post', '/v1/orders/{id}/ship', { params: { id: order.id }, body: { carrier: 'UPS' } });
+  const shipment = await opsline.request('post', '/v1/orders/{id}/ship', {
+    params: { id: order.id },
+    body: { carrier: 'UPS' },
+  });
   const status: string = shipment.status;
   try {
     await opsline.orders.cancel(order.id);
   } catch (error) {
-    if (error instanceof OpslineError) console.log(error.status, error.type, error.code, error.param, error.requestId, total, status);
+    if (error instanceof OpslineError)
+      console.log(error.status, error.type, error.code, error.param, error.requestId, total, status);
   }
 }

@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { OpslineError } from './error.js';
 import type {
-  CallOptions, HttpMethod, ItemOf, ListPaths, Operation, Page, PathsWith, QueryParams, RequestBody, RequestOptions, ResponseBody,
+  CallOptions,
+  HttpMethod,
+  ItemOf,
+  ListPaths,
+  Operation,
+  Page,
+  PathsWith,
+  QueryParams,
+  RequestBody,
+  RequestOptions,
+  ResponseBody,
 } from './types.js';
 
 export interface OpslineOptions {
@@ -34,7 +44,10 @@ export class ListCall<P extends ListPaths> implements PromiseLike<Page<P>>, Asyn
     return this.first;
   }
 
-  then<A = Page<P>, B = never>(onfulfilled?: ((page: Page<P>) => A | PromiseLike<A>) | null, onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+  then<A = Page<P>, B = never>(
+    onfulfilled?: ((page: Page<P>) => A | PromiseLike<A>) | null,
+    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
     return this.firstPage().then(onfulfilled, onrejected);
   }
 
@@ -68,19 +81,32 @@ export class Opsline {
   }
 
   /** Any operation of the API, typed by its path: `request('post', '/v1/orders/{id}/ship', { params: { id } })`. */
-  async request<M extends HttpMethod, P extends PathsWith<M>>(method: M, path: P, options: RequestOptions<Op<P, M>> = {} as RequestOptions<Op<P, M>>): Promise<Answer<P, M>> {
+  async request<M extends HttpMethod, P extends PathsWith<M>>(
+    method: M,
+    path: P,
+    options: RequestOptions<Op<P, M>> = {} as RequestOptions<Op<P, M>>,
+  ): Promise<Answer<P, M>> {
     const { params, query, body, idempotencyKey, ifMatch, headers, signal } = options as RequestOptions<unknown> & {
-      params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown;
+      params?: Record<string, string>;
+      query?: Record<string, unknown>;
+      body?: unknown;
     };
-    const url = new URL(this.baseUrl + path.replace(/\{(\w+)\}/g, (_, name: string) => {
-      const value = params?.[name];
-      if (value === undefined) throw new Error(`Opsline: path parameter ${name} is required for ${path}`);
-      return encodeURIComponent(String(value));
-    }));
+    const url = new URL(
+      this.baseUrl +
+        path.replace(/\{(\w+)\}/g, (_, name: string) => {
+          const value = params?.[name];
+          if (value === undefined) throw new Error(`Opsline: path parameter ${name} is required for ${path}`);
+          return encodeURIComponent(String(value));
+        }),
+    );
     for (const [name, value] of Object.entries(query ?? {})) {
       if (value !== undefined && value !== null) url.searchParams.set(name, String(value));
     }
-    const sendHeaders: Record<string, string> = { authorization: `Bearer ${this.apiKey}`, accept: 'application/json', ...headers };
+    const sendHeaders: Record<string, string> = {
+      authorization: `Bearer ${this.apiKey}`,
+      accept: 'application/json',
+      ...headers,
+    };
     if (body !== undefined) sendHeaders['content-type'] = 'application/json';
     // One key for every attempt of this call, so a retry after a lost answer replays the first.
     if (method === 'post') sendHeaders['idempotency-key'] = idempotencyKey ?? randomUUID();
@@ -90,7 +116,10 @@ export class Opsline {
       let response: Response;
       try {
         response = await this.fetchImpl(url, {
-          method: method.toUpperCase(), headers: sendHeaders, body: body === undefined ? undefined : JSON.stringify(body), signal,
+          method: method.toUpperCase(),
+          headers: sendHeaders,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal,
         });
       } catch (cause) {
         if (signal?.aborted || attempt >= this.maxRetries) throw OpslineError.connection(cause, attempt + 1);
@@ -118,11 +147,14 @@ export class Opsline {
   }
 
   readonly orders = {
-    create: (body: Body<'/v1/orders'>, options?: CallOptions) => this.request('post', '/v1/orders', { ...options, body }),
-    retrieve: (id: string, options?: CallOptions) => this.request('get', '/v1/orders/{id}', { ...options, params: { id } }),
+    create: (body: Body<'/v1/orders'>, options?: CallOptions) =>
+      this.request('post', '/v1/orders', { ...options, body }),
+    retrieve: (id: string, options?: CallOptions) =>
+      this.request('get', '/v1/orders/{id}', { ...options, params: { id } }),
     update: (id: string, body: RequestBody<Op<'/v1/orders/{id}', 'patch'>>, options?: CallOptions) =>
       this.request('patch', '/v1/orders/{id}', { ...options, params: { id }, body }),
-    list: (query?: QueryParams<Op<'/v1/orders', 'get'>>, options?: CallOptions) => this.list('/v1/orders', query, options),
+    list: (query?: QueryParams<Op<'/v1/orders', 'get'>>, options?: CallOptions) =>
+      this.list('/v1/orders', query, options),
     pay: (id: string, body?: Body<'/v1/orders/{id}/pay'>, options?: CallOptions) =>
       this.request('post', '/v1/orders/{id}/pay', { ...options, params: { id }, body }),
     ship: (id: string, body?: Body<'/v1/orders/{id}/ship'>, options?: CallOptions) =>
@@ -132,15 +164,21 @@ export class Opsline {
   };
 
   readonly customers = {
-    create: (body: Body<'/v1/customers'>, options?: CallOptions) => this.request('post', '/v1/customers', { ...options, body }),
-    retrieve: (id: string, options?: CallOptions) => this.request('get', '/v1/customers/{id}', { ...options, params: { id } }),
-    list: (query?: QueryParams<Op<'/v1/customers', 'get'>>, options?: CallOptions) => this.list('/v1/customers', query, options),
+    create: (body: Body<'/v1/customers'>, options?: CallOptions) =>
+      this.request('post', '/v1/customers', { ...options, body }),
+    retrieve: (id: string, options?: CallOptions) =>
+      this.request('get', '/v1/customers/{id}', { ...options, params: { id } }),
+    list: (query?: QueryParams<Op<'/v1/customers', 'get'>>, options?: CallOptions) =>
+      this.list('/v1/customers', query, options),
   };
 
   readonly inventoryItems = {
-    create: (body: Body<'/v1/inventory_items'>, options?: CallOptions) => this.request('post', '/v1/inventory_items', { ...options, body }),
-    retrieve: (id: string, options?: CallOptions) => this.request('get', '/v1/inventory_items/{id}', { ...options, params: { id } }),
-    list: (query?: QueryParams<Op<'/v1/inventory_items', 'get'>>, options?: CallOptions) => this.list('/v1/inventory_items', query, options),
+    create: (body: Body<'/v1/inventory_items'>, options?: CallOptions) =>
+      this.request('post', '/v1/inventory_items', { ...options, body }),
+    retrieve: (id: string, options?: CallOptions) =>
+      this.request('get', '/v1/inventory_items/{id}', { ...options, params: { id } }),
+    list: (query?: QueryParams<Op<'/v1/inventory_items', 'get'>>, options?: CallOptions) =>
+      this.list('/v1/inventory_items', query, options),
     adjust: (id: string, body: Body<'/v1/inventory_items/{id}/adjust'>, options?: CallOptions) =>
       this.request('post', '/v1/inventory_items/{id}/adjust', { ...options, params: { id }, body }),
   };

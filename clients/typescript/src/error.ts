@@ -11,7 +11,17 @@ export class OpslineError extends Error {
   readonly status: number;
   readonly headers?: Headers;
 
-  constructor(init: { message: string; type: string; code: string; status: number; param?: string; details?: unknown; requestId?: string; headers?: Headers; cause?: unknown }) {
+  constructor(init: {
+    message: string;
+    type: string;
+    code: string;
+    status: number;
+    param?: string;
+    details?: unknown;
+    requestId?: string;
+    headers?: Headers;
+    cause?: unknown;
+  }) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
     this.name = 'OpslineError';
     this.type = init.type;
@@ -39,6 +49,12 @@ export class OpslineError extends Error {
 
   static connection(cause: unknown, attempts: number): OpslineError {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    return new OpslineError({ message: `Could not reach the Opsline API after ${attempts} attempt(s): ${reason}`, type: 'connection_error', code: 'network_error', status: 0, cause });
+    return new OpslineError({
+      message: `Could not reach the Opsline API after ${attempts} attempt(s): ${reason}`,
+      type: 'connection_error',
+      code: 'network_error',
+      status: 0,
+      cause,
+    });
   }
 }

@@ -45,7 +45,13 @@ export type RequestOptions<Op> = ParamsOption<Op> & QueryOption<Op> & BodyOption
 
 /** The list paths: GET operations answering a list envelope. */
 export type ListPaths = {
-  [P in PathsWith<'get'>]: ResponseBody<Operation<P, 'get'>> extends { object: 'list'; data: unknown[]; next_cursor: string | null } ? P : never;
+  [P in PathsWith<'get'>]: ResponseBody<Operation<P, 'get'>> extends {
+    object: 'list';
+    data: unknown[];
+    next_cursor: string | null;
+  }
+    ? P
+    : never;
 }[PathsWith<'get'>];
 
 export type Page<P extends ListPaths> = ResponseBody<Operation<P, 'get'>>;

@@ -41,7 +41,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     // The database itself refuses a reservation beyond what is on hand, whatever the code does.
     .addCheckConstraint('inventory_items_available_non_negative', sql`reserved >= 0 AND on_hand >= reserved`)
     .execute();
-  await db.schema.createIndex('inventory_items_location').on('inventory_items').columns(['location_id', 'sku']).execute();
+  await db.schema
+    .createIndex('inventory_items_location')
+    .on('inventory_items')
+    .columns(['location_id', 'sku'])
+    .execute();
   await db.schema.createIndex('inventory_items_created').on('inventory_items').columns(['created_at', 'id']).execute();
 
   await db.schema
@@ -57,8 +61,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('unit_cost', 'bigint')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('inventory_movements_item').on('inventory_movements').columns(['inventory_item_id', 'created_at']).execute();
-  await db.schema.createIndex('inventory_movements_reference').on('inventory_movements').columns(['reference_id']).execute();
+  await db.schema
+    .createIndex('inventory_movements_item')
+    .on('inventory_movements')
+    .columns(['inventory_item_id', 'created_at'])
+    .execute();
+  await db.schema
+    .createIndex('inventory_movements_reference')
+    .on('inventory_movements')
+    .columns(['reference_id'])
+    .execute();
 
   await db.schema
     .createTable('inventory_reservations')
@@ -73,8 +85,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addCheckConstraint('inventory_reservations_quantity_non_negative', sql`quantity >= 0`)
     .execute();
-  await db.schema.createIndex('inventory_reservations_item').on('inventory_reservations').columns(['inventory_item_id', 'status']).execute();
-  await db.schema.createIndex('inventory_reservations_reference').on('inventory_reservations').columns(['reference_id', 'status']).execute();
+  await db.schema
+    .createIndex('inventory_reservations_item')
+    .on('inventory_reservations')
+    .columns(['inventory_item_id', 'status'])
+    .execute();
+  await db.schema
+    .createIndex('inventory_reservations_reference')
+    .on('inventory_reservations')
+    .columns(['reference_id', 'status'])
+    .execute();
 
   await db.schema
     .createTable('transfers')
@@ -97,7 +117,19 @@ export async function up(db: Kysely<any>): Promise<void> {
   const now = nowIso();
   await db
     .insertInto('locations')
-    .values({ id: newId('loc'), code: 'DEFAULT', name: 'Default location', type: 'warehouse', address: null, active: 1, is_default: 1, metadata: '{}', version: 1, created_at: now, updated_at: now })
+    .values({
+      id: newId('loc'),
+      code: 'DEFAULT',
+      name: 'Default location',
+      type: 'warehouse',
+      address: null,
+      active: 1,
+      is_default: 1,
+      metadata: '{}',
+      version: 1,
+      created_at: now,
+      updated_at: now,
+    })
     .execute();
 }
 

@@ -55,7 +55,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     // Money can never be refunded beyond what was paid, whatever the code does.
-    .addCheckConstraint('orders_money_non_negative', sql`subtotal >= 0 AND discount_total >= 0 AND tax_total >= 0 AND shipping_total >= 0 AND total >= 0 AND paid_total >= 0 AND refunded_total >= 0 AND refunded_total <= paid_total`)
+    .addCheckConstraint(
+      'orders_money_non_negative',
+      sql`subtotal >= 0 AND discount_total >= 0 AND tax_total >= 0 AND shipping_total >= 0 AND total >= 0 AND paid_total >= 0 AND refunded_total >= 0 AND refunded_total <= paid_total`,
+    )
     .execute();
   // Indexes for the selective filters (number, status, customer; customer_email goes through the
   // customers' email index to customer_id) and the default sort, each ending in (created_at, id)
@@ -87,9 +90,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('metadata', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
-    .addCheckConstraint('order_line_items_quantities', sql`quantity > 0 AND price >= 0 AND quantity_shipped >= 0 AND quantity_shipped <= quantity AND quantity_returned >= 0 AND quantity_returned <= quantity_shipped AND quantity_refunded >= 0 AND quantity_refunded <= quantity AND quantity_backordered >= 0 AND quantity_backordered <= quantity - quantity_shipped`)
+    .addCheckConstraint(
+      'order_line_items_quantities',
+      sql`quantity > 0 AND price >= 0 AND quantity_shipped >= 0 AND quantity_shipped <= quantity AND quantity_returned >= 0 AND quantity_returned <= quantity_shipped AND quantity_refunded >= 0 AND quantity_refunded <= quantity AND quantity_backordered >= 0 AND quantity_backordered <= quantity - quantity_shipped`,
+    )
     .execute();
-  await db.schema.createIndex('order_line_items_order').on('order_line_items').columns(['order_id', 'position']).execute();
+  await db.schema
+    .createIndex('order_line_items_order')
+    .on('order_line_items')
+    .columns(['order_id', 'position'])
+    .execute();
   await db.schema.createIndex('order_line_items_sku').on('order_line_items').columns(['sku', 'order_id']).execute();
 
   await db.schema
@@ -105,7 +115,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('reason', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('order_discounts_order').on('order_discounts').columns(['order_id', 'position']).execute();
+  await db.schema
+    .createIndex('order_discounts_order')
+    .on('order_discounts')
+    .columns(['order_id', 'position'])
+    .execute();
 
   await db.schema
     .createTable('promotions')
@@ -235,7 +249,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addCheckConstraint('return_line_items_quantity_positive', sql`quantity > 0`)
     .execute();
   await db.schema.createIndex('return_line_items_return').on('return_line_items').column('return_id').execute();
-  await db.schema.createIndex('return_line_items_order_line').on('return_line_items').column('order_line_item_id').execute();
+  await db.schema
+    .createIndex('return_line_items_order_line')
+    .on('return_line_items')
+    .column('order_line_item_id')
+    .execute();
 
   await db.schema
     .createTable('refunds')
@@ -264,7 +282,18 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['refunds', 'return_line_items', 'returns', 'shipments', 'payments', 'order_promotions', 'promotions', 'order_discounts', 'order_line_items', 'orders']) {
+  for (const t of [
+    'refunds',
+    'return_line_items',
+    'returns',
+    'shipments',
+    'payments',
+    'order_promotions',
+    'promotions',
+    'order_discounts',
+    'order_line_items',
+    'orders',
+  ]) {
     await db.schema.dropTable(t).ifExists().execute();
   }
   if (isPostgres(db)) {

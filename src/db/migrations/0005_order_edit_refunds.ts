@@ -6,7 +6,10 @@ import type { Kysely } from 'kysely';
  * toward the order: if its total rises again, the difference is due again.
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('orders').addColumn('edit_refunded_total', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('orders')
+    .addColumn('edit_refunded_total', 'bigint', (c) => c.notNull().defaultTo(0))
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -9,7 +9,12 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('idempotency_keys').addColumn('token', 'text').execute();
   await db.schema.alterTable('events').addColumn('idempotency_token', 'text').execute();
   // Only requests with an Idempotency-Key set it, so the index holds only those events.
-  await db.schema.createIndex('events_idempotency_token').on('events').column('idempotency_token').where('idempotency_token', 'is not', null).execute();
+  await db.schema
+    .createIndex('events_idempotency_token')
+    .on('events')
+    .column('idempotency_token')
+    .where('idempotency_token', 'is not', null)
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -26,7 +26,13 @@ const ApiKeySchema = z
 
 const CreateApiKeyBody = z.strictObject({
   name: z.string().max(100).optional(),
-  scopes: z.array(z.string().max(50)).min(1).max(100).describe(`e.g. ["orders:read","orders:write"], "admin" or "*". One of: ${VALID_SCOPES.join(', ')}. A key can only grant scopes it holds itself (403 scope_not_held).`),
+  scopes: z
+    .array(z.string().max(50))
+    .min(1)
+    .max(100)
+    .describe(
+      `e.g. ["orders:read","orders:write"], "admin" or "*". One of: ${VALID_SCOPES.join(', ')}. A key can only grant scopes it holds itself (403 scope_not_held).`,
+    ),
   expires_at: IsoDateTimeSchema.optional(),
 });
 
@@ -35,30 +41,65 @@ const admin = { scope: 'admin' };
 
 export async function apiKeyRoutes(app: FastifyInstance, { db }: { db: DB }) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  r.post('/v1/api_keys', {
-    config: { ...admin, answerHoldsSecret: true },
-    schema: {
-      tags, summary: 'Create an API key',
-      description: 'A key can only grant scopes it holds itself: `*` covers every scope, `x:write` covers `x:read`, `x:*` covers both (403 scope_not_held otherwise); unknown scopes are a 400 that lists the valid ones. The secret is in this response only; it is stored hashed. For that reason this answer is never stored for Idempotency-Key replays: the header is ignored here, and a retried call creates another key.',
-      body: CreateApiKeyBody,
-      response: { 201: ApiKeySchema.extend({ secret: z.string() }), ...errorResponses() },
+  r.post(
+    '/v1/api_keys',
+    {
+      config: { ...admin, answerHoldsSecret: true },
+      schema: {
+        tags,
+        summary: 'Create an API key',
+        description:
+          'A key can only grant scopes it holds itself: `*` covers every scope, `x:write` covers `x:read`, `x:*` covers both (403 scope_not_held otherwise); unknown scopes are a 400 that lists the valid ones. The secret is in this response only; it is stored hashed. For that reason this answer is never stored for Idempotency-Key replays: the header is ignored here, and a retried call creates another key.',
+        body: CreateApiKeyBody,
+        response: { 201: ApiKeySchema.extend({ secret: z.string() }), ...errorResponses() },
+      },
     },
-  }, async (req, reply) => {
-    const { apiKey, secret } = await createApiKey(db, req.body, req.apiKey!.scopes);
-    return reply.code(201).send({ ...apiKey, secret });
-  });
-  r.get('/v1/api_keys', {
-    config: admin,
-    schema: { tags, summary: 'List API keys', querystring: listQuerySchema(apiKeyListSpec), response: { 200: listEnvelopeSchema(ApiKeySchema), ...errorResponses() } },
-  }, async (req) => listApiKeys(db, req.query));
-  r.get('/v1/api_keys/:id', {
-    config: admin,
-    schema: { tags, summary: 'Retrieve an API key', params: IdParams, response: { 200: ApiKeySchema, ...errorResponses(404) } },
-  }, async (req) => getApiKey(db, req.params.id));
-  for (const [method, url] of [['POST', '/v1/api_keys/:id/revoke'], ['DELETE', '/v1/api_keys/:id']] as const) {
+    async (req, reply) => {
+      const { apiKey, secret } = await createApiKey(db, req.body, req.apiKey!.scopes);
+      return reply.code(201).send({ ...apiKey, secret });
+    },
+  );
+  r.get(
+    '/v1/api_keys',
+    {
+      config: admin,
+      schema: {
+        tags,
+        summary: 'List API keys',
+        querystring: listQuerySchema(apiKeyListSpec),
+        response: { 200: listEnvelopeSchema(ApiKeySchema), ...errorResponses() },
+      },
+    },
+    async (req) => listApiKeys(db, req.query),
+  );
+  r.get(
+    '/v1/api_keys/:id',
+    {
+      config: admin,
+      schema: {
+        tags,
+        summary: 'Retrieve an API key',
+        params: IdParams,
+        response: { 200: ApiKeySchema, ...errorResponses(404) },
+      },
+    },
+    async (req) => getApiKey(db, req.params.id),
+  );
+  for (const [method, url] of [
+    ['POST', '/v1/api_keys/:id/revoke'],
+    ['DELETE', '/v1/api_keys/:id'],
+  ] as const) {
     r.route({
-      method, url, config: admin,
-      schema: { tags, summary: 'Revoke an API key', description: 'A key can only revoke keys whose scopes it holds itself (403 scope_not_held).', params: IdParams, response: { 200: ApiKeySchema, ...errorResponses(404) } },
+      method,
+      url,
+      config: admin,
+      schema: {
+        tags,
+        summary: 'Revoke an API key',
+        description: 'A key can only revoke keys whose scopes it holds itself (403 scope_not_held).',
+        params: IdParams,
+        response: { 200: ApiKeySchema, ...errorResponses(404) },
+      },
       handler: async (req) => revokeApiKey(db, req.params.id, req.apiKey!.scopes),
     });
   }

@@ -27,10 +27,24 @@ export interface ApiKey {
  * The resources scopes name, one per group of routes (a route's `config.scope`; registerAuth
  * refuses to start with a route whose scope is not in VALID_SCOPES, so this list stays true).
  */
-export const SCOPE_RESOURCES = ['customers', 'events', 'inventory', 'locations', 'orders', 'promotions', 'refunds', 'returns', 'shipments'] as const;
+export const SCOPE_RESOURCES = [
+  'customers',
+  'events',
+  'inventory',
+  'locations',
+  'orders',
+  'promotions',
+  'refunds',
+  'returns',
+  'shipments',
+] as const;
 
 /** Every scope a key may hold: `<resource>:read`, `<resource>:write`, `<resource>:*`, `admin` or `*`. */
-export const VALID_SCOPES: readonly string[] = ['*', 'admin', ...SCOPE_RESOURCES.flatMap((r) => [`${r}:read`, `${r}:write`, `${r}:*`])];
+export const VALID_SCOPES: readonly string[] = [
+  '*',
+  'admin',
+  ...SCOPE_RESOURCES.flatMap((r) => [`${r}:read`, `${r}:write`, `${r}:*`]),
+];
 
 const validScopeSet = new Set(VALID_SCOPES);
 
@@ -39,12 +53,22 @@ const validScopeSet = new Set(VALID_SCOPES);
  * ones, so `order:read` (a typo of `orders:read`) says what to write instead.
  */
 export function unknownScopesError(scopes: readonly string[]): ValidationError | undefined {
-  if (scopes.length === 0) return new ValidationError('At least one scope is required.', [{ path: 'scopes', code: 'too_small', message: 'At least one scope is required' }]);
+  if (scopes.length === 0)
+    return new ValidationError('At least one scope is required.', [
+      { path: 'scopes', code: 'too_small', message: 'At least one scope is required' },
+    ]);
   const unknown = scopes.filter((s) => !validScopeSet.has(s));
   if (unknown.length === 0) return undefined;
-  return new ValidationError(`Unknown scope${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}. Valid scopes: ${VALID_SCOPES.join(', ')}.`, [
-    { path: 'scopes', code: 'unknown_scope', message: `Unknown scope${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}` },
-  ]);
+  return new ValidationError(
+    `Unknown scope${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}. Valid scopes: ${VALID_SCOPES.join(', ')}.`,
+    [
+      {
+        path: 'scopes',
+        code: 'unknown_scope',
+        message: `Unknown scope${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`,
+      },
+    ],
+  );
 }
 
 export function hashSecret(secret: string): string {
@@ -93,17 +117,25 @@ export interface CreateApiKeyInput {
  * it holds itself, so an `admin` key cannot mint a `*` key. The command line and the first start
  * pass none: whoever holds the database already holds everything.
  */
-export async function createApiKey(db: Executor, input: CreateApiKeyInput, grantorScopes?: readonly string[]): Promise<{ apiKey: ApiKey; secret: string }> {
+export async function createApiKey(
+  db: Executor,
+  input: CreateApiKeyInput,
+  grantorScopes?: readonly string[],
+): Promise<{ apiKey: ApiKey; secret: string }> {
   const unknown = unknownScopesError(input.scopes);
   if (unknown) throw unknown;
   if (grantorScopes) refuseScopesNotHeld(grantorScopes, input.scopes, 'grant');
   // The API's body schema has parsed it already; the command line passes what was typed.
-  const expiresAt = input.expires_at ? parseInstant(input.expires_at) ?? null : null;
+  const expiresAt = input.expires_at ? (parseInstant(input.expires_at) ?? null) : null;
   if (input.expires_at && !expiresAt) {
-    throw new ValidationError(`expires_at must be ${DATE_RULE}.`, [{ path: 'expires_at', message: `Must be ${DATE_RULE}` }]);
+    throw new ValidationError(`expires_at must be ${DATE_RULE}.`, [
+      { path: 'expires_at', message: `Must be ${DATE_RULE}` },
+    ]);
   }
   if (expiresAt && hasExpired(expiresAt)) {
-    throw new ValidationError('expires_at must be in the future.', [{ path: 'expires_at', message: 'Must be in the future' }]);
+    throw new ValidationError('expires_at must be in the future.', [
+      { path: 'expires_at', message: 'Must be in the future' },
+    ]);
   }
   const secret = input.secret ?? `sk_${randomBytes(24).toString('base64url')}`;
   const now = nowIso();
@@ -141,7 +173,13 @@ function refuseScopesNotHeld(held: readonly string[], scopes: readonly string[],
   const notHeld = scopes.filter((s) => !scopeCovers(held, s));
   if (notHeld.length === 0) return;
   const what = action === 'grant' ? 'grant scopes it holds itself' : 'revoke keys whose scopes it holds itself';
-  throw new ApiError(403, 'permission_error', 'scope_not_held', `A key can only ${what}; this key does not hold ${notHeld.join(', ')}.`, { param: action === 'grant' ? 'scopes' : 'id', details: { scopes_not_held: notHeld } });
+  throw new ApiError(
+    403,
+    'permission_error',
+    'scope_not_held',
+    `A key can only ${what}; this key does not hold ${notHeld.join(', ')}.`,
+    { param: action === 'grant' ? 'scopes' : 'id', details: { scopes_not_held: notHeld } },
+  );
 }
 
 /**
@@ -161,13 +199,21 @@ export async function revokeApiKey(db: DB, id: string, revokerScopes?: readonly 
 }
 
 export async function countActiveAdminKeys(db: Executor): Promise<number> {
-  const rows = await db.selectFrom('api_keys').select(['scopes', 'expires_at', 'revoked_at']).where('revoked_at', 'is', null).execute();
-  return rows.filter((r) => !hasExpired(r.expires_at) && parseJson<string[]>(r.scopes, []).some((s) => s === '*' || s === 'admin')).length;
+  const rows = await db
+    .selectFrom('api_keys')
+    .select(['scopes', 'expires_at', 'revoked_at'])
+    .where('revoked_at', 'is', null)
+    .execute();
+  return rows.filter(
+    (r) => !hasExpired(r.expires_at) && parseJson<string[]>(r.scopes, []).some((s) => s === '*' || s === 'admin'),
+  ).length;
 }
 
 /** The active key with this secret, or undefined (unknown, revoked or expired). */
 // Every authenticated request runs this lookup.
-const keyByHash = preparedQuery<{ hash: string }, ApiKeysTable>((db, param) => db.selectFrom('api_keys').selectAll().where('key_hash', '=', param('hash')));
+const keyByHash = preparedQuery<{ hash: string }, ApiKeysTable>((db, param) =>
+  db.selectFrom('api_keys').selectAll().where('key_hash', '=', param('hash')),
+);
 
 /** The status of the key with this secret (active, revoked or expired), or undefined if there is none. */
 export async function apiKeyStatusBySecret(db: Executor, secret: string): Promise<ApiKey['status'] | undefined> {
@@ -175,7 +221,10 @@ export async function apiKeyStatusBySecret(db: Executor, secret: string): Promis
   return row && keyStatus(row);
 }
 
-export async function findActiveKey(db: Executor, secret: string): Promise<{ id: string; scopes: string[] } | undefined> {
+export async function findActiveKey(
+  db: Executor,
+  secret: string,
+): Promise<{ id: string; scopes: string[] } | undefined> {
   const [row] = (await keyByHash(db, { hash: hashSecret(secret) })).rows;
   if (!row || keyStatus(row) !== 'active') return undefined;
   return { id: row.id, scopes: parseJson(row.scopes, []) };

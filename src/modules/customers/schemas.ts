@@ -1,10 +1,22 @@
 import { z } from 'zod';
-import { AddressOutSchema, AddressSchema, E164Schema, IsoDateTimeSchema, MetadataSchema, TagsSchema } from '../../platform/schemas.js';
+import {
+  AddressOutSchema,
+  AddressSchema,
+  E164Schema,
+  IsoDateTimeSchema,
+  MetadataSchema,
+  TagsSchema,
+} from '../../platform/schemas.js';
 
 export const CUSTOMER_STATUSES = ['active', 'inactive', 'suspended'] as const;
 
 /** StateSet's older camelCase names, accepted on input. */
-export const CUSTOMER_ALIASES = { firstName: 'first_name', lastName: 'last_name', activationDate: 'activation_date', timestamp: 'activation_date' };
+export const CUSTOMER_ALIASES = {
+  firstName: 'first_name',
+  lastName: 'last_name',
+  activationDate: 'activation_date',
+  timestamp: 'activation_date',
+};
 
 const customerFields = {
   email: z.email().max(254),
@@ -31,18 +43,27 @@ const customerFields = {
 export const CUSTOMER_ID = /^cus_[A-Za-z0-9_-]{1,60}$/;
 
 export const CreateCustomerBody = z.strictObject({
-  id: z.string().regex(CUSTOMER_ID, 'Must be "cus_" followed by up to 60 letters, digits, "_" or "-"').optional()
-    .describe('The new customer\'s id, when the caller keeps its own ids (as StateSet\'s requests do): "cus_" followed by up to 60 letters, digits, "_" or "-". Omitted: one is generated. Already taken: 409 already_exists.'),
+  id: z
+    .string()
+    .regex(CUSTOMER_ID, 'Must be "cus_" followed by up to 60 letters, digits, "_" or "-"')
+    .optional()
+    .describe(
+      'The new customer\'s id, when the caller keeps its own ids (as StateSet\'s requests do): "cus_" followed by up to 60 letters, digits, "_" or "-". Omitted: one is generated. Already taken: 409 already_exists.',
+    ),
   ...customerFields,
 });
 export const UpdateCustomerBody = z.strictObject({
-  id: z.string().optional().describe('Accepted for StateSet\'s requests, which repeat the id in the body: must equal the id in the path (400 otherwise); an id never changes.'),
+  id: z
+    .string()
+    .optional()
+    .describe(
+      "Accepted for StateSet's requests, which repeat the id in the body: must equal the id in the path (400 otherwise); an id never changes.",
+    ),
   ...customerFields,
   email: customerFields.email.optional(),
 });
 export type CreateCustomerInput = z.output<typeof CreateCustomerBody>;
 export type UpdateCustomerInput = z.output<typeof UpdateCustomerBody>;
-
 
 export const CustomerSchema = z
   .object({

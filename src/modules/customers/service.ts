@@ -11,7 +11,13 @@ import { newId, nowIso } from '../../platform/ids.js';
 import { parseJson, tagsIndex, toJson } from '../../platform/json.js';
 import { containsText, runList, toEnvelope, type ListSpec } from '../../platform/list.js';
 import { applyAliases, mergeMetadata } from '../../platform/schemas.js';
-import { CUSTOMER_ALIASES, CUSTOMER_STATUSES, type CreateCustomerInput, type Customer, type UpdateCustomerInput } from './schemas.js';
+import {
+  CUSTOMER_ALIASES,
+  CUSTOMER_STATUSES,
+  type CreateCustomerInput,
+  type Customer,
+  type UpdateCustomerInput,
+} from './schemas.js';
 import { inTransaction } from '../../db/transaction.js';
 
 export function toCustomer(row: CustomersTable): Customer {
@@ -43,7 +49,12 @@ export function toCustomer(row: CustomersTable): Customer {
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
-function searchText(c: { email: string; first_name?: string | null; last_name?: string | null; company?: string | null }): string {
+function searchText(c: {
+  email: string;
+  first_name?: string | null;
+  last_name?: string | null;
+  company?: string | null;
+}): string {
   return [c.first_name, c.last_name, c.email, c.company].filter(Boolean).join(' ').toLowerCase();
 }
 
@@ -62,8 +73,16 @@ export const customerListSpec: ListSpec = {
   filters: {
     email: { kind: 'exact', column: 'email_normalized', normalize: normalizeEmail },
     status: { kind: 'exact', column: 'status', multi: true, values: CUSTOMER_STATUSES },
-    tag: { kind: 'custom', schema: z.string().min(1), apply: (qb, tag: string) => qb.where(containsText('tags_index', `|${tag}|`)) },
-    search: { kind: 'custom', schema: z.string().min(1), apply: (qb, term: string) => qb.where(containsText('search_text', term)) },
+    tag: {
+      kind: 'custom',
+      schema: z.string().min(1),
+      apply: (qb, tag: string) => qb.where(containsText('tags_index', `|${tag}|`)),
+    },
+    search: {
+      kind: 'custom',
+      schema: z.string().min(1),
+      apply: (qb, term: string) => qb.where(containsText('search_text', term)),
+    },
   },
 };
 
@@ -73,9 +92,14 @@ export async function createCustomer(db: DB, ctx: RequestContext, raw: CreateCus
 }
 
 /** Inserts a customer inside the caller's transaction; a taken email is a 409. */
-export async function insertCustomer(trx: Executor, ctx: RequestContext, input: CreateCustomerInput): Promise<Customer> {
+export async function insertCustomer(
+  trx: Executor,
+  ctx: RequestContext,
+  input: CreateCustomerInput,
+): Promise<Customer> {
   const row = newCustomerRow(input);
-  if (input.id && (await trx.selectFrom('customers').select('id').where('id', '=', input.id).executeTakeFirst())) throw idTaken(input.id);
+  if (input.id && (await trx.selectFrom('customers').select('id').where('id', '=', input.id).executeTakeFirst()))
+    throw idTaken(input.id);
   await refuseDuplicate(trx.insertInto('customers').values(row).execute(), () => emailTaken(input.email));
   const customer = toCustomer(row);
   await recordEvent(trx, ctx, 'customer.created', customer);
@@ -87,11 +111,20 @@ export async function insertCustomer(trx: Executor, ctx: RequestContext, input: 
  * transactions creating the same new customer at once both get it: the second waits for the first
  * (ON CONFLICT DO NOTHING on PostgreSQL) and then reads the row it made.
  */
-export async function findOrCreateCustomer(trx: Executor, ctx: RequestContext, input: CreateCustomerInput): Promise<CustomersTable> {
+export async function findOrCreateCustomer(
+  trx: Executor,
+  ctx: RequestContext,
+  input: CreateCustomerInput,
+): Promise<CustomersTable> {
   const existing = await findCustomerByEmail(trx, input.email);
   if (existing) return existing;
   const row = newCustomerRow(input);
-  const inserted = await trx.insertInto('customers').values(row).onConflict((oc) => oc.column('email_normalized').doNothing()).returning('id').executeTakeFirst();
+  const inserted = await trx
+    .insertInto('customers')
+    .values(row)
+    .onConflict((oc) => oc.column('email_normalized').doNothing())
+    .returning('id')
+    .executeTakeFirst();
   if (!inserted) return (await findCustomerByEmail(trx, input.email))!;
   await recordEvent(trx, ctx, 'customer.created', toCustomer(row));
   return row;
@@ -139,23 +172,53 @@ export async function findCustomerByEmail(db: Executor, email: string): Promise<
 }
 
 // Orders with an inline customer look it up on every create.
-const customerByEmail = preparedQuery<{ email: string }, CustomersTable>((db, param) => db.selectFrom('customers').selectAll().where('email_normalized', '=', param('email')));
+const customerByEmail = preparedQuery<{ email: string }, CustomersTable>((db, param) =>
+  db.selectFrom('customers').selectAll().where('email_normalized', '=', param('email')),
+);
 
 export async function listCustomers(db: DB, query: Record<string, unknown>) {
   return toEnvelope(await runList<CustomersTable>(db, customerListSpec, query), toCustomer);
 }
 
-export async function updateCustomer(db: DB, ctx: RequestContext, id: string, raw: UpdateCustomerInput, expected?: ExpectedVersion): Promise<Customer> {
+export async function updateCustomer(
+  db: DB,
+  ctx: RequestContext,
+  id: string,
+  raw: UpdateCustomerInput,
+  expected?: ExpectedVersion,
+): Promise<Customer> {
   const input = applyAliases(raw, CUSTOMER_ALIASES);
   // StateSet's update repeats the id in the body; an id never changes, so it must be this one.
   if (input.id !== undefined && input.id !== id) {
-    throw new ValidationError(`id in the body ("${input.id}") must equal the id in the path ("${id}"); a customer's id cannot change.`, [{ path: 'id', code: 'id_mismatch', message: `id must equal the id in the path (got ${JSON.stringify(input.id)})` }]);
+    throw new ValidationError(
+      `id in the body ("${input.id}") must equal the id in the path ("${id}"); a customer's id cannot change.`,
+      [
+        {
+          path: 'id',
+          code: 'id_mismatch',
+          message: `id must equal the id in the path (got ${JSON.stringify(input.id)})`,
+        },
+      ],
+    );
   }
   return inTransaction(db, async (trx) => {
     const row = await lockRecord(trx, 'customers', 'customer', id, expected);
     const before = toCustomer(row);
     const next = { ...before };
-    for (const key of ['first_name', 'last_name', 'phone', 'company', 'stripe_customer_id', 'notes', 'status', 'activation_date', 'addresses', 'default_shipping_address', 'default_billing_address', 'tags'] as const) {
+    for (const key of [
+      'first_name',
+      'last_name',
+      'phone',
+      'company',
+      'stripe_customer_id',
+      'notes',
+      'status',
+      'activation_date',
+      'addresses',
+      'default_shipping_address',
+      'default_billing_address',
+      'tags',
+    ] as const) {
       if (input[key] !== undefined) (next as any)[key] = input[key];
     }
     if (input.email !== undefined) next.email = input.email.trim();
@@ -164,31 +227,34 @@ export async function updateCustomer(db: DB, ctx: RequestContext, id: string, ra
     if (Object.keys(previous).length === 0) return before;
     next.version = row.version + 1;
     next.updated_at = nowIso();
-    await refuseDuplicate(trx
-      .updateTable('customers')
-      .set({
-        email: next.email,
-        email_normalized: normalizeEmail(next.email),
-        first_name: next.first_name,
-        last_name: next.last_name,
-        phone: next.phone,
-        company: next.company,
-        stripe_customer_id: next.stripe_customer_id,
-        addresses: toJson(next.addresses),
-        default_shipping_address: next.default_shipping_address ? toJson(next.default_shipping_address) : null,
-        default_billing_address: next.default_billing_address ? toJson(next.default_billing_address) : null,
-        tags: toJson(next.tags),
-        tags_index: tagsIndex(next.tags),
-        search_text: searchText(next),
-        notes: next.notes,
-        status: next.status,
-        activation_date: next.activation_date,
-        metadata: toJson(next.metadata),
-        version: next.version,
-        updated_at: next.updated_at,
-      })
-      .where('id', '=', id)
-      .execute(), () => emailTaken(next.email));
+    await refuseDuplicate(
+      trx
+        .updateTable('customers')
+        .set({
+          email: next.email,
+          email_normalized: normalizeEmail(next.email),
+          first_name: next.first_name,
+          last_name: next.last_name,
+          phone: next.phone,
+          company: next.company,
+          stripe_customer_id: next.stripe_customer_id,
+          addresses: toJson(next.addresses),
+          default_shipping_address: next.default_shipping_address ? toJson(next.default_shipping_address) : null,
+          default_billing_address: next.default_billing_address ? toJson(next.default_billing_address) : null,
+          tags: toJson(next.tags),
+          tags_index: tagsIndex(next.tags),
+          search_text: searchText(next),
+          notes: next.notes,
+          status: next.status,
+          activation_date: next.activation_date,
+          metadata: toJson(next.metadata),
+          version: next.version,
+          updated_at: next.updated_at,
+        })
+        .where('id', '=', id)
+        .execute(),
+      () => emailTaken(next.email),
+    );
     await recordEvent(trx, ctx, 'customer.updated', next, previous);
     return next;
   });
@@ -198,14 +264,24 @@ export async function updateCustomer(db: DB, ctx: RequestContext, id: string, ra
  * Deletes a customer with no orders. One with orders is kept for the orders' sake: refused (409)
  * unless `force`, which anonymises the personal data instead.
  */
-export async function deleteCustomer(db: DB, ctx: RequestContext, id: string, force: boolean, expected?: ExpectedVersion) {
+export async function deleteCustomer(
+  db: DB,
+  ctx: RequestContext,
+  id: string,
+  force: boolean,
+  expected?: ExpectedVersion,
+) {
   return inTransaction(db, async (trx) => {
     const row = await lockRecord(trx, 'customers', 'customer', id, expected);
     const customer = toCustomer(row);
     if (row.anonymized_at) throw new NotFoundError('customer', id);
     if (Number(row.order_count) > 0) {
       if (!force) {
-        throw new ConflictError('customer_has_orders', `Customer ${id} has ${row.order_count} order(s); pass force=true to anonymise it instead.`, { order_count: Number(row.order_count) });
+        throw new ConflictError(
+          'customer_has_orders',
+          `Customer ${id} has ${row.order_count} order(s); pass force=true to anonymise it instead.`,
+          { order_count: Number(row.order_count) },
+        );
       }
       const now = nowIso();
       await trx
@@ -213,10 +289,21 @@ export async function deleteCustomer(db: DB, ctx: RequestContext, id: string, fo
         .set({
           email: `deleted+${id}@anonymized.invalid`,
           email_normalized: `deleted+${id}@anonymized.invalid`,
-          first_name: null, last_name: null, phone: null, company: null, stripe_customer_id: null,
-          addresses: '[]', default_shipping_address: null, default_billing_address: null,
-          notes: null, search_text: '', status: 'inactive', metadata: '{}',
-          anonymized_at: now, updated_at: now, version: sql`version + 1`,
+          first_name: null,
+          last_name: null,
+          phone: null,
+          company: null,
+          stripe_customer_id: null,
+          addresses: '[]',
+          default_shipping_address: null,
+          default_billing_address: null,
+          notes: null,
+          search_text: '',
+          status: 'inactive',
+          metadata: '{}',
+          anonymized_at: now,
+          updated_at: now,
+          version: sql`version + 1`,
         })
         .where('id', '=', id)
         .execute();
@@ -238,8 +325,16 @@ export async function deleteCustomer(db: DB, ctx: RequestContext, id: string, fo
 function erasedPersonalFields(id: string): Partial<Customer> {
   return {
     email: `deleted+${id}@anonymized.invalid`,
-    first_name: null, last_name: null, phone: null, company: null, stripe_customer_id: null,
-    addresses: [], default_shipping_address: null, default_billing_address: null, notes: null, metadata: {},
+    first_name: null,
+    last_name: null,
+    phone: null,
+    company: null,
+    stripe_customer_id: null,
+    addresses: [],
+    default_shipping_address: null,
+    default_billing_address: null,
+    notes: null,
+    metadata: {},
   };
 }
 
@@ -251,7 +346,11 @@ function erasedPersonalFields(id: string): Partial<Customer> {
  */
 async function eraseCustomerFromEvents(trx: Executor, id: string): Promise<void> {
   const erased = erasedPersonalFields(id);
-  const embedded = { customer: { email: erased.email, first_name: null, last_name: null, phone: null }, shipping_address: null, billing_address: null };
+  const embedded = {
+    customer: { email: erased.email, first_name: null, last_name: null, phone: null },
+    shipping_address: null,
+    billing_address: null,
+  };
   await rewriteStoredEvents(trx, id, ({ object_type, object_id, data }) => {
     let changed = false;
     const overwrite = (target: unknown, fields: Record<string, unknown>) => {

@@ -64,7 +64,12 @@ function readableObjectTypes(scopes: readonly string[]): string[] | undefined {
 /** Narrows an events query to the object types `scopes` may read. */
 function onlyReadable(scopes: readonly string[]) {
   const types = readableObjectTypes(scopes);
-  return (qb: any) => (types === undefined ? qb : types.length ? qb.where('events.object_type', 'in', types) : qb.where(sql<boolean>`1 = 0`));
+  return (qb: any) =>
+    types === undefined
+      ? qb
+      : types.length
+        ? qb.where('events.object_type', 'in', types)
+        : qb.where(sql<boolean>`1 = 0`);
 }
 
 /**
@@ -74,7 +79,10 @@ function onlyReadable(scopes: readonly string[]) {
 function refuseUnreadableFilters(query: Record<string, unknown>, scopes: readonly string[]): void {
   const asked: string[] = [];
   if (typeof query.object_type === 'string') asked.push(query.object_type);
-  const types = [...(typeof query.type === 'string' ? [query.type] : []), ...(Array.isArray(query.type_in) ? query.type_in as string[] : [])];
+  const types = [
+    ...(typeof query.type === 'string' ? [query.type] : []),
+    ...(Array.isArray(query.type_in) ? (query.type_in as string[]) : []),
+  ];
   for (const type of types) asked.push(type.split('.')[0]);
   for (const objectType of asked) {
     if (!(objectType in EVENT_OBJECT_SCOPES) && !scopes.includes('*')) continue; // matches nothing anyway
@@ -97,6 +105,16 @@ export async function getEvent(db: DB, id: string, scopes: readonly string[]) {
 }
 
 /** Events of one record, newest first by default (the -created_at every list defaults to). */
-export async function listObjectEvents(db: DB, objectId: string, query: Record<string, unknown>, scopes: readonly string[]) {
-  return toEnvelope(await runList<EventsTable>(db, timelineListSpec, query, (qb) => onlyReadable(scopes)(qb.where('object_id', '=', objectId))), toApiEvent);
+export async function listObjectEvents(
+  db: DB,
+  objectId: string,
+  query: Record<string, unknown>,
+  scopes: readonly string[],
+) {
+  return toEnvelope(
+    await runList<EventsTable>(db, timelineListSpec, query, (qb) =>
+      onlyReadable(scopes)(qb.where('object_id', '=', objectId)),
+    ),
+    toApiEvent,
+  );
 }

@@ -42,7 +42,9 @@ function describeShortage(s: Shortage): string {
 
 export class InsufficientInventoryError extends ConflictError {
   constructor(readonly shortages: Shortage[]) {
-    super('insufficient_inventory', `Insufficient inventory. ${shortages.map(describeShortage).join(' ')}`, { shortages });
+    super('insufficient_inventory', `Insufficient inventory. ${shortages.map(describeShortage).join(' ')}`, {
+      shortages,
+    });
   }
 }
 
@@ -55,17 +57,35 @@ const available = (i: Pick<ItemTotals, 'on_hand' | 'reserved'>) => Number(i.on_h
  * Emits inventory_item.low_stock / .out_of_stock when a change moves available across the item's
  * reorder point or down to zero (not on every change below it).
  */
-async function emitThresholdEvents(trx: Executor, ctx: RequestContext, before: number, after: ItemTotals): Promise<void> {
+async function emitThresholdEvents(
+  trx: Executor,
+  ctx: RequestContext,
+  before: number,
+  after: ItemTotals,
+): Promise<void> {
   const now = available(after);
   if (now >= before) return;
   const reorderPoint = Number(after.reorder_point);
-  const object = { id: after.id, object: 'inventory_item', sku: after.sku, location_id: after.location_id, on_hand: Number(after.on_hand), reserved: Number(after.reserved), available: now, reorder_point: reorderPoint };
+  const object = {
+    id: after.id,
+    object: 'inventory_item',
+    sku: after.sku,
+    location_id: after.location_id,
+    on_hand: Number(after.on_hand),
+    reserved: Number(after.reserved),
+    available: now,
+    reorder_point: reorderPoint,
+  };
   if (before > 0 && now <= 0) await recordEvent(trx, ctx, 'inventory_item.out_of_stock', object, { available: before });
-  else if (before > reorderPoint && now <= reorderPoint) await recordEvent(trx, ctx, 'inventory_item.low_stock', object, { available: before });
+  else if (before > reorderPoint && now <= reorderPoint)
+    await recordEvent(trx, ctx, 'inventory_item.low_stock', object, { available: before });
 }
 
 function positive(quantity: number, what: string): void {
-  if (!Number.isInteger(quantity) || quantity <= 0) throw new ValidationError(`${what} must be a positive integer.`, [{ path: 'quantity', message: 'Must be a positive integer' }]);
+  if (!Number.isInteger(quantity) || quantity <= 0)
+    throw new ValidationError(`${what} must be a positive integer.`, [
+      { path: 'quantity', message: 'Must be a positive integer' },
+    ]);
 }
 
 export async function getItemTotals(trx: Executor, itemId: string): Promise<ItemTotals> {
@@ -75,13 +95,28 @@ export async function getItemTotals(trx: Executor, itemId: string): Promise<Item
 }
 
 /** The item for a SKU at a location, created empty when missing (receipts, transfer destinations). */
-export async function ensureItem(trx: Executor, sku: string, locationId: string, defaults: { description?: string | null; uom?: string; unit_cost?: number | null } = {}): Promise<string> {
+export async function ensureItem(
+  trx: Executor,
+  sku: string,
+  locationId: string,
+  defaults: { description?: string | null; uom?: string; unit_cost?: number | null } = {},
+): Promise<string> {
   return (await findOrCreateItem(trx, sku, locationId, defaults)).id;
 }
 
 /** ensureItem that also tells whether this call created the item (so the caller can emit inventory_item.created). */
-export async function findOrCreateItem(trx: Executor, sku: string, locationId: string, defaults: { description?: string | null; uom?: string; unit_cost?: number | null } = {}): Promise<{ id: string; created: boolean }> {
-  const existing = await trx.selectFrom('inventory_items').select('id').where('sku', '=', sku).where('location_id', '=', locationId).executeTakeFirst();
+export async function findOrCreateItem(
+  trx: Executor,
+  sku: string,
+  locationId: string,
+  defaults: { description?: string | null; uom?: string; unit_cost?: number | null } = {},
+): Promise<{ id: string; created: boolean }> {
+  const existing = await trx
+    .selectFrom('inventory_items')
+    .select('id')
+    .where('sku', '=', sku)
+    .where('location_id', '=', locationId)
+    .executeTakeFirst();
   if (existing) return { id: existing.id, created: false };
   const location = await trx.selectFrom('locations').select('id').where('id', '=', locationId).executeTakeFirst();
   if (!location) throw new NotFoundError('location', locationId);
@@ -90,17 +125,37 @@ export async function findOrCreateItem(trx: Executor, sku: string, locationId: s
   const inserted = await trx
     .insertInto('inventory_items')
     .values({
-      id, sku, location_id: locationId, description: defaults.description ?? null, uom: defaults.uom ?? 'each',
-      on_hand: 0, reserved: 0, incoming: 0, in_transit: 0, reorder_point: 0, safety_stock: 0, unit_cost: defaults.unit_cost ?? null,
-      lot_tracked: 0, serial_tracked: 0, metadata: '{}', search_text: `${sku} ${defaults.description ?? ''}`.toLowerCase(),
-      version: 1, created_at: now, updated_at: now,
+      id,
+      sku,
+      location_id: locationId,
+      description: defaults.description ?? null,
+      uom: defaults.uom ?? 'each',
+      on_hand: 0,
+      reserved: 0,
+      incoming: 0,
+      in_transit: 0,
+      reorder_point: 0,
+      safety_stock: 0,
+      unit_cost: defaults.unit_cost ?? null,
+      lot_tracked: 0,
+      serial_tracked: 0,
+      metadata: '{}',
+      search_text: `${sku} ${defaults.description ?? ''}`.toLowerCase(),
+      version: 1,
+      created_at: now,
+      updated_at: now,
     })
     .onConflict((oc) => oc.columns(['sku', 'location_id']).doNothing())
     .returning('id')
     .executeTakeFirst();
   if (inserted) return { id: inserted.id, created: true };
   // Another transaction created it first.
-  const raced = await trx.selectFrom('inventory_items').select('id').where('sku', '=', sku).where('location_id', '=', locationId).executeTakeFirstOrThrow();
+  const raced = await trx
+    .selectFrom('inventory_items')
+    .select('id')
+    .where('sku', '=', sku)
+    .where('location_id', '=', locationId)
+    .executeTakeFirstOrThrow();
   return { id: raced.id, created: false };
 }
 
@@ -118,9 +173,15 @@ export interface MovementInput {
  * Appends a movement and applies it to on_hand. A decrease may not take on_hand below what is
  * reserved (409 insufficient_inventory naming the shortfall).
  */
-export async function postMovement(trx: Executor, ctx: RequestContext, input: MovementInput): Promise<ItemTotals & { movement_id: string }> {
+export async function postMovement(
+  trx: Executor,
+  ctx: RequestContext,
+  input: MovementInput,
+): Promise<ItemTotals & { movement_id: string }> {
   if (!Number.isInteger(input.quantity) || input.quantity === 0) {
-    throw new ValidationError('A movement quantity must be a non-zero integer.', [{ path: 'quantity', message: 'Must be a non-zero integer' }]);
+    throw new ValidationError('A movement quantity must be a non-zero integer.', [
+      { path: 'quantity', message: 'Must be a non-zero integer' },
+    ]);
   }
   const now = nowIso();
   let update = trx
@@ -131,15 +192,31 @@ export async function postMovement(trx: Executor, ctx: RequestContext, input: Mo
   const after = await update.returning(TOTALS).executeTakeFirst();
   if (!after) {
     const item = await getItemTotals(trx, input.itemId);
-    throw new InsufficientInventoryError([{ sku: item.sku, location_id: item.location_id, inventory_item_id: item.id, requested: -input.quantity, available: available(item), shortfall: -input.quantity - available(item) }]);
+    throw new InsufficientInventoryError([
+      {
+        sku: item.sku,
+        location_id: item.location_id,
+        inventory_item_id: item.id,
+        requested: -input.quantity,
+        available: available(item),
+        shortfall: -input.quantity - available(item),
+      },
+    ]);
   }
   const movementId = newId('mov');
   await trx
     .insertInto('inventory_movements')
     .values({
-      id: movementId, inventory_item_id: input.itemId, quantity: input.quantity, reason: input.reason,
-      reference_type: input.reference?.type ?? null, reference_id: input.reference?.id ?? null, reference_line_id: input.reference?.line_id ?? null,
-      note: input.note ?? null, unit_cost: input.unitCost ?? null, created_at: now,
+      id: movementId,
+      inventory_item_id: input.itemId,
+      quantity: input.quantity,
+      reason: input.reason,
+      reference_type: input.reference?.type ?? null,
+      reference_id: input.reference?.id ?? null,
+      reference_line_id: input.reference?.line_id ?? null,
+      note: input.note ?? null,
+      unit_cost: input.unitCost ?? null,
+      created_at: now,
     })
     .execute();
   if (input.quantity < 0) await emitThresholdEvents(trx, ctx, available(after) - input.quantity, after);
@@ -170,7 +247,11 @@ export interface ReserveRequest {
  * lines of one SKU) are checked together. One conditional UPDATE covers every item, which on
  * PostgreSQL first locks them in id order, so two multi-SKU reservations cannot deadlock.
  */
-export async function reserveStock(trx: Executor, ctx: RequestContext, requests: ReserveRequest[]): Promise<InventoryReservationsTable[]> {
+export async function reserveStock(
+  trx: Executor,
+  ctx: RequestContext,
+  requests: ReserveRequest[],
+): Promise<InventoryReservationsTable[]> {
   for (const r of requests) positive(r.quantity, 'A reservation quantity');
   const perItem = new Map<string, number>();
   for (const r of requests) perItem.set(r.itemId, (perItem.get(r.itemId) ?? 0) + r.quantity);
@@ -181,7 +262,14 @@ export async function reserveStock(trx: Executor, ctx: RequestContext, requests:
   for (const [itemId, quantity] of wanted) {
     if (reserved.has(itemId)) continue;
     const item = await getItemTotals(trx, itemId);
-    shortages.push({ sku: item.sku, location_id: item.location_id, inventory_item_id: item.id, requested: quantity, available: available(item), shortfall: quantity - available(item) });
+    shortages.push({
+      sku: item.sku,
+      location_id: item.location_id,
+      inventory_item_id: item.id,
+      requested: quantity,
+      available: available(item),
+      shortfall: quantity - available(item),
+    });
   }
   if (shortages.length) throw new InsufficientInventoryError(shortages);
   for (const [itemId, quantity] of wanted) {
@@ -189,9 +277,15 @@ export async function reserveStock(trx: Executor, ctx: RequestContext, requests:
     await emitThresholdEvents(trx, ctx, available(after) + quantity, after);
   }
   const made = requests.map((r): InventoryReservationsTable => ({
-    id: newId('rsv'), inventory_item_id: r.itemId, quantity: r.quantity,
-    reference_type: r.reference.type, reference_id: r.reference.id, reference_line_id: r.reference.line_id ?? null,
-    status: 'active', created_at: now, updated_at: now,
+    id: newId('rsv'),
+    inventory_item_id: r.itemId,
+    quantity: r.quantity,
+    reference_type: r.reference.type,
+    reference_id: r.reference.id,
+    reference_line_id: r.reference.line_id ?? null,
+    status: 'active',
+    created_at: now,
+    updated_at: now,
   }));
   await insertRows(trx, 'inventory_reservations', made);
   return made;
@@ -229,8 +323,17 @@ export function missingItemShortage(sku: string, locationId: string, requested: 
 }
 
 /** Releases an active reservation (all of it, or `quantity` of it). Returns what was released. */
-export async function releaseReservation(trx: Executor, _ctx: RequestContext, reservationId: string, quantity?: number): Promise<number> {
-  const reservation = await trx.selectFrom('inventory_reservations').selectAll().where('id', '=', reservationId).executeTakeFirst();
+export async function releaseReservation(
+  trx: Executor,
+  _ctx: RequestContext,
+  reservationId: string,
+  quantity?: number,
+): Promise<number> {
+  const reservation = await trx
+    .selectFrom('inventory_reservations')
+    .selectAll()
+    .where('id', '=', reservationId)
+    .executeTakeFirst();
   if (!reservation) throw new NotFoundError('reservation', reservationId);
   const take = quantity ?? Number(reservation.quantity);
   positive(take, 'A release quantity');
@@ -248,10 +351,23 @@ export async function releaseReservation(trx: Executor, _ctx: RequestContext, re
     .where('quantity', '>=', take)
     .executeTakeFirst();
   if (Number(updated.numUpdatedRows) === 0) {
-    throw new ConflictError('reservation_not_active', `Reservation ${reservationId} is ${reservation.status} or holds less than ${take}.`);
+    throw new ConflictError(
+      'reservation_not_active',
+      `Reservation ${reservationId} is ${reservation.status} or holds less than ${take}.`,
+    );
   }
   if (quantity !== undefined && quantity < Number(reservation.quantity)) {
-    await trx.insertInto('inventory_reservations').values({ ...reservation, id: newId('rsv'), quantity: take, status: 'released', created_at: now, updated_at: now }).execute();
+    await trx
+      .insertInto('inventory_reservations')
+      .values({
+        ...reservation,
+        id: newId('rsv'),
+        quantity: take,
+        status: 'released',
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
   } else {
     // Keep the released row's quantity as it was, for the record.
     await trx.updateTable('inventory_reservations').set({ quantity: take }).where('id', '=', reservationId).execute();
@@ -265,8 +381,16 @@ export async function releaseReservation(trx: Executor, _ctx: RequestContext, re
 }
 
 /** Active reservations held for a reference (an order, or one of its lines), in item order. */
-export async function activeReservations(trx: Executor, reference: LedgerReference): Promise<InventoryReservationsTable[]> {
-  let q = trx.selectFrom('inventory_reservations').selectAll().where('reference_id', '=', reference.id).where('reference_type', '=', reference.type).where('status', '=', 'active');
+export async function activeReservations(
+  trx: Executor,
+  reference: LedgerReference,
+): Promise<InventoryReservationsTable[]> {
+  let q = trx
+    .selectFrom('inventory_reservations')
+    .selectAll()
+    .where('reference_id', '=', reference.id)
+    .where('reference_type', '=', reference.type)
+    .where('status', '=', 'active');
   if (reference.line_id) q = q.where('reference_line_id', '=', reference.line_id);
   // In item order: callers that release or consume them all then lock items in the same order as
   // reserveStock, so two such transactions on PostgreSQL cannot deadlock.
@@ -274,7 +398,11 @@ export async function activeReservations(trx: Executor, reference: LedgerReferen
 }
 
 /** Releases every active reservation of a reference; returns the total released. */
-export async function releaseByReference(trx: Executor, ctx: RequestContext, reference: LedgerReference): Promise<number> {
+export async function releaseByReference(
+  trx: Executor,
+  ctx: RequestContext,
+  reference: LedgerReference,
+): Promise<number> {
   let total = 0;
   for (const r of await activeReservations(trx, reference)) total += await releaseReservation(trx, ctx, r.id);
   return total;
@@ -293,36 +421,62 @@ export async function consumeReservation(
   reference?: LedgerReference,
 ): Promise<void> {
   positive(quantity, 'A consumed quantity');
-  const reservation = await trx.selectFrom('inventory_reservations').selectAll().where('id', '=', reservationId).executeTakeFirst();
+  const reservation = await trx
+    .selectFrom('inventory_reservations')
+    .selectAll()
+    .where('id', '=', reservationId)
+    .executeTakeFirst();
   if (!reservation) throw new NotFoundError('reservation', reservationId);
   const now = nowIso();
   const updated = await trx
     .updateTable('inventory_reservations')
-    .set({ quantity: sql`quantity - ${quantity}`, status: sql`case when quantity - ${quantity} = 0 then 'consumed' else status end`, updated_at: now })
+    .set({
+      quantity: sql`quantity - ${quantity}`,
+      status: sql`case when quantity - ${quantity} = 0 then 'consumed' else status end`,
+      updated_at: now,
+    })
     .where('id', '=', reservationId)
     .where('status', '=', 'active')
     .where('quantity', '>=', quantity)
     .executeTakeFirst();
   if (Number(updated.numUpdatedRows) === 0) {
-    throw new ConflictError('reservation_not_active', `Reservation ${reservationId} is ${reservation.status} or holds less than ${quantity}.`);
+    throw new ConflictError(
+      'reservation_not_active',
+      `Reservation ${reservationId} is ${reservation.status} or holds less than ${quantity}.`,
+    );
   }
   if (quantity < Number(reservation.quantity)) {
-    await trx.insertInto('inventory_reservations').values({ ...reservation, id: newId('rsv'), quantity, status: 'consumed', created_at: now, updated_at: now }).execute();
+    await trx
+      .insertInto('inventory_reservations')
+      .values({ ...reservation, id: newId('rsv'), quantity, status: 'consumed', created_at: now, updated_at: now })
+      .execute();
   } else {
     await trx.updateTable('inventory_reservations').set({ quantity }).where('id', '=', reservationId).execute();
   }
   // reserved and on_hand fall together, so available is unchanged and the CHECK holds.
   await trx
     .updateTable('inventory_items')
-    .set({ reserved: sql`reserved - ${quantity}`, on_hand: sql`on_hand - ${quantity}`, version: sql`version + 1`, updated_at: now })
+    .set({
+      reserved: sql`reserved - ${quantity}`,
+      on_hand: sql`on_hand - ${quantity}`,
+      version: sql`version + 1`,
+      updated_at: now,
+    })
     .where('id', '=', reservation.inventory_item_id)
     .execute();
   await trx
     .insertInto('inventory_movements')
     .values({
-      id: newId('mov'), inventory_item_id: reservation.inventory_item_id, quantity: -quantity, reason,
-      reference_type: (reference ?? { type: reservation.reference_type }).type, reference_id: reference?.id ?? reservation.reference_id,
-      reference_line_id: reference?.line_id ?? reservation.reference_line_id, note: null, unit_cost: null, created_at: now,
+      id: newId('mov'),
+      inventory_item_id: reservation.inventory_item_id,
+      quantity: -quantity,
+      reason,
+      reference_type: (reference ?? { type: reservation.reference_type }).type,
+      reference_id: reference?.id ?? reservation.reference_id,
+      reference_line_id: reference?.line_id ?? reservation.reference_line_id,
+      note: null,
+      unit_cost: null,
+      created_at: now,
     })
     .execute();
 }
@@ -331,8 +485,18 @@ export async function consumeReservation(
  * Hands an active reservation (or `quantity` of it) to another reference, e.g. when an order line
  * moves to a split-off order or into a merged order. Stock totals do not change.
  */
-export async function moveReservation(trx: Executor, reservationId: string, to: LedgerReference, quantity?: number): Promise<string> {
-  const reservation = await trx.selectFrom('inventory_reservations').selectAll().where('id', '=', reservationId).where('status', '=', 'active').executeTakeFirst();
+export async function moveReservation(
+  trx: Executor,
+  reservationId: string,
+  to: LedgerReference,
+  quantity?: number,
+): Promise<string> {
+  const reservation = await trx
+    .selectFrom('inventory_reservations')
+    .selectAll()
+    .where('id', '=', reservationId)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
   if (!reservation) throw new ConflictError('reservation_not_active', `Reservation ${reservationId} is not active.`);
   const now = nowIso();
   const whole = quantity === undefined || quantity === Number(reservation.quantity);
@@ -347,11 +511,19 @@ export async function moveReservation(trx: Executor, reservationId: string, to: 
       .where('status', '=', 'active')
       .where('quantity', '=', reservation.quantity)
       .executeTakeFirst();
-    if (Number(moved.numUpdatedRows) === 0) throw new ConflictError('reservation_not_active', `Reservation ${reservationId} changed while it was being moved; retry.`);
+    if (Number(moved.numUpdatedRows) === 0)
+      throw new ConflictError(
+        'reservation_not_active',
+        `Reservation ${reservationId} changed while it was being moved; retry.`,
+      );
     return reservationId;
   }
   positive(quantity, 'A moved quantity');
-  if (quantity > Number(reservation.quantity)) throw new ConflictError('reservation_not_active', `Reservation ${reservationId} holds only ${reservation.quantity}.`);
+  if (quantity > Number(reservation.quantity))
+    throw new ConflictError(
+      'reservation_not_active',
+      `Reservation ${reservationId} holds only ${reservation.quantity}.`,
+    );
   const split = await trx
     .updateTable('inventory_reservations')
     .set({ quantity: sql`quantity - ${quantity}`, updated_at: now })
@@ -359,11 +531,24 @@ export async function moveReservation(trx: Executor, reservationId: string, to: 
     .where('status', '=', 'active')
     .where('quantity', '>=', quantity)
     .executeTakeFirst();
-  if (Number(split.numUpdatedRows) === 0) throw new ConflictError('reservation_not_active', `Reservation ${reservationId} is no longer active or holds less than ${quantity}.`);
+  if (Number(split.numUpdatedRows) === 0)
+    throw new ConflictError(
+      'reservation_not_active',
+      `Reservation ${reservationId} is no longer active or holds less than ${quantity}.`,
+    );
   const id = newId('rsv');
   await trx
     .insertInto('inventory_reservations')
-    .values({ ...reservation, id, quantity, reference_type: to.type, reference_id: to.id, reference_line_id: to.line_id ?? null, created_at: now, updated_at: now })
+    .values({
+      ...reservation,
+      id,
+      quantity,
+      reference_type: to.type,
+      reference_id: to.id,
+      reference_line_id: to.line_id ?? null,
+      created_at: now,
+      updated_at: now,
+    })
     .execute();
   return id;
 }

@@ -39,12 +39,17 @@ export const locationListSpec: ListSpec = {
   filters: {
     code: { kind: 'exact', column: 'code', multi: true },
     type: { kind: 'exact', column: 'type', multi: true, values: LOCATION_TYPES },
-    active: { kind: 'custom', schema: booleanFlag, apply: (qb, v: string) => qb.where('active', '=', v === 'true' ? 1 : 0) },
+    active: {
+      kind: 'custom',
+      schema: booleanFlag,
+      apply: (qb, v: string) => qb.where('active', '=', v === 'true' ? 1 : 0),
+    },
     // Locations are few, so matching lower(code/name) without an index is fine.
     search: {
       kind: 'custom',
       schema: z.string().min(1),
-      apply: (qb, term: string) => qb.where((eb: any) => eb.or([containsText(sql`lower(code)`, term), containsText(sql`lower(name)`, term)])),
+      apply: (qb, term: string) =>
+        qb.where((eb: any) => eb.or([containsText(sql`lower(code)`, term), containsText(sql`lower(name)`, term)])),
     },
   },
 };
@@ -82,14 +87,21 @@ export async function createLocation(db: DB, ctx: RequestContext, input: CreateL
  * happens to spell it. Unknown: 404 naming `param`.
  */
 export async function resolveLocationId(db: Executor, idOrCode: string, param = 'id'): Promise<string> {
-  const rows = await db.selectFrom('locations').select(['id', 'code']).where((eb) => eb.or([eb('id', '=', idOrCode), eb('code', '=', idOrCode)])).execute();
+  const rows = await db
+    .selectFrom('locations')
+    .select(['id', 'code'])
+    .where((eb) => eb.or([eb('id', '=', idOrCode), eb('code', '=', idOrCode)]))
+    .execute();
   const row = rows.find((r) => r.id === idOrCode) ?? rows[0];
   if (!row) throw new NotFoundError('location', idOrCode, param);
   return row.id;
 }
 
 /** Picks, among locations found by id or code, the one a reference names (the id first). */
-export function locationNamed<T extends { id: string; code: string }>(locations: Iterable<T>, idOrCode: string): T | undefined {
+export function locationNamed<T extends { id: string; code: string }>(
+  locations: Iterable<T>,
+  idOrCode: string,
+): T | undefined {
   let byCode: T | undefined;
   for (const l of locations) {
     if (l.id === idOrCode) return l;
@@ -103,10 +115,23 @@ export function locationNamed<T extends { id: string; code: string }>(locations:
  * unknown one matches nothing, as an unknown id always did).
  */
 export function locationFilters(name: string, column: string, multi = true): Record<string, FilterDef> {
-  const matching = (qb: any, values: string[]) => qb.where((eb: any) => eb(column, 'in', eb.selectFrom('locations').select('locations.id')
-    .where((w: any) => w.or([w('locations.id', 'in', values), w('locations.code', 'in', values)]))));
+  const matching = (qb: any, values: string[]) =>
+    qb.where((eb: any) =>
+      eb(
+        column,
+        'in',
+        eb
+          .selectFrom('locations')
+          .select('locations.id')
+          .where((w: any) => w.or([w('locations.id', 'in', values), w('locations.code', 'in', values)])),
+      ),
+    );
   const filters: Record<string, FilterDef> = {
-    [name]: { kind: 'custom', schema: z.string().min(1).describe('Location id or code'), apply: (qb, v: string) => matching(qb, [v]) },
+    [name]: {
+      kind: 'custom',
+      schema: z.string().min(1).describe('Location id or code'),
+      apply: (qb, v: string) => matching(qb, [v]),
+    },
   };
   if (multi) {
     filters[`${name}_in`] = {
@@ -119,7 +144,11 @@ export function locationFilters(name: string, column: string, multi = true): Rec
 }
 
 export async function getLocation(db: Executor, idOrCode: string): Promise<Location> {
-  const row = await db.selectFrom('locations').selectAll().where((eb) => eb.or([eb('id', '=', idOrCode), eb('code', '=', idOrCode)])).execute()
+  const row = await db
+    .selectFrom('locations')
+    .selectAll()
+    .where((eb) => eb.or([eb('id', '=', idOrCode), eb('code', '=', idOrCode)]))
+    .execute()
     .then((rows) => locationNamed(rows, idOrCode));
   if (!row) throw new NotFoundError('location', idOrCode);
   return toLocation(row);
@@ -127,7 +156,12 @@ export async function getLocation(db: Executor, idOrCode: string): Promise<Locat
 
 /** The location that items without a location_id go to (created by the inventory migration). */
 export async function defaultLocationId(db: Executor): Promise<string> {
-  const row = await db.selectFrom('locations').select('id').where('is_default', '=', 1).orderBy('created_at').executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('locations')
+    .select('id')
+    .where('is_default', '=', 1)
+    .orderBy('created_at')
+    .executeTakeFirstOrThrow();
   return row.id;
 }
 
@@ -135,7 +169,13 @@ export async function listLocations(db: DB, query: Record<string, unknown>) {
   return toEnvelope(await runList<LocationsTable>(db, locationListSpec, query), toLocation);
 }
 
-export async function updateLocation(db: DB, ctx: RequestContext, idOrCode: string, input: UpdateLocationInput, expected?: ExpectedVersion): Promise<Location> {
+export async function updateLocation(
+  db: DB,
+  ctx: RequestContext,
+  idOrCode: string,
+  input: UpdateLocationInput,
+  expected?: ExpectedVersion,
+): Promise<Location> {
   return inTransaction(db, async (trx) => {
     const id = await resolveLocationId(trx, idOrCode);
     const row = await lockRecord(trx, 'locations', 'location', id, expected);
@@ -150,20 +190,23 @@ export async function updateLocation(db: DB, ctx: RequestContext, idOrCode: stri
     if (Object.keys(previous).length === 0) return before;
     next.version = row.version + 1;
     next.updated_at = nowIso();
-    await refuseDuplicate(trx
-      .updateTable('locations')
-      .set({
-        code: next.code,
-        name: next.name,
-        type: next.type,
-        address: next.address ? toJson(next.address) : null,
-        active: next.active ? 1 : 0,
-        metadata: toJson(next.metadata),
-        version: next.version,
-        updated_at: next.updated_at,
-      })
-      .where('id', '=', id)
-      .execute(), () => codeTaken(next.code));
+    await refuseDuplicate(
+      trx
+        .updateTable('locations')
+        .set({
+          code: next.code,
+          name: next.name,
+          type: next.type,
+          address: next.address ? toJson(next.address) : null,
+          active: next.active ? 1 : 0,
+          metadata: toJson(next.metadata),
+          version: next.version,
+          updated_at: next.updated_at,
+        })
+        .where('id', '=', id)
+        .execute(),
+      () => codeTaken(next.code),
+    );
     await recordEvent(trx, ctx, 'location.updated', next, previous);
     return next;
   });
@@ -177,7 +220,8 @@ export async function deleteLocation(db: DB, ctx: RequestContext, idOrCode: stri
   return inTransaction(db, async (trx) => {
     const id = await resolveLocationId(trx, idOrCode);
     const row = await lockRecord(trx, 'locations', 'location', id, expected);
-    if (row.is_default) throw new ConflictError('default_location', `Location ${id} is the default location and cannot be deleted.`);
+    if (row.is_default)
+      throw new ConflictError('default_location', `Location ${id} is the default location and cannot be deleted.`);
     const usage = await trx
       .selectFrom('inventory_items')
       .select((eb) => [
@@ -190,10 +234,18 @@ export async function deleteLocation(db: DB, ctx: RequestContext, idOrCode: stri
     const onHand = Number(usage.on_hand ?? 0);
     const reserved = Number(usage.reserved ?? 0);
     if (onHand > 0 || reserved > 0) {
-      throw new ConflictError('location_has_stock', `Location ${id} holds stock (on_hand ${onHand}, reserved ${reserved}); transfer or adjust it out first.`, { on_hand: onHand, reserved });
+      throw new ConflictError(
+        'location_has_stock',
+        `Location ${id} holds stock (on_hand ${onHand}, reserved ${reserved}); transfer or adjust it out first.`,
+        { on_hand: onHand, reserved },
+      );
     }
     if (Number(usage.items) > 0) {
-      throw new ConflictError('location_in_use', `Location ${id} has ${usage.items} inventory item(s); delete them first, or set active=false to retire the location.`, { inventory_items: Number(usage.items) });
+      throw new ConflictError(
+        'location_in_use',
+        `Location ${id} has ${usage.items} inventory item(s); delete them first, or set active=false to retire the location.`,
+        { inventory_items: Number(usage.items) },
+      );
     }
     await trx.deleteFrom('locations').where('id', '=', id).execute();
     await recordEvent(trx, ctx, 'location.deleted', toLocation(row));

@@ -4,8 +4,16 @@ import { MAX_ORDER_AMOUNT } from '../orders/totals.js';
 
 export const LOCATION_TYPES = ['warehouse', 'store', 'supplier', 'virtual'] as const;
 export const MOVEMENT_REASONS = [
-  'receipt', 'shipment', 'adjustment', 'transfer_out', 'transfer_in', 'return_restock',
-  'cycle_count', 'production_consume', 'production_output', 'build_to_stock',
+  'receipt',
+  'shipment',
+  'adjustment',
+  'transfer_out',
+  'transfer_in',
+  'return_restock',
+  'cycle_count',
+  'production_consume',
+  'production_output',
+  'build_to_stock',
 ] as const;
 export const RESERVATION_STATUSES = ['active', 'consumed', 'released'] as const;
 export const TRANSFER_STATUSES = ['in_transit', 'received'] as const;
@@ -19,7 +27,13 @@ const cents = int8(0, MAX_ORDER_AMOUNT).describe('Unit cost in cents');
 // ---------------------------------------------------------------------------------- locations
 
 const locationFields = {
-  code: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'Letters, digits, ".", "_" and "-" only').describe('Unique code, e.g. WH-WEST-01'),
+  code: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9._-]+$/, 'Letters, digits, ".", "_" and "-" only')
+    .describe('Unique code, e.g. WH-WEST-01'),
   name: z.string().trim().min(1).max(200),
   type: z.enum(LOCATION_TYPES).optional().describe('Defaults to warehouse'),
   address: AddressSchema.nullish(),
@@ -28,10 +42,13 @@ const locationFields = {
 };
 
 export const CreateLocationBody = z.strictObject(locationFields);
-export const UpdateLocationBody = z.strictObject({ ...locationFields, code: locationFields.code.optional(), name: locationFields.name.optional() });
+export const UpdateLocationBody = z.strictObject({
+  ...locationFields,
+  code: locationFields.code.optional(),
+  name: locationFields.name.optional(),
+});
 export type CreateLocationInput = z.output<typeof CreateLocationBody>;
 export type UpdateLocationInput = z.output<typeof UpdateLocationBody>;
-
 
 export const LocationSchema = z
   .object({
@@ -42,7 +59,9 @@ export const LocationSchema = z
     type: z.enum(LOCATION_TYPES),
     address: AddressOutSchema.nullable(),
     active: z.boolean(),
-    is_default: z.boolean().describe('The location created on first start; items without a location_id go here. It cannot be deleted.'),
+    is_default: z
+      .boolean()
+      .describe('The location created on first start; items without a location_id go here. It cannot be deleted.'),
     metadata: z.record(z.string(), z.unknown()),
     version: z.number().int(),
     created_at: z.string(),
@@ -56,7 +75,9 @@ export type Location = z.output<typeof LocationSchema>;
 const itemFields = {
   description: z.string().max(1000).nullish(),
   uom: z.string().trim().min(1).max(20).optional().describe('Unit of measure label; defaults to "each"'),
-  reorder_point: nonNegative.optional().describe('low_stock fires (and the low_stock filter matches) when available <= reorder_point'),
+  reorder_point: nonNegative
+    .optional()
+    .describe('low_stock fires (and the low_stock filter matches) when available <= reorder_point'),
   safety_stock: nonNegative.optional(),
   unit_cost: cents.nullish(),
   lot_tracked: z.boolean().optional(),
@@ -66,14 +87,20 @@ const itemFields = {
 
 export const CreateInventoryItemBody = z.strictObject({
   sku: z.string().trim().min(1).max(100),
-  location_id: z.string().min(1).max(100).optional().describe('Location id or code (e.g. WH-EAST); defaults to the default location'),
+  location_id: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('Location id or code (e.g. WH-EAST); defaults to the default location'),
   ...itemFields,
   on_hand: nonNegative.optional().describe('Initial stock, posted as a `receipt` movement in the same transaction'),
 });
 
 /** Fields an update may not carry, each with the reason it gives back in the 400. */
 const notWritable = (message: string) => z.never({ error: message }).optional().describe(`Not writable: ${message}`);
-const useAdjust = 'quantities change only through the ledger: use POST /v1/inventory_items/{id}/adjust (or transfer, reserve, release)';
+const useAdjust =
+  'quantities change only through the ledger: use POST /v1/inventory_items/{id}/adjust (or transfer, reserve, release)';
 
 export const UpdateInventoryItemBody = z.strictObject({
   ...itemFields,
@@ -82,7 +109,9 @@ export const UpdateInventoryItemBody = z.strictObject({
   available: notWritable(useAdjust),
   incoming: notWritable('incoming is the open purchase-order quantity, maintained by purchasing'),
   sku: notWritable('an item is one SKU at one location; create another item instead'),
-  location_id: notWritable('an item is one SKU at one location; move stock with POST /v1/inventory_items/{id}/transfer'),
+  location_id: notWritable(
+    'an item is one SKU at one location; move stock with POST /v1/inventory_items/{id}/transfer',
+  ),
 });
 export type CreateInventoryItemInput = z.output<typeof CreateInventoryItemBody>;
 export type UpdateInventoryItemInput = z.output<typeof UpdateInventoryItemBody>;
@@ -95,11 +124,14 @@ export const InventoryItemSchema = z
     location_id: z.string(),
     description: z.string().nullable(),
     uom: z.string(),
-    on_hand: z.number().int().describe('Sum of the item\'s movements'),
-    reserved: z.number().int().describe('Sum of the item\'s active reservations'),
+    on_hand: z.number().int().describe("Sum of the item's movements"),
+    reserved: z.number().int().describe("Sum of the item's active reservations"),
     available: z.number().int().describe('on_hand - reserved'),
     incoming: z.number().int().describe('Open purchase-order quantity'),
-    in_transit: z.number().int().describe('On its way here by transfers not yet received (not in on_hand or available until received)'),
+    in_transit: z
+      .number()
+      .int()
+      .describe('On its way here by transfers not yet received (not in on_hand or available until received)'),
     reorder_point: z.number().int(),
     safety_stock: z.number().int(),
     unit_cost: z.number().int().nullable(),
@@ -155,7 +187,9 @@ export const TransferSchema = z
     to_location_id: z.string(),
     quantity: z.number().int(),
     reason: z.string().nullable(),
-    status: z.enum(TRANSFER_STATUSES).describe('in_transit: left the source (transfer_out posted), not yet in the destination\'s on_hand'),
+    status: z
+      .enum(TRANSFER_STATUSES)
+      .describe("in_transit: left the source (transfer_out posted), not yet in the destination's on_hand"),
     received_at: z.string().nullable(),
     version: z.number().int(),
     created_at: z.string(),
@@ -165,15 +199,32 @@ export const TransferSchema = z
 export type Transfer = z.output<typeof TransferSchema>;
 
 /** Actions that create a record answer the updated item with that record embedded. */
-export const ItemWithReservationSchema = InventoryItemSchema.extend({ reservation: ReservationSchema }).meta({ id: 'InventoryItemWithReservation' });
-export const ItemWithTransferSchema = InventoryItemSchema.extend({ transfer: TransferSchema }).meta({ id: 'InventoryItemWithTransfer' });
+export const ItemWithReservationSchema = InventoryItemSchema.extend({ reservation: ReservationSchema }).meta({
+  id: 'InventoryItemWithReservation',
+});
+export const ItemWithTransferSchema = InventoryItemSchema.extend({ transfer: TransferSchema }).meta({
+  id: 'InventoryItemWithTransfer',
+});
 
 // ---------------------------------------------------------------------------------- actions
 
 export const AdjustBody = z.strictObject({
-  quantity_change: int8(-MAX_QUANTITY, MAX_QUANTITY).refine((n) => n !== 0, 'Must not be zero').describe('Signed change of on_hand'),
-  reason: z.string().trim().min(1).max(200).describe('Why (a code such as damaged or a sentence); kept as the movement\'s note'),
-  reference_number: z.string().trim().min(1).max(100).optional().describe('Your document number; kept as the movement\'s reference {type: "adjustment", id}'),
+  quantity_change: int8(-MAX_QUANTITY, MAX_QUANTITY)
+    .refine((n) => n !== 0, 'Must not be zero')
+    .describe('Signed change of on_hand'),
+  reason: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .describe("Why (a code such as damaged or a sentence); kept as the movement's note"),
+  reference_number: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('Your document number; kept as the movement\'s reference {type: "adjustment", id}'),
   unit_cost: cents.optional().describe('Cost of the units added or removed, kept on the movement'),
 });
 export type AdjustInput = z.output<typeof AdjustBody>;
@@ -182,7 +233,10 @@ export const TransferBody = z.strictObject({
   to_location_id: z.string().min(1).max(100).describe('Destination location id or code'),
   quantity,
   reason: z.string().trim().min(1).max(200).optional(),
-  receive_now: z.boolean().optional().describe('Receive at the destination in the same transaction (status received at once)'),
+  receive_now: z
+    .boolean()
+    .optional()
+    .describe('Receive at the destination in the same transaction (status received at once)'),
 });
 export type TransferInput = z.output<typeof TransferBody>;
 
@@ -217,17 +271,24 @@ export const InventorySummarySchema = z
     reserved: z.number().int(),
     available: z.number().int(),
     incoming: z.number().int(),
-    in_transit: z.number().int().describe('Shipped by transfers not yet received: counted in no location\'s on_hand; on_hand + in_transit is what transfers conserve'),
-    locations: z.array(z.object({
-      location_id: z.string(),
-      location_code: z.string(),
-      inventory_item_id: z.string(),
-      on_hand: z.number().int(),
-      reserved: z.number().int(),
-      available: z.number().int(),
-      incoming: z.number().int(),
-      in_transit: z.number().int().describe('On its way to this location by transfers not yet received'),
-    })),
+    in_transit: z
+      .number()
+      .int()
+      .describe(
+        "Shipped by transfers not yet received: counted in no location's on_hand; on_hand + in_transit is what transfers conserve",
+      ),
+    locations: z.array(
+      z.object({
+        location_id: z.string(),
+        location_code: z.string(),
+        inventory_item_id: z.string(),
+        on_hand: z.number().int(),
+        reserved: z.number().int(),
+        available: z.number().int(),
+        incoming: z.number().int(),
+        in_transit: z.number().int().describe('On its way to this location by transfers not yet received'),
+      }),
+    ),
   })
   .meta({ id: 'InventorySummary' });
 export type InventorySummary = z.output<typeof InventorySummarySchema>;

@@ -12,9 +12,17 @@ import { mergeMetadata } from '../../platform/schemas.js';
 import { postMovement, releaseReservation, reserveStock } from './ledger.js';
 import { defaultLocationId, locationFilters, resolveLocationId } from './locations.js';
 import {
-  MOVEMENT_REASONS, RESERVATION_STATUSES,
-  type AdjustInput, type CreateInventoryItemInput, type InventoryItem, type InventorySummary, type Movement,
-  type ReleaseInput, type Reservation, type ReserveInput, type UpdateInventoryItemInput,
+  MOVEMENT_REASONS,
+  RESERVATION_STATUSES,
+  type AdjustInput,
+  type CreateInventoryItemInput,
+  type InventoryItem,
+  type InventorySummary,
+  type Movement,
+  type ReleaseInput,
+  type Reservation,
+  type ReserveInput,
+  type UpdateInventoryItemInput,
 } from './schemas.js';
 import type { InventoryItemsTable, InventoryMovementsTable, InventoryReservationsTable } from './tables.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -53,7 +61,10 @@ export function toMovement(row: InventoryMovementsTable): Movement {
     inventory_item_id: row.inventory_item_id,
     quantity: Number(row.quantity),
     reason: row.reason,
-    reference: row.reference_type && row.reference_id ? { type: row.reference_type, id: row.reference_id, line_id: row.reference_line_id } : null,
+    reference:
+      row.reference_type && row.reference_id
+        ? { type: row.reference_type, id: row.reference_id, line_id: row.reference_line_id }
+        : null,
     note: row.note,
     unit_cost: row.unit_cost === null ? null : Number(row.unit_cost),
     created_at: row.created_at,
@@ -86,9 +97,18 @@ export const inventoryItemListSpec: ListSpec = {
     low_stock: {
       kind: 'custom',
       schema: z.enum(['true', 'false']).describe('true: available <= reorder_point; false: above it'),
-      apply: (qb, v: string) => qb.where(v === 'true' ? sql<boolean>`on_hand - reserved <= reorder_point` : sql<boolean>`on_hand - reserved > reorder_point`),
+      apply: (qb, v: string) =>
+        qb.where(
+          v === 'true'
+            ? sql<boolean>`on_hand - reserved <= reorder_point`
+            : sql<boolean>`on_hand - reserved > reorder_point`,
+        ),
     },
-    search: { kind: 'custom', schema: z.string().min(1).describe('Text in the SKU or description'), apply: (qb, term: string) => qb.where(containsText('search_text', term)) },
+    search: {
+      kind: 'custom',
+      schema: z.string().min(1).describe('Text in the SKU or description'),
+      apply: (qb, term: string) => qb.where(containsText('search_text', term)),
+    },
   },
 };
 
@@ -128,12 +148,22 @@ export async function listInventoryItems(db: DB, query: Record<string, unknown>)
 
 export async function listMovements(db: DB, itemId: string, query: Record<string, unknown>) {
   await loadItemRow(db, itemId);
-  return toEnvelope(await runList<InventoryMovementsTable>(db, movementListSpec, query, (qb) => qb.where('inventory_item_id', '=', itemId)), toMovement);
+  return toEnvelope(
+    await runList<InventoryMovementsTable>(db, movementListSpec, query, (qb) =>
+      qb.where('inventory_item_id', '=', itemId),
+    ),
+    toMovement,
+  );
 }
 
 export async function listReservations(db: DB, itemId: string, query: Record<string, unknown>) {
   await loadItemRow(db, itemId);
-  return toEnvelope(await runList<InventoryReservationsTable>(db, reservationListSpec, query, (qb) => qb.where('inventory_item_id', '=', itemId)), toReservation);
+  return toEnvelope(
+    await runList<InventoryReservationsTable>(db, reservationListSpec, query, (qb) =>
+      qb.where('inventory_item_id', '=', itemId),
+    ),
+    toReservation,
+  );
 }
 
 /**
@@ -142,14 +172,20 @@ export async function listReservations(db: DB, itemId: string, query: Record<str
  */
 export async function inventorySummary(db: DB, sku: string): Promise<InventorySummary> {
   const [rows, transit] = await Promise.all([
-    db.selectFrom('inventory_items as i')
+    db
+      .selectFrom('inventory_items as i')
       .innerJoin('locations as l', 'l.id', 'i.location_id')
       .select(['i.id', 'i.location_id', 'l.code', 'i.on_hand', 'i.reserved', 'i.incoming', 'i.in_transit'])
       .where('i.sku', '=', sku)
       .orderBy('l.is_default', 'desc')
       .orderBy('l.code')
       .execute(),
-    db.selectFrom('transfers').select((eb) => eb.fn.sum<number | string | null>('quantity').as('quantity')).where('sku', '=', sku).where('status', '=', 'in_transit').executeTakeFirst(),
+    db
+      .selectFrom('transfers')
+      .select((eb) => eb.fn.sum<number | string | null>('quantity').as('quantity'))
+      .where('sku', '=', sku)
+      .where('status', '=', 'in_transit')
+      .executeTakeFirst(),
   ]);
   const locations = rows.map((r) => ({
     location_id: r.location_id,
@@ -183,12 +219,28 @@ export async function lockItems(trx: Executor, ids: string[]): Promise<Inventory
   return query.execute();
 }
 
-export async function createInventoryItem(db: DB, ctx: RequestContext, input: CreateInventoryItemInput): Promise<InventoryItem> {
+export async function createInventoryItem(
+  db: DB,
+  ctx: RequestContext,
+  input: CreateInventoryItemInput,
+): Promise<InventoryItem> {
   return inTransaction(db, async (trx) => {
-    const locationId = input.location_id ? await resolveLocationId(trx, input.location_id, 'location_id') : await defaultLocationId(trx);
-    const location = await trx.selectFrom('locations').select(['id', 'active']).where('id', '=', locationId).executeTakeFirst();
+    const locationId = input.location_id
+      ? await resolveLocationId(trx, input.location_id, 'location_id')
+      : await defaultLocationId(trx);
+    const location = await trx
+      .selectFrom('locations')
+      .select(['id', 'active'])
+      .where('id', '=', locationId)
+      .executeTakeFirst();
     if (!location) throw new NotFoundError('location', locationId, 'location_id');
-    if (!location.active) throw new ConflictError('location_inactive', `Location ${locationId} is inactive; activate it before adding items.`, undefined, 'location_id');
+    if (!location.active)
+      throw new ConflictError(
+        'location_inactive',
+        `Location ${locationId} is inactive; activate it before adding items.`,
+        undefined,
+        'location_id',
+      );
     const now = nowIso();
     const initial = input.on_hand ?? 0;
     const row: InventoryItemsTable = {
@@ -213,9 +265,24 @@ export async function createInventoryItem(db: DB, ctx: RequestContext, input: Cr
       created_at: now,
       updated_at: now,
     };
-    await refuseDuplicate(trx.insertInto('inventory_items').values(row).execute(), () => new ConflictError('already_exists', `An inventory item for SKU "${input.sku}" already exists at location ${locationId}.`, undefined, 'sku'));
+    await refuseDuplicate(
+      trx.insertInto('inventory_items').values(row).execute(),
+      () =>
+        new ConflictError(
+          'already_exists',
+          `An inventory item for SKU "${input.sku}" already exists at location ${locationId}.`,
+          undefined,
+          'sku',
+        ),
+    );
     if (initial > 0) {
-      await postMovement(trx, ctx, { itemId: row.id, quantity: initial, reason: 'receipt', note: 'Initial stock', unitCost: input.unit_cost ?? null });
+      await postMovement(trx, ctx, {
+        itemId: row.id,
+        quantity: initial,
+        reason: 'receipt',
+        note: 'Initial stock',
+        unitCost: input.unit_cost ?? null,
+      });
     }
     const item = toInventoryItem(await loadItemRow(trx, row.id));
     await recordEvent(trx, ctx, 'inventory_item.created', item);
@@ -223,12 +290,26 @@ export async function createInventoryItem(db: DB, ctx: RequestContext, input: Cr
   });
 }
 
-export async function updateInventoryItem(db: DB, ctx: RequestContext, id: string, input: UpdateInventoryItemInput, expected?: ExpectedVersion): Promise<InventoryItem> {
+export async function updateInventoryItem(
+  db: DB,
+  ctx: RequestContext,
+  id: string,
+  input: UpdateInventoryItemInput,
+  expected?: ExpectedVersion,
+): Promise<InventoryItem> {
   return inTransaction(db, async (trx) => {
     const row = await lockRecord(trx, 'inventory_items', 'inventory_item', id, expected);
     const before = toInventoryItem(row);
     const next = { ...before };
-    for (const key of ['description', 'uom', 'reorder_point', 'safety_stock', 'unit_cost', 'lot_tracked', 'serial_tracked'] as const) {
+    for (const key of [
+      'description',
+      'uom',
+      'reorder_point',
+      'safety_stock',
+      'unit_cost',
+      'lot_tracked',
+      'serial_tracked',
+    ] as const) {
       if (input[key] !== undefined) (next as any)[key] = input[key];
     }
     next.metadata = mergeMetadata(before.metadata, input.metadata);
@@ -268,14 +349,21 @@ export async function deleteInventoryItem(db: DB, ctx: RequestContext, id: strin
     const row = await lockRecord(trx, 'inventory_items', 'inventory_item', id, expected);
     const item = toInventoryItem(row);
     if (item.on_hand > 0 || item.reserved > 0) {
-      throw new ConflictError('inventory_item_has_stock', `Inventory item ${id} holds stock (on_hand ${item.on_hand}, reserved ${item.reserved}); adjust or transfer it out first.`, { on_hand: item.on_hand, reserved: item.reserved });
+      throw new ConflictError(
+        'inventory_item_has_stock',
+        `Inventory item ${id} holds stock (on_hand ${item.on_hand}, reserved ${item.reserved}); adjust or transfer it out first.`,
+        { on_hand: item.on_hand, reserved: item.reserved },
+      );
     }
     const history = await sql<{ n: number }>`
       select (select count(*) from inventory_movements where inventory_item_id = ${id})
            + (select count(*) from inventory_reservations where inventory_item_id = ${id})
            + (select count(*) from transfers where from_item_id = ${id} or to_item_id = ${id}) as n`.execute(trx);
     if (Number(history.rows[0].n) > 0) {
-      throw new ConflictError('inventory_item_has_history', `Inventory item ${id} has ledger history (movements, reservations or transfers), which is kept; it stays at zero stock.`);
+      throw new ConflictError(
+        'inventory_item_has_history',
+        `Inventory item ${id} has ledger history (movements, reservations or transfers), which is kept; it stays at zero stock.`,
+      );
     }
     await trx.deleteFrom('inventory_items').where('id', '=', id).execute();
     await recordEvent(trx, ctx, 'inventory_item.deleted', item);
@@ -284,7 +372,13 @@ export async function deleteInventoryItem(db: DB, ctx: RequestContext, id: strin
 }
 
 /** Posts an `adjustment` movement; the ledger refuses to take on_hand below what is reserved. */
-export async function adjustInventoryItem(db: DB, ctx: RequestContext, id: string, input: AdjustInput, expected?: ExpectedVersion): Promise<InventoryItem> {
+export async function adjustInventoryItem(
+  db: DB,
+  ctx: RequestContext,
+  id: string,
+  input: AdjustInput,
+  expected?: ExpectedVersion,
+): Promise<InventoryItem> {
   return inTransaction(db, async (trx) => {
     const before = toInventoryItem(await lockRecord(trx, 'inventory_items', 'inventory_item', id, expected));
     await postMovement(trx, ctx, {
@@ -296,7 +390,10 @@ export async function adjustInventoryItem(db: DB, ctx: RequestContext, id: strin
       unitCost: input.unit_cost ?? null,
     });
     const item = toInventoryItem(await loadItemRow(trx, id));
-    await recordEvent(trx, ctx, 'inventory_item.adjusted', item, { on_hand: before.on_hand, available: before.available });
+    await recordEvent(trx, ctx, 'inventory_item.adjusted', item, {
+      on_hand: before.on_hand,
+      available: before.available,
+    });
     return item;
   });
 }
@@ -309,34 +406,67 @@ export async function adjustInventoryItem(db: DB, ctx: RequestContext, id: strin
  */
 const DOCUMENT_RESERVATION_TYPES = new Set(['order', 'wholesale_order', 'work_order']);
 
-export async function reserveInventory(db: DB, ctx: RequestContext, id: string, input: ReserveInput, expected?: ExpectedVersion) {
+export async function reserveInventory(
+  db: DB,
+  ctx: RequestContext,
+  id: string,
+  input: ReserveInput,
+  expected?: ExpectedVersion,
+) {
   if (DOCUMENT_RESERVATION_TYPES.has(input.reference.type)) {
-    throw new ValidationError(`reference.type "${input.reference.type}" is reserved for the ${input.reference.type}s' own actions.`, [{ path: 'reference.type', message: 'Use a type of your own, e.g. "manual" or "quote"' }]);
+    throw new ValidationError(
+      `reference.type "${input.reference.type}" is reserved for the ${input.reference.type}s' own actions.`,
+      [{ path: 'reference.type', message: 'Use a type of your own, e.g. "manual" or "quote"' }],
+    );
   }
   return inTransaction(db, async (trx) => {
     const before = toInventoryItem(await lockRecord(trx, 'inventory_items', 'inventory_item', id, expected));
-    const [reservation] = await reserveStock(trx, ctx, [{ itemId: id, quantity: input.quantity, reference: input.reference }]);
+    const [reservation] = await reserveStock(trx, ctx, [
+      { itemId: id, quantity: input.quantity, reference: input.reference },
+    ]);
     const result = { ...toInventoryItem(await loadItemRow(trx, id)), reservation: toReservation(reservation) };
-    await recordEvent(trx, ctx, 'inventory_item.reserved', result, { reserved: before.reserved, available: before.available });
+    await recordEvent(trx, ctx, 'inventory_item.reserved', result, {
+      reserved: before.reserved,
+      available: before.available,
+    });
     return result;
   });
 }
 
 /** Releases a reservation of this item (all of it, or `quantity`); answers the item with the reservation as it now stands. */
-export async function releaseInventory(db: DB, ctx: RequestContext, id: string, input: ReleaseInput, expected?: ExpectedVersion) {
+export async function releaseInventory(
+  db: DB,
+  ctx: RequestContext,
+  id: string,
+  input: ReleaseInput,
+  expected?: ExpectedVersion,
+) {
   return inTransaction(db, async (trx) => {
     // Reservation before item: the ledger's release and consume lock in that order too.
     const held = await selectForUpdate(trx, 'inventory_reservations', input.reservation_id);
     const before = toInventoryItem(await lockRecord(trx, 'inventory_items', 'inventory_item', id, expected));
-    if (!held || held.inventory_item_id !== id) throw new NotFoundError('reservation', input.reservation_id, 'reservation_id');
+    if (!held || held.inventory_item_id !== id)
+      throw new NotFoundError('reservation', input.reservation_id, 'reservation_id');
     if (DOCUMENT_RESERVATION_TYPES.has(held.reference_type)) {
       // The document keeps its lines and reservations in step; releasing behind its back would not.
-      throw new ConflictError('reservation_held_by_document', `Reservation ${held.id} belongs to ${held.reference_type} ${held.reference_id}; change that ${held.reference_type} instead.`, { reference_type: held.reference_type, reference_id: held.reference_id }, 'reservation_id');
+      throw new ConflictError(
+        'reservation_held_by_document',
+        `Reservation ${held.id} belongs to ${held.reference_type} ${held.reference_id}; change that ${held.reference_type} instead.`,
+        { reference_type: held.reference_type, reference_id: held.reference_id },
+        'reservation_id',
+      );
     }
     await releaseReservation(trx, ctx, held.id, input.quantity);
-    const reservation = await trx.selectFrom('inventory_reservations').selectAll().where('id', '=', held.id).executeTakeFirstOrThrow();
+    const reservation = await trx
+      .selectFrom('inventory_reservations')
+      .selectAll()
+      .where('id', '=', held.id)
+      .executeTakeFirstOrThrow();
     const result = { ...toInventoryItem(await loadItemRow(trx, id)), reservation: toReservation(reservation) };
-    await recordEvent(trx, ctx, 'inventory_item.released', result, { reserved: before.reserved, available: before.available });
+    await recordEvent(trx, ctx, 'inventory_item.released', result, {
+      reserved: before.reserved,
+      available: before.available,
+    });
     return result;
   });
 }

@@ -39,8 +39,16 @@ export interface InventoryItemsTable {
 }
 
 export type MovementReason =
-  | 'receipt' | 'shipment' | 'adjustment' | 'transfer_out' | 'transfer_in' | 'return_restock'
-  | 'cycle_count' | 'production_consume' | 'production_output' | 'build_to_stock';
+  | 'receipt'
+  | 'shipment'
+  | 'adjustment'
+  | 'transfer_out'
+  | 'transfer_in'
+  | 'return_restock'
+  | 'cycle_count'
+  | 'production_consume'
+  | 'production_output'
+  | 'build_to_stock';
 
 export interface InventoryMovementsTable {
   id: string;

@@ -71,7 +71,13 @@ export async function listTransfers(db: DB, query: Record<string, unknown>) {
 }
 
 /** Ships stock from an item to another location; answers the source item with the transfer. */
-export async function transferStock(db: DB, ctx: RequestContext, itemId: string, input: TransferInput, expected?: ExpectedVersion) {
+export async function transferStock(
+  db: DB,
+  ctx: RequestContext,
+  itemId: string,
+  input: TransferInput,
+  expected?: ExpectedVersion,
+) {
   return inTransaction(db, async (trx) => {
     // Read without a lock first: the destination item may have to be created, and both items are
     // then locked together in id order (two opposite transfers must not deadlock).
@@ -79,17 +85,37 @@ export async function transferStock(db: DB, ctx: RequestContext, itemId: string,
     if (!source) throw new NotFoundError('inventory_item', itemId);
     const toLocationId = await resolveLocationId(trx, input.to_location_id, 'to_location_id');
     if (toLocationId === source.location_id) {
-      throw new ValidationError('to_location_id must differ from the item\'s own location.', [{ path: 'to_location_id', message: 'Must differ from the item\'s location' }]);
+      throw new ValidationError("to_location_id must differ from the item's own location.", [
+        { path: 'to_location_id', message: "Must differ from the item's location" },
+      ]);
     }
-    const destination = await trx.selectFrom('locations').select(['id', 'active']).where('id', '=', toLocationId).executeTakeFirstOrThrow();
-    if (!destination.active) throw new ConflictError('location_inactive', `Location ${destination.id} is inactive and takes no transfers.`, undefined, 'to_location_id');
-    const target = await findOrCreateItem(trx, source.sku, destination.id, { description: source.description, uom: source.uom, unit_cost: source.unit_cost });
+    const destination = await trx
+      .selectFrom('locations')
+      .select(['id', 'active'])
+      .where('id', '=', toLocationId)
+      .executeTakeFirstOrThrow();
+    if (!destination.active)
+      throw new ConflictError(
+        'location_inactive',
+        `Location ${destination.id} is inactive and takes no transfers.`,
+        undefined,
+        'to_location_id',
+      );
+    const target = await findOrCreateItem(trx, source.sku, destination.id, {
+      description: source.description,
+      uom: source.uom,
+      unit_cost: source.unit_cost,
+    });
     // Both items, in id order: the destination's in_transit changes too.
     const locked = await lockItems(trx, [itemId, target.id]);
     const sourceNow = locked.find((r) => r.id === itemId)!;
     assertExpectedVersion(expected, sourceNow.version);
     if (target.created) {
-      const created = await trx.selectFrom('inventory_items').selectAll().where('id', '=', target.id).executeTakeFirstOrThrow();
+      const created = await trx
+        .selectFrom('inventory_items')
+        .selectAll()
+        .where('id', '=', target.id)
+        .executeTakeFirstOrThrow();
       await recordEvent(trx, ctx, 'inventory_item.created', toInventoryItem(created));
     }
 
@@ -110,20 +136,39 @@ export async function transferStock(db: DB, ctx: RequestContext, itemId: string,
       updated_at: now,
     };
     const reference = { type: 'transfer', id: row.id };
-    await postMovement(trx, ctx, { itemId, quantity: -input.quantity, reason: 'transfer_out', reference, note: input.reason ?? null });
+    await postMovement(trx, ctx, {
+      itemId,
+      quantity: -input.quantity,
+      reason: 'transfer_out',
+      reference,
+      note: input.reason ?? null,
+    });
     await trx.insertInto('transfers').values(row).execute();
     await postInTransit(trx, target.id, input.quantity);
     await recordEvent(trx, ctx, 'transfer.created', toTransfer(row));
     const transfer = input.receive_now ? await receive(trx, ctx, row) : toTransfer(row);
 
     const before = toInventoryItem(sourceNow);
-    const result = { ...toInventoryItem(await trx.selectFrom('inventory_items').selectAll().where('id', '=', itemId).executeTakeFirstOrThrow()), transfer };
-    await recordEvent(trx, ctx, 'inventory_item.transferred', result, { on_hand: before.on_hand, available: before.available });
+    const result = {
+      ...toInventoryItem(
+        await trx.selectFrom('inventory_items').selectAll().where('id', '=', itemId).executeTakeFirstOrThrow(),
+      ),
+      transfer,
+    };
+    await recordEvent(trx, ctx, 'inventory_item.transferred', result, {
+      on_hand: before.on_hand,
+      available: before.available,
+    });
     return result;
   });
 }
 
-export async function receiveTransfer(db: DB, ctx: RequestContext, id: string, expected?: ExpectedVersion): Promise<Transfer> {
+export async function receiveTransfer(
+  db: DB,
+  ctx: RequestContext,
+  id: string,
+  expected?: ExpectedVersion,
+): Promise<Transfer> {
   return inTransaction(db, async (trx) => {
     const row = await selectForUpdate(trx, 'transfers', id);
     if (!row) throw new NotFoundError('transfer', id);
@@ -135,11 +180,21 @@ export async function receiveTransfer(db: DB, ctx: RequestContext, id: string, e
 /** Posts the transfer_in at the destination and marks the transfer received (once). */
 async function receive(trx: Executor, ctx: RequestContext, row: TransfersTable): Promise<Transfer> {
   const { to, event } = transferMachine.transition('receive', row.status);
-  await postMovement(trx, ctx, { itemId: row.to_item_id, quantity: Number(row.quantity), reason: 'transfer_in', reference: { type: 'transfer', id: row.id }, note: row.reason });
+  await postMovement(trx, ctx, {
+    itemId: row.to_item_id,
+    quantity: Number(row.quantity),
+    reason: 'transfer_in',
+    reference: { type: 'transfer', id: row.id },
+    note: row.reason,
+  });
   await postInTransit(trx, row.to_item_id, -Number(row.quantity));
   const now = nowIso();
   const next: TransfersTable = { ...row, status: to, received_at: now, version: row.version + 1, updated_at: now };
-  await trx.updateTable('transfers').set({ status: next.status, received_at: next.received_at, version: next.version, updated_at: now }).where('id', '=', row.id).execute();
+  await trx
+    .updateTable('transfers')
+    .set({ status: next.status, received_at: next.received_at, version: next.version, updated_at: now })
+    .where('id', '=', row.id)
+    .execute();
   const transfer = toTransfer(next);
   await recordEvent(trx, ctx, event, transfer, { status: row.status, received_at: row.received_at });
   return transfer;

@@ -12,7 +12,16 @@ import { toRefund } from './refunds.js';
 import { resolveLineQuantities, type LineRef } from './service.js';
 import { lineReference } from './stock.js';
 import {
-  adjustCustomerStats, applyTotals, balanceDue, cloneDraft, insertOrder, lockOrder, saveOrder, searchTextOf, setTags, whereIdOrNumber,
+  adjustCustomerStats,
+  applyTotals,
+  balanceDue,
+  cloneDraft,
+  insertOrder,
+  lockOrder,
+  saveOrder,
+  searchTextOf,
+  setTags,
+  whereIdOrNumber,
   type OrderDraft,
 } from './store.js';
 import type { OrderDiscountsTable, OrderPromotionsTable, RefundsTable } from './tables.js';
@@ -38,7 +47,13 @@ function proportion(amount: number, part: number, whole: number): number {
  */
 async function movePayments(trx: Executor, fromOrderId: string, toOrderId: string, amount: number): Promise<void> {
   if (amount <= 0) return;
-  const payments = await trx.selectFrom('payments').selectAll().where('order_id', '=', fromOrderId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+  const payments = await trx
+    .selectFrom('payments')
+    .selectAll()
+    .where('order_id', '=', fromOrderId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
   let left = amount;
   for (const p of payments) {
     if (left === 0) break;
@@ -46,24 +61,38 @@ async function movePayments(trx: Executor, fromOrderId: string, toOrderId: strin
     if (take === Number(p.amount)) {
       await trx.updateTable('payments').set({ order_id: toOrderId }).where('id', '=', p.id).execute();
     } else {
-      await trx.updateTable('payments').set({ amount: Number(p.amount) - take }).where('id', '=', p.id).execute();
-      await trx.insertInto('payments').values({ ...p, id: newId('pay'), order_id: toOrderId, amount: take }).execute();
+      await trx
+        .updateTable('payments')
+        .set({ amount: Number(p.amount) - take })
+        .where('id', '=', p.id)
+        .execute();
+      await trx
+        .insertInto('payments')
+        .values({ ...p, id: newId('pay'), order_id: toOrderId, amount: take })
+        .execute();
     }
     left -= take;
   }
-  if (left > 0) throw new ConflictError('payments_mismatch', `Order ${fromOrderId}'s payments add up to less than its paid total.`);
+  if (left > 0)
+    throw new ConflictError('payments_mismatch', `Order ${fromOrderId}'s payments add up to less than its paid total.`);
 }
 
 type RefundLine = { order_line_item_id: string; quantity: number; amount: number };
 
 /** Writes a refund record that moved or was divided, with an event naming what changed. */
-async function saveMovedRefund(trx: Executor, ctx: RequestContext, before: RefundsTable, after: RefundsTable): Promise<void> {
+async function saveMovedRefund(
+  trx: Executor,
+  ctx: RequestContext,
+  before: RefundsTable,
+  after: RefundsTable,
+): Promise<void> {
   const { id, created_at: _created, ...columns } = after;
   await trx.updateTable('refunds').set(columns).where('id', '=', id).execute();
   const previous: Record<string, unknown> = {};
   const old = toRefund(before);
   const now = toRefund(after);
-  for (const key of ['order_id', 'amount', 'line_items'] as const) if (JSON.stringify(old[key]) !== JSON.stringify(now[key])) previous[key] = old[key];
+  for (const key of ['order_id', 'amount', 'line_items'] as const)
+    if (JSON.stringify(old[key]) !== JSON.stringify(now[key])) previous[key] = old[key];
   await recordEvent(trx, ctx, 'refund.updated', now, previous);
 }
 
@@ -76,24 +105,52 @@ async function saveMovedRefund(trx: Executor, ctx: RequestContext, before: Refun
  * money, naming the line's new id (`lineIds`: old line id -> the id of its moved part); a divided
  * entry keeps on each side the whole units its money pays for.
  */
-async function moveRefunds(trx: Executor, ctx: RequestContext, fromOrderId: string, toOrderId: string, amount: number, lineIds: Map<string, string>, now: string): Promise<void> {
+async function moveRefunds(
+  trx: Executor,
+  ctx: RequestContext,
+  fromOrderId: string,
+  toOrderId: string,
+  amount: number,
+  lineIds: Map<string, string>,
+  now: string,
+): Promise<void> {
   if (amount <= 0) return;
-  const rows = (await trx.selectFrom('refunds').selectAll().where('order_id', '=', fromOrderId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute())
-    .filter((x) => x.reason !== 'order_edited');
+  const rows = (
+    await trx
+      .selectFrom('refunds')
+      .selectAll()
+      .where('order_id', '=', fromOrderId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute()
+  ).filter((x) => x.reason !== 'order_edited');
   // Refunds of moved units first; refunds of returns last (returned units are shipped ones, which stay).
-  const rank = (x: RefundsTable) => (parseJson<RefundLine[]>(x.line_items, []).some((e) => lineIds.has(e.order_line_item_id)) ? 0 : x.return_id ? 2 : 1);
+  const rank = (x: RefundsTable) =>
+    parseJson<RefundLine[]>(x.line_items, []).some((e) => lineIds.has(e.order_line_item_id)) ? 0 : x.return_id ? 2 : 1;
   const ordered = [0, 1, 2].flatMap((r) => rows.filter((x) => rank(x) === r));
-  const mapped = (e: RefundLine): RefundLine => ({ ...e, order_line_item_id: lineIds.get(e.order_line_item_id) ?? e.order_line_item_id });
+  const mapped = (e: RefundLine): RefundLine => ({
+    ...e,
+    order_line_item_id: lineIds.get(e.order_line_item_id) ?? e.order_line_item_id,
+  });
   let left = amount;
   for (const row of ordered) {
     if (left === 0) break;
     const take = Math.min(left, Number(row.amount));
     const entries = parseJson<RefundLine[]>(row.line_items, []);
     if (take === Number(row.amount)) {
-      await saveMovedRefund(trx, ctx, row, { ...row, order_id: toOrderId, line_items: toJson(entries.map(mapped)), version: row.version + 1, updated_at: now });
+      await saveMovedRefund(trx, ctx, row, {
+        ...row,
+        order_id: toOrderId,
+        line_items: toJson(entries.map(mapped)),
+        version: row.version + 1,
+        updated_at: now,
+      });
     } else {
       // Entries of moved lines first, each moving as much of its money as is left to move.
-      const sorted = [...entries.filter((e) => lineIds.has(e.order_line_item_id)), ...entries.filter((e) => !lineIds.has(e.order_line_item_id))];
+      const sorted = [
+        ...entries.filter((e) => lineIds.has(e.order_line_item_id)),
+        ...entries.filter((e) => !lineIds.has(e.order_line_item_id)),
+      ];
       const kept: RefundLine[] = [];
       const moved: RefundLine[] = [];
       let entryLeft = take;
@@ -102,16 +159,35 @@ async function moveRefunds(trx: Executor, ctx: RequestContext, fromOrderId: stri
         entryLeft -= t;
         const units = Number(e.amount) === 0 ? 0 : Math.floor((Number(e.quantity) * t) / Number(e.amount));
         if (t > 0) moved.push(mapped({ ...e, quantity: units, amount: t }));
-        if (t < Number(e.amount)) kept.push({ ...e, quantity: Number(e.quantity) - units, amount: Number(e.amount) - t });
+        if (t < Number(e.amount))
+          kept.push({ ...e, quantity: Number(e.quantity) - units, amount: Number(e.amount) - t });
       }
-      await saveMovedRefund(trx, ctx, row, { ...row, amount: Number(row.amount) - take, line_items: toJson(kept), version: row.version + 1, updated_at: now });
-      const part: RefundsTable = { ...row, id: newId('re'), order_id: toOrderId, amount: take, line_items: toJson(moved), version: 1, updated_at: now };
+      await saveMovedRefund(trx, ctx, row, {
+        ...row,
+        amount: Number(row.amount) - take,
+        line_items: toJson(kept),
+        version: row.version + 1,
+        updated_at: now,
+      });
+      const part: RefundsTable = {
+        ...row,
+        id: newId('re'),
+        order_id: toOrderId,
+        amount: take,
+        line_items: toJson(moved),
+        version: 1,
+        updated_at: now,
+      };
       await trx.insertInto('refunds').values(part).execute();
       await recordEvent(trx, ctx, 'refund.created', toRefund(part));
     }
     left -= take;
   }
-  if (left > 0) throw new ConflictError('refunds_mismatch', `Order ${fromOrderId}'s refunds add up to less than its refunded total.`);
+  if (left > 0)
+    throw new ConflictError(
+      'refunds_mismatch',
+      `Order ${fromOrderId}'s refunds add up to less than its refunded total.`,
+    );
 }
 
 /**
@@ -127,7 +203,13 @@ async function moveRefunds(trx: Executor, ctx: RequestContext, fromOrderId: stri
  * (moveRefunds). Only unshipped units move: a partially shipped order keeps what it shipped and is
  * shipped once nothing unshipped is left on it.
  */
-export async function splitOrder(db: DB, ctx: RequestContext, id: string, input: { line_items: Array<LineRef & { quantity: number }> }, expected?: ExpectedVersion) {
+export async function splitOrder(
+  db: DB,
+  ctx: RequestContext,
+  id: string,
+  input: { line_items: Array<LineRef & { quantity: number }> },
+  expected?: ExpectedVersion,
+) {
   return inTransaction(db, async (trx) => {
     const before = await lockOrder(trx, id, expected);
     const next = cloneDraft(before);
@@ -138,12 +220,22 @@ export async function splitOrder(db: DB, ctx: RequestContext, id: string, input:
     for (const m of moving) {
       const remaining = Number(m.line.quantity) - Number(m.line.quantity_shipped);
       if (m.quantity > remaining) {
-        throw new ConflictError('quantity_exceeds_remaining', `Line ${m.line.id} (${m.line.sku}) has ${remaining} unit(s) that can move, not ${m.quantity}.`, { line_item_id: m.line.id, remaining }, `line_items[${m.index}].quantity`);
+        throw new ConflictError(
+          'quantity_exceeds_remaining',
+          `Line ${m.line.id} (${m.line.sku}) has ${remaining} unit(s) that can move, not ${m.quantity}.`,
+          { line_item_id: m.line.id, remaining },
+          `line_items[${m.index}].quantity`,
+        );
       }
     }
     const movedOf = (lineId: string) => moving.find((m) => m.line.id === lineId)?.quantity ?? 0;
     if (!next.lines.some((l) => movedOf(l.id) < Number(l.quantity))) {
-      throw new ConflictError('order_must_keep_a_line', `A split must leave something on order ${r.order_number}; this one would move everything.`, undefined, 'line_items');
+      throw new ConflictError(
+        'order_must_keep_a_line',
+        `A split must leave something on order ${r.order_number}; this one would move everything.`,
+        undefined,
+        'line_items',
+      );
     }
 
     const newOrderId = newId('ord');
@@ -158,8 +250,17 @@ export async function splitOrder(db: DB, ctx: RequestContext, id: string, input:
       const movedRefunded = Math.max(0, Number(line.quantity_refunded) - kept);
       movedRefundedValue += proportion(Number(line.total), movedRefunded, Number(line.quantity));
       const moved = {
-        ...line, id: newId('oli'), order_id: newOrderId, position, quantity: m.quantity, quantity_backordered: movedBackorder,
-        quantity_shipped: 0, quantity_returned: 0, quantity_refunded: movedRefunded, created_at: now, updated_at: now,
+        ...line,
+        id: newId('oli'),
+        order_id: newOrderId,
+        position,
+        quantity: m.quantity,
+        quantity_backordered: movedBackorder,
+        quantity_shipped: 0,
+        quantity_returned: 0,
+        quantity_refunded: movedRefunded,
+        created_at: now,
+        updated_at: now,
       };
       if (movedRefunded > 0) movedLineIds.set(line.id, moved.id);
       let toMove = m.quantity - movedBackorder;
@@ -171,7 +272,11 @@ export async function splitOrder(db: DB, ctx: RequestContext, id: string, input:
         rsv.quantity = Number(rsv.quantity) - take;
         toMove -= take;
       }
-      if (toMove > 0) throw new ConflictError('reservation_missing', `Line ${line.id} holds fewer reserved units than it should; nothing was split.`);
+      if (toMove > 0)
+        throw new ConflictError(
+          'reservation_missing',
+          `Line ${line.id} holds fewer reserved units than it should; nothing was split.`,
+        );
       line.quantity = kept;
       line.quantity_backordered = Number(line.quantity_backordered) - movedBackorder;
       line.quantity_refunded = Number(line.quantity_refunded) - movedRefunded;
@@ -187,11 +292,17 @@ export async function splitOrder(db: DB, ctx: RequestContext, id: string, input:
     const discount = amounts.reduce((a, b) => a + b, 0);
     const shares = allocateByLargestRemainder(proportion(discount, movedSubtotal, subtotal), amounts);
     next.discounts = next.discounts.map((d, i) => asFixed(d, amounts[i] - shares[i]));
-    next.promotions = next.promotions.map((p, i) => asFixed(p, amounts[next.discounts.length + i] - shares[next.discounts.length + i]));
-    const newDiscounts = before.discounts.flatMap((d, i) => (shares[i] > 0 ? [{ ...asFixed(d, shares[i]), id: newId('dsc'), order_id: newOrderId, created_at: now }] : []));
+    next.promotions = next.promotions.map((p, i) =>
+      asFixed(p, amounts[next.discounts.length + i] - shares[next.discounts.length + i]),
+    );
+    const newDiscounts = before.discounts.flatMap((d, i) =>
+      shares[i] > 0 ? [{ ...asFixed(d, shares[i]), id: newId('dsc'), order_id: newOrderId, created_at: now }] : [],
+    );
     const newPromotions = before.promotions.flatMap((p, i) => {
       const share = shares[before.discounts.length + i];
-      return share > 0 ? [{ ...asFixed(p, share), id: newId('opr'), order_id: newOrderId, counts_usage: 0, created_at: now }] : [];
+      return share > 0
+        ? [{ ...asFixed(p, share), id: newId('opr'), order_id: newOrderId, counts_usage: 0, created_at: now }]
+        : [];
     });
 
     const split: OrderDraft = {
@@ -235,7 +346,11 @@ export async function splitOrder(db: DB, ctx: RequestContext, id: string, input:
     applyTotals(split);
     // Taxed at a rate, each half rounds on its own (2 x 87.5875 -> 88 + 88 against 175): once money
     // is paid, the two orders keep the tax charged, divided as explicit amounts, so nothing is owed.
-    if (r.tax_amount == null && Number(r.paid_total) > 0 && Number(r.tax_total) + Number(split.row.tax_total) !== Number(before.row.tax_total)) {
+    if (
+      r.tax_amount == null &&
+      Number(r.paid_total) > 0 &&
+      Number(r.tax_total) + Number(split.row.tax_total) !== Number(before.row.tax_total)
+    ) {
       pinTax();
       r.tax_rate = null;
       split.row.tax_rate = null;
@@ -247,11 +362,18 @@ export async function splitOrder(db: DB, ctx: RequestContext, id: string, input:
     const counted = Number(r.paid_total) - Number(r.edit_refunded_total);
     const keptTotal = Number(next.row.total);
     const splitTotal = Number(split.row.total);
-    const movedPaid = counted >= keptTotal + splitTotal ? splitTotal : allocateByLargestRemainder(Math.max(0, counted), [keptTotal, splitTotal])[1];
+    const movedPaid =
+      counted >= keptTotal + splitTotal
+        ? splitTotal
+        : allocateByLargestRemainder(Math.max(0, counted), [keptTotal, splitTotal])[1];
     // A refunded unit that moves takes its refund along (paid and refunded there, so nothing owed), as does any refund the original could no longer hold.
     const refunded = Number(r.refunded_total);
     const keptPaid = Number(r.paid_total) - movedPaid;
-    const movedRefunded = Math.min(Math.max(movedRefundedValue, refunded - keptPaid, 0), movedPaid, refunded - Number(r.edit_refunded_total));
+    const movedRefunded = Math.min(
+      Math.max(movedRefundedValue, refunded - keptPaid, 0),
+      movedPaid,
+      refunded - Number(r.edit_refunded_total),
+    );
     r.paid_total = keptPaid;
     r.refunded_total = refunded - movedRefunded;
     split.row.paid_total = movedPaid;
@@ -262,9 +384,18 @@ export async function splitOrder(db: DB, ctx: RequestContext, id: string, input:
       split.row.paid_at = r.paid_at ?? now;
     }
     // What stays of a partially shipped order may all be shipped now.
-    if (r.status === 'partially_shipped' && next.lines.every((l) => Number(l.quantity_shipped) === Number(l.quantity))) {
+    if (
+      r.status === 'partially_shipped' &&
+      next.lines.every((l) => Number(l.quantity_shipped) === Number(l.quantity))
+    ) {
       r.status = transitionOrder('split_leaving_shipped', r, { as: 'split' }).to;
-      const last = await trx.selectFrom('shipments').select('shipped_at').where('order_id', '=', r.id).where('status', '!=', 'cancelled').orderBy('shipped_at', 'desc').executeTakeFirst();
+      const last = await trx
+        .selectFrom('shipments')
+        .select('shipped_at')
+        .where('order_id', '=', r.id)
+        .where('status', '!=', 'cancelled')
+        .orderBy('shipped_at', 'desc')
+        .executeTakeFirst();
       r.shipped_at = last?.shipped_at ?? now;
     }
 
@@ -283,7 +414,12 @@ export async function splitOrder(db: DB, ctx: RequestContext, id: string, input:
  * its own order's shipping, which the merge adds as 0, and must not waive the others'.
  */
 function asMergedFixed<T extends OrderDiscountsTable | OrderPromotionsTable>(entry: T): T {
-  return { ...entry, type: 'fixed', percent_off: null, amount_off: entry.type === 'free_shipping' ? 0 : Number(entry.amount) };
+  return {
+    ...entry,
+    type: 'fixed',
+    percent_off: null,
+    amount_off: entry.type === 'free_shipping' ? 0 : Number(entry.amount),
+  };
 }
 
 async function resolveOrderId(trx: Executor, idOrNumber: string): Promise<string | undefined> {
@@ -302,19 +438,32 @@ async function resolveOrderId(trx: Executor, idOrNumber: string): Promise<string
  * so does tax at one rate when money is paid and the rate on the sum would round differently.
  * Refund records move with their money. Orders are locked in id order, so two merges cannot deadlock.
  */
-export async function mergeOrders(db: DB, ctx: RequestContext, id: string, input: { order_ids: string[] }, expected?: ExpectedVersion): Promise<Order> {
+export async function mergeOrders(
+  db: DB,
+  ctx: RequestContext,
+  id: string,
+  input: { order_ids: string[] },
+  expected?: ExpectedVersion,
+): Promise<Order> {
   return inTransaction(db, async (trx) => {
     const targetId = await resolveOrderId(trx, id);
     if (!targetId) throw new NotFoundError('order', id);
     const sourceIds: string[] = [];
     for (const [index, other] of input.order_ids.entries()) {
       const sourceId = await resolveOrderId(trx, other);
-      if (!sourceId) throw new ValidationError(`No order "${other}".`, [{ path: `order_ids[${index}]`, code: 'resource_missing', message: `No order "${other}"` }]);
-      if (sourceId === targetId) throw new ValidationError('An order cannot be merged into itself.', [{ path: `order_ids[${index}]`, message: 'This is the order being merged into' }]);
+      if (!sourceId)
+        throw new ValidationError(`No order "${other}".`, [
+          { path: `order_ids[${index}]`, code: 'resource_missing', message: `No order "${other}"` },
+        ]);
+      if (sourceId === targetId)
+        throw new ValidationError('An order cannot be merged into itself.', [
+          { path: `order_ids[${index}]`, message: 'This is the order being merged into' },
+        ]);
       if (!sourceIds.includes(sourceId)) sourceIds.push(sourceId);
     }
     const locked = new Map<string, OrderDraft>();
-    for (const orderId of [targetId, ...sourceIds].sort()) locked.set(orderId, await lockOrder(trx, orderId, orderId === targetId ? expected : undefined));
+    for (const orderId of [targetId, ...sourceIds].sort())
+      locked.set(orderId, await lockOrder(trx, orderId, orderId === targetId ? expected : undefined));
     const before = locked.get(targetId)!;
     const sources = sourceIds.map((s) => locked.get(s)!);
     const next = cloneDraft(before);
@@ -324,14 +473,23 @@ export async function mergeOrders(db: DB, ctx: RequestContext, id: string, input
     for (const s of sources) {
       transitionOrder('merge_into', s.row, { as: 'merge', who: `order ${s.row.order_number}` });
       if (s.row.customer_id !== r.customer_id || s.row.currency !== r.currency) {
-        throw new ConflictError('merge_mismatch', `Order ${s.row.order_number} has another customer or currency than ${r.order_number}; only orders of the same customer and currency merge.`, {
-          order_id: s.row.id, customer_id: s.row.customer_id, currency: s.row.currency,
-        }, 'order_ids');
+        throw new ConflictError(
+          'merge_mismatch',
+          `Order ${s.row.order_number} has another customer or currency than ${r.order_number}; only orders of the same customer and currency merge.`,
+          {
+            order_id: s.row.id,
+            customer_id: s.row.customer_id,
+            currency: s.row.currency,
+          },
+          'order_ids',
+        );
       }
     }
 
     // Recomputing one order's tax at another's rate would change what is owed (or was paid).
-    const taxedAlike = sources.every((s) => s.row.tax_amount == null && (s.row.tax_rate ?? null) === (r.tax_rate ?? null));
+    const taxedAlike = sources.every(
+      (s) => s.row.tax_amount == null && (s.row.tax_rate ?? null) === (r.tax_rate ?? null),
+    );
     if (r.tax_amount == null && !taxedAlike) {
       r.tax_amount = Number(r.tax_total);
       r.tax_rate = null;
@@ -351,7 +509,8 @@ export async function mergeOrders(db: DB, ctx: RequestContext, id: string, input
       for (const rsv of await activeReservations(trx, { type: 'order', id: s.row.id })) {
         await moveReservation(trx, rsv.id, lineReference(r.id, rsv.reference_line_id!));
       }
-      for (const d of s.discounts) next.discounts.push({ ...asMergedFixed(d), order_id: r.id, position: discountPosition++ });
+      for (const d of s.discounts)
+        next.discounts.push({ ...asMergedFixed(d), order_id: r.id, position: discountPosition++ });
       for (const p of s.promotions) {
         const same = next.promotions.find((x) => x.promotion_id === p.promotion_id);
         if (!same) {
@@ -380,8 +539,18 @@ export async function mergeOrders(db: DB, ctx: RequestContext, id: string, input
       }
     }
     await trx.updateTable('payments').set({ order_id: r.id }).where('order_id', 'in', sourceIds).execute();
-    for (const refund of await trx.selectFrom('refunds').selectAll().where('order_id', 'in', sourceIds).orderBy('id').execute()) {
-      await saveMovedRefund(trx, ctx, refund, { ...refund, order_id: r.id, version: refund.version + 1, updated_at: now });
+    for (const refund of await trx
+      .selectFrom('refunds')
+      .selectAll()
+      .where('order_id', 'in', sourceIds)
+      .orderBy('id')
+      .execute()) {
+      await saveMovedRefund(trx, ctx, refund, {
+        ...refund,
+        order_id: r.id,
+        version: refund.version + 1,
+        updated_at: now,
+      });
     }
 
     // The target first: its upserts move the children, so the sources' saves find nothing to delete.

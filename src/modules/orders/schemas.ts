@@ -1,13 +1,36 @@
 import { z } from 'zod';
-import { AddressOutSchema, AddressSchema, CurrencySchema, E164Schema, int8, IsoDateTimeSchema, MetadataSchema, TagsSchema } from '../../platform/schemas.js';
+import {
+  AddressOutSchema,
+  AddressSchema,
+  CurrencySchema,
+  E164Schema,
+  int8,
+  IsoDateTimeSchema,
+  MetadataSchema,
+  TagsSchema,
+} from '../../platform/schemas.js';
 import { RETURN_CONDITIONS, RETURN_REASON_CODES, RETURN_TYPES, ReturnSchema } from '../returns/schemas.js';
 import { isExactPercent, MAX_ORDER_AMOUNT } from './totals.js';
 import { ORDER_STATUSES } from './transitions.js';
 
 export const ORDER_SOURCES = ['web', 'mobile_app', 'marketplace', 'phone', 'retail', 'wholesale', 'api'] as const;
 export const PAYMENT_STATUSES = ['unpaid', 'paid', 'partially_refunded', 'refunded'] as const;
-export const FULFILLMENT_STATUSES = ['unfulfilled', 'partially_shipped', 'shipped', 'delivered', 'returned', 'partially_returned'] as const;
-export const CANCEL_REASONS = ['customer_request', 'out_of_stock', 'pricing_error', 'fraud_suspected', 'duplicate_order', 'other'] as const;
+export const FULFILLMENT_STATUSES = [
+  'unfulfilled',
+  'partially_shipped',
+  'shipped',
+  'delivered',
+  'returned',
+  'partially_returned',
+] as const;
+export const CANCEL_REASONS = [
+  'customer_request',
+  'out_of_stock',
+  'pricing_error',
+  'fraud_suspected',
+  'duplicate_order',
+  'other',
+] as const;
 export const ADJUSTMENT_TYPES = ['percentage', 'fixed'] as const;
 
 // ---------------------------------------------------------------- field schemas
@@ -17,7 +40,12 @@ export const MoneySchema = int8(0, MAX_ORDER_AMOUNT).describe('Integer cents');
 const PositiveMoney = int8(1, MAX_ORDER_AMOUNT).describe('Integer cents, > 0');
 const Quantity = int8(1, 1_000_000);
 export const PercentSchema = z.number().gt(0).max(100).refine(isExactPercent, 'At most 4 decimal places');
-const TaxRateSchema = z.number().min(0).max(100).refine(isExactPercent, 'At most 4 decimal places').describe('Percent applied to the discounted subtotal, e.g. 8.75');
+const TaxRateSchema = z
+  .number()
+  .min(0)
+  .max(100)
+  .refine(isExactPercent, 'At most 4 decimal places')
+  .describe('Percent applied to the discounted subtotal, e.g. 8.75');
 const Text = (max: number) => z.string().max(max);
 const Id = z.string().min(1).max(100);
 
@@ -26,7 +54,9 @@ export const LineItemInput = z.strictObject({
   quantity: Quantity,
   price: MoneySchema.describe('Unit price in cents'),
   name: Text(300).nullish(),
-  location_id: Id.nullish().describe('Location id or code to reserve this line\'s stock at; when absent, the order\'s location_id (on create), else the allocation rule (see Create an order)'),
+  location_id: Id.nullish().describe(
+    "Location id or code to reserve this line's stock at; when absent, the order's location_id (on create), else the allocation rule (see Create an order)",
+  ),
   metadata: MetadataSchema.optional(),
 });
 export type LineItemInput = z.output<typeof LineItemInput>;
@@ -40,12 +70,16 @@ export const DiscountInput = z
     reason: Text(500).nullish(),
   })
   .superRefine((d, ctx) => {
-    const ok = d.type === 'percentage' ? PercentSchema.safeParse(d.value).success : PositiveMoney.safeParse(d.value).success;
+    const ok =
+      d.type === 'percentage' ? PercentSchema.safeParse(d.value).success : PositiveMoney.safeParse(d.value).success;
     if (!ok) {
       ctx.addIssue({
         code: 'custom',
         path: ['value'],
-        message: d.type === 'percentage' ? 'A percentage must be > 0 and <= 100 with at most 4 decimal places' : 'A fixed discount is a positive integer number of cents',
+        message:
+          d.type === 'percentage'
+            ? 'A percentage must be > 0 and <= 100 with at most 4 decimal places'
+            : 'A fixed discount is a positive integer number of cents',
       });
     }
   });
@@ -68,7 +102,10 @@ const CustomerInput = z.strictObject({
 const PaymentInput = z.strictObject({
   method: Text(100).nullish(),
   payment_intent_id: Text(200).nullish(),
-  status: z.enum(['pending', 'authorized', 'paid']).default('pending').describe('"paid" records the payment: the order starts processing when that covers its total'),
+  status: z
+    .enum(['pending', 'authorized', 'paid'])
+    .default('pending')
+    .describe('"paid" records the payment: the order starts processing when that covers its total'),
   amount: PositiveMoney.optional().describe('With status paid: the amount paid (default: the order total)'),
 });
 
@@ -77,10 +114,15 @@ const CodeList = z.array(z.string().trim().min(1).max(100)).max(20);
 export const CreateOrderBody = z
   .strictObject({
     line_items: z.array(LineItemInput).min(1).max(500).optional(),
-    items: z.array(LineItemInput).min(1).max(500).optional().describe('Alias of line_items (StateSet\'s own example uses it)'),
+    items: z
+      .array(LineItemInput)
+      .min(1)
+      .max(500)
+      .optional()
+      .describe("Alias of line_items (StateSet's own example uses it)"),
     customer_id: Id.optional(),
     customer: CustomerInput.optional().describe('Matched to an existing customer by email, or created'),
-    shipping_address: AddressSchema.nullish().describe('Defaults to the customer\'s default shipping address'),
+    shipping_address: AddressSchema.nullish().describe("Defaults to the customer's default shipping address"),
     billing_address: AddressSchema.nullish().describe('Defaults to the shipping address'),
     shipping: ShippingInput.optional(),
     currency: CurrencySchema.default('USD'),
@@ -94,19 +136,30 @@ export const CreateOrderBody = z
     notes: Text(5000).nullish(),
     source: z.enum(ORDER_SOURCES).default('api'),
     metadata: MetadataSchema.optional(),
-    allow_backorder: z.boolean().default(false).describe('Accept lines that cannot be reserved now; they are reserved at ship time'),
-    location_id: Id.nullish().describe('Location id or code every line without its own location_id fills from; when absent, each line is allocated (see Create an order)'),
+    allow_backorder: z
+      .boolean()
+      .default(false)
+      .describe('Accept lines that cannot be reserved now; they are reserved at ship time'),
+    location_id: Id.nullish().describe(
+      'Location id or code every line without its own location_id fills from; when absent, each line is allocated (see Create an order)',
+    ),
   })
   .superRefine((o, ctx) => {
-    if (!o.line_items && !o.items) ctx.addIssue({ code: 'custom', path: ['line_items'], message: 'line_items (or its alias items) is required' });
-    if (o.line_items && o.items) ctx.addIssue({ code: 'custom', path: ['items'], message: 'Send line_items or items, not both' });
-    if (!o.customer_id && !o.customer) ctx.addIssue({ code: 'custom', path: ['customer_id'], message: 'customer_id or customer is required' });
-    if (o.customer_id && o.customer) ctx.addIssue({ code: 'custom', path: ['customer'], message: 'Send customer_id or customer, not both' });
-    if (o.tax_rate != null && o.tax !== undefined) ctx.addIssue({ code: 'custom', path: ['tax'], message: 'Send tax_rate or tax, not both' });
+    if (!o.line_items && !o.items)
+      ctx.addIssue({ code: 'custom', path: ['line_items'], message: 'line_items (or its alias items) is required' });
+    if (o.line_items && o.items)
+      ctx.addIssue({ code: 'custom', path: ['items'], message: 'Send line_items or items, not both' });
+    if (!o.customer_id && !o.customer)
+      ctx.addIssue({ code: 'custom', path: ['customer_id'], message: 'customer_id or customer is required' });
+    if (o.customer_id && o.customer)
+      ctx.addIssue({ code: 'custom', path: ['customer'], message: 'Send customer_id or customer, not both' });
+    if (o.tax_rate != null && o.tax !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['tax'], message: 'Send tax_rate or tax, not both' });
   });
 type ParsedCreateOrder = z.output<typeof CreateOrderBody>;
 /** What createOrder takes: the parsed body, with the defaulted fields optional for direct callers. */
-export type CreateOrderInput = Omit<ParsedCreateOrder, 'currency' | 'source' | 'allow_backorder'> & Partial<Pick<ParsedCreateOrder, 'currency' | 'source' | 'allow_backorder'>>;
+export type CreateOrderInput = Omit<ParsedCreateOrder, 'currency' | 'source' | 'allow_backorder'> &
+  Partial<Pick<ParsedCreateOrder, 'currency' | 'source' | 'allow_backorder'>>;
 
 export const UpdateOrderBody = z.strictObject({
   shipping_address: AddressSchema.nullish(),
@@ -120,15 +173,26 @@ export const UpdateOrderBody = z.strictObject({
 export type UpdateOrderInput = z.output<typeof UpdateOrderBody>;
 
 export const AddLineItemBody = LineItemInput.extend({
-  allow_backorder: z.boolean().optional().describe('Defaults to the order\'s allow_backorder'),
+  allow_backorder: z.boolean().optional().describe("Defaults to the order's allow_backorder"),
 });
-export const RemoveItemBody = z.strictObject({
-  line_item_id: Id.optional().describe('The line to remove; send line_item_id or sku'),
-  sku: z.string().trim().min(1).max(100).optional().describe('The SKU of the line to remove, when exactly one line has it'),
-}).superRefine((b, ctx) => {
-  if (b.line_item_id === undefined && b.sku === undefined) ctx.addIssue({ code: 'custom', path: ['line_item_id'], message: 'line_item_id or sku is required' });
-  if (b.line_item_id !== undefined && b.sku !== undefined) ctx.addIssue({ code: 'custom', path: ['sku'], message: 'Send line_item_id or sku, not both' });
-}).meta({ oneOf: [{ required: ['line_item_id'] }, { required: ['sku'] }] });
+export const RemoveItemBody = z
+  .strictObject({
+    line_item_id: Id.optional().describe('The line to remove; send line_item_id or sku'),
+    sku: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('The SKU of the line to remove, when exactly one line has it'),
+  })
+  .superRefine((b, ctx) => {
+    if (b.line_item_id === undefined && b.sku === undefined)
+      ctx.addIssue({ code: 'custom', path: ['line_item_id'], message: 'line_item_id or sku is required' });
+    if (b.line_item_id !== undefined && b.sku !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['sku'], message: 'Send line_item_id or sku, not both' });
+  })
+  .meta({ oneOf: [{ required: ['line_item_id'] }, { required: ['sku'] }] });
 export const ApplyPromotionBody = z.strictObject({ code: z.string().trim().min(1).max(100) });
 export const PayBody = z.strictObject({
   amount: PositiveMoney.optional().describe('Default: the balance due'),
@@ -148,32 +212,52 @@ export const HoldBody = z.strictObject({ reason: z.string().trim().min(1).max(50
  */
 const LineReference = {
   id: Id.optional().describe('Order line item id (oli_...); send id or sku'),
-  sku: z.string().trim().min(1).max(100).optional().describe('The SKU of the line, when exactly one line of the order has it; send id or sku'),
+  sku: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('The SKU of the line, when exactly one line of the order has it; send id or sku'),
 };
 const ONE_OF_ID_OR_SKU = { oneOf: [{ required: ['id'] }, { required: ['sku'] }] };
 function requireIdOrSku(item: { id?: string; sku?: string }, ctx: z.RefinementCtx): void {
-  if (item.id === undefined && item.sku === undefined) ctx.addIssue({ code: 'custom', path: ['id'], message: 'id or sku is required: name the line by its id or by its SKU' });
-  if (item.id !== undefined && item.sku !== undefined) ctx.addIssue({ code: 'custom', path: ['sku'], message: 'Send id or sku, not both' });
+  if (item.id === undefined && item.sku === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['id'],
+      message: 'id or sku is required: name the line by its id or by its SKU',
+    });
+  if (item.id !== undefined && item.sku !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['sku'], message: 'Send id or sku, not both' });
 }
-const LineQuantity = z.strictObject({ ...LineReference, quantity: Quantity }).superRefine(requireIdOrSku).meta(ONE_OF_ID_OR_SKU);
+const LineQuantity = z
+  .strictObject({ ...LineReference, quantity: Quantity })
+  .superRefine(requireIdOrSku)
+  .meta(ONE_OF_ID_OR_SKU);
 export const ShipBody = z.strictObject({
   line_items: z.array(LineQuantity).min(1).max(500).optional().describe('Default: everything not shipped yet'),
   carrier: Text(100).nullish(),
   tracking_number: Text(200).nullish(),
   tracking_url: z.url().max(2000).nullish(),
   method: Text(100).nullish(),
-  location_id: Id.nullish().describe('Ship from this location (id or code): without line_items, ships what remains at it; with line_items, each must be at it'),
+  location_id: Id.nullish().describe(
+    'Ship from this location (id or code): without line_items, ships what remains at it; with line_items, each must be at it',
+  ),
   estimated_delivery: IsoDateTimeSchema.nullish(),
 });
 export type ShipInput = z.output<typeof ShipBody>;
 
-const ReturnItemInput = z.strictObject({
-  ...LineReference,
-  quantity: Quantity,
-  reason: Text(500).nullish(),
-  condition: z.enum(RETURN_CONDITIONS).nullish(),
-  resellable: z.boolean().optional(),
-}).superRefine(requireIdOrSku).meta(ONE_OF_ID_OR_SKU);
+const ReturnItemInput = z
+  .strictObject({
+    ...LineReference,
+    quantity: Quantity,
+    reason: Text(500).nullish(),
+    condition: z.enum(RETURN_CONDITIONS).nullish(),
+    resellable: z.boolean().optional(),
+  })
+  .superRefine(requireIdOrSku)
+  .meta(ONE_OF_ID_OR_SKU);
 export const ReturnBody = z.strictObject({
   line_items: z.array(ReturnItemInput).min(1).max(500),
   reason_code: z.enum(RETURN_REASON_CODES).default('other'),
@@ -204,16 +288,20 @@ export const ExchangeBody = z.strictObject({
 export type ExchangeInput = z.output<typeof ExchangeBody>;
 
 export const SplitBody = z.strictObject({ line_items: z.array(LineQuantity).min(1).max(500) });
-export const MergeBody = z.strictObject({ order_ids: z.array(Id).min(1).max(50).describe('Orders (ids or numbers) to merge into this one') });
+export const MergeBody = z.strictObject({
+  order_ids: z.array(Id).min(1).max(50).describe('Orders (ids or numbers) to merge into this one'),
+});
 export const TagsBody = z.strictObject({ tags: TagsSchema.min(1) });
 
-export const LineItemParams = z.object({ id: Id, item_id: Id.describe('Order line item id, or a SKU on exactly one line of the order') });
+export const LineItemParams = z.object({
+  id: Id,
+  item_id: Id.describe('Order line item id, or a SKU on exactly one line of the order'),
+});
 export const DiscountParams = z.object({ id: Id, discount_id: Id });
 export const PromotionParams = z.object({ id: Id, promotion_id: Id.describe('Promotion id or code') });
 export const TagParams = z.object({ id: Id, tag: z.string().min(1).max(50) });
 
 // ---------------------------------------------------------------- responses
-
 
 export const OrderLineItemSchema = z
   .object({
@@ -223,8 +311,8 @@ export const OrderLineItemSchema = z
     name: z.string().nullable(),
     quantity: z.number().int(),
     price: z.number().int().describe('Unit price, cents'),
-    discount: z.number().int().describe('This line\'s share of the order discount, cents'),
-    tax: z.number().int().describe('This line\'s share of the tax, cents'),
+    discount: z.number().int().describe("This line's share of the order discount, cents"),
+    tax: z.number().int().describe("This line's share of the tax, cents"),
     total: z.number().int().describe('quantity * price - discount + tax'),
     quantity_shipped: z.number().int(),
     quantity_returned: z.number().int(),
@@ -254,7 +342,10 @@ export const OrderTotalsSchema = z.object({
   total: z.number().int(),
   paid: z.number().int(),
   refunded: z.number().int(),
-  balance_due: z.number().int().describe('total - paid (refunds for edits count as unpaid), never below 0; 0 once cancelled'),
+  balance_due: z
+    .number()
+    .int()
+    .describe('total - paid (refunds for edits count as unpaid), never below 0; 0 once cancelled'),
 });
 
 export const OrderSchema = z
@@ -266,7 +357,12 @@ export const OrderSchema = z
     payment_status: z.enum(PAYMENT_STATUSES),
     fulfillment_status: z.enum(FULFILLMENT_STATUSES),
     customer_id: z.string(),
-    customer: z.object({ email: z.string(), first_name: z.string().nullable(), last_name: z.string().nullable(), phone: z.string().nullable() }),
+    customer: z.object({
+      email: z.string(),
+      first_name: z.string().nullable(),
+      last_name: z.string().nullable(),
+      phone: z.string().nullable(),
+    }),
     line_items: z.array(OrderLineItemSchema),
     shipping_address: AddressOutSchema.nullable(),
     billing_address: AddressOutSchema.nullable(),
@@ -287,7 +383,9 @@ export const OrderSchema = z
     notes: z.string().nullable(),
     source: z.enum(ORDER_SOURCES),
     hold: z.object({ reason: z.string(), held_at: z.string(), previous_status: z.enum(ORDER_STATUSES) }).nullable(),
-    cancel: z.object({ reason: z.enum(CANCEL_REASONS), notes: z.string().nullable(), cancelled_at: z.string() }).nullable(),
+    cancel: z
+      .object({ reason: z.enum(CANCEL_REASONS), notes: z.string().nullable(), cancelled_at: z.string() })
+      .nullable(),
     split_from_order_id: z.string().nullable(),
     merged_into_order_id: z.string().nullable(),
     exchange_for_return_id: z.string().nullable(),
@@ -342,14 +440,22 @@ export const RefundSchema = z
   .object({
     id: z.string(),
     object: z.literal('refund'),
-    order_id: z.string().describe('The order that holds this money now: refund records move with their money when orders are split or merged'),
+    order_id: z
+      .string()
+      .describe(
+        'The order that holds this money now: refund records move with their money when orders are split or merged',
+      ),
     return_id: z.string().nullable(),
     amount: z.number().int(),
     currency: z.string(),
     reason: z.string().nullable(),
-    method: z.enum(['original_payment', 'exchange_credit']).describe('exchange_credit: the money paid for the new order of an exchange'),
+    method: z
+      .enum(['original_payment', 'exchange_credit'])
+      .describe('exchange_credit: the money paid for the new order of an exchange'),
     status: z.literal('succeeded'),
-    line_items: z.array(z.object({ order_line_item_id: z.string(), quantity: z.number().int(), amount: z.number().int() })),
+    line_items: z.array(
+      z.object({ order_line_item_id: z.string(), quantity: z.number().int(), amount: z.number().int() }),
+    ),
     exchange_order_id: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()),
     version: z.number().int(),
@@ -378,7 +484,7 @@ export const OrderExchangeSchema = z
     price_difference: z.number().int().describe('exchange_order total - return_value; > 0 is owed by the customer'),
     settlement: z.enum(['charge', 'refund', 'even']),
     amount_due: z.number().int().describe('What the exchange order still needs paid'),
-    amount_refunded: z.number().int().describe('What goes back to the customer\'s original payment'),
+    amount_refunded: z.number().int().describe("What goes back to the customer's original payment"),
     refunds: z.array(RefundSchema),
   })
   .meta({ id: 'OrderExchange' });

@@ -15,21 +15,60 @@ import { releaseByReference } from '../inventory/ledger.js';
 import { claimPromotion, normalizeCode, releasePromotionUse } from '../promotions/service.js';
 import { insertRefund } from './refunds.js';
 import {
-  FULFILLMENT_STATUSES, ORDER_SOURCES, PAYMENT_STATUSES,
-  type CreateOrderInput, type DiscountInput, type LineItemInput, type Order, type UpdateOrderInput,
+  FULFILLMENT_STATUSES,
+  ORDER_SOURCES,
+  PAYMENT_STATUSES,
+  type CreateOrderInput,
+  type DiscountInput,
+  type LineItemInput,
+  type Order,
+  type UpdateOrderInput,
 } from './schemas.js';
 import {
-  adjustCustomerStats, applyTotals, balanceDue, cloneDraft, customerStatsQuery, documentsOf, holdOf, insertOrderQueries, loadOrder, loadOrderDocument, lockOrder,
-  saveOrder, searchTextOf, setTags, toOrder, type OrderDraft,
+  adjustCustomerStats,
+  applyTotals,
+  balanceDue,
+  cloneDraft,
+  customerStatsQuery,
+  documentsOf,
+  holdOf,
+  insertOrderQueries,
+  loadOrder,
+  loadOrderDocument,
+  lockOrder,
+  saveOrder,
+  searchTextOf,
+  setTags,
+  toOrder,
+  type OrderDraft,
 } from './store.js';
-import { itemIdOf, lineReference, lookUpStock, reserveAllOrNothing, reserveWithBackorder, type LineNeed } from './stock.js';
-import type { OrderDiscountsTable, OrderLineItemsTable, OrderPromotionsTable, OrdersTable, PaymentsTable } from './tables.js';
+import {
+  itemIdOf,
+  lineReference,
+  lookUpStock,
+  reserveAllOrNothing,
+  reserveWithBackorder,
+  type LineNeed,
+} from './stock.js';
+import type {
+  OrderDiscountsTable,
+  OrderLineItemsTable,
+  OrderPromotionsTable,
+  OrdersTable,
+  PaymentsTable,
+} from './tables.js';
 import { ORDER_STATUSES, transitionOrder } from './transitions.js';
 import { inTransaction } from '../../db/transaction.js';
 
 // ---------------------------------------------------------------- building blocks
 
-export function newLine(orderId: string, position: number, input: LineItemInput, locationId: string, now: string): OrderLineItemsTable {
+export function newLine(
+  orderId: string,
+  position: number,
+  input: LineItemInput,
+  locationId: string,
+  now: string,
+): OrderLineItemsTable {
   return {
     id: newId('oli'),
     order_id: orderId,
@@ -67,8 +106,23 @@ export function newDiscount(orderId: string, position: number, input: DiscountIn
   };
 }
 
-function newPayment(orderId: string, currency: string, amount: number, method: string | null | undefined, intent: string | null | undefined, now: string): PaymentsTable {
-  return { id: newId('pay'), order_id: orderId, amount, currency, method: method ?? null, payment_intent_id: intent ?? null, created_at: now };
+function newPayment(
+  orderId: string,
+  currency: string,
+  amount: number,
+  method: string | null | undefined,
+  intent: string | null | undefined,
+  now: string,
+): PaymentsTable {
+  return {
+    id: newId('pay'),
+    order_id: orderId,
+    amount,
+    currency,
+    method: method ?? null,
+    payment_intent_id: intent ?? null,
+    created_at: now,
+  };
 }
 
 const nextPosition = (rows: Array<{ position: number }>) => rows.reduce((n, r) => Math.max(n, r.position + 1), 0);
@@ -84,25 +138,44 @@ export interface LineRef {
  * several lines is a 400 ambiguous_sku listing their ids; a missing line is a 400 at `path` (or a
  * 404 when the line was named in the URL).
  */
-export function resolveLine(d: OrderDraft, ref: LineRef, path: string, missing: 'invalid' | 'not_found' = 'invalid'): OrderLineItemsTable {
+export function resolveLine(
+  d: OrderDraft,
+  ref: LineRef,
+  path: string,
+  missing: 'invalid' | 'not_found' = 'invalid',
+): OrderLineItemsTable {
   const name = ref.id !== undefined ? `line item "${ref.id}"` : `line with SKU "${ref.sku}"`;
-  const candidates = ref.id !== undefined ? d.lines.filter((l) => l.id === ref.id) : d.lines.filter((l) => l.sku === ref.sku);
+  const candidates =
+    ref.id !== undefined ? d.lines.filter((l) => l.id === ref.id) : d.lines.filter((l) => l.sku === ref.sku);
   if (candidates.length === 0) {
     if (missing === 'not_found') throw new NotFoundError('order line item', ref.id ?? ref.sku ?? '', path);
     const field = ref.id !== undefined ? 'id' : 'sku';
-    throw new ValidationError(`Order ${d.row.order_number} has no ${name}.`, [{ path: path ? `${path}.${field}` : field, code: 'resource_missing', message: `No ${name} on this order` }]);
+    throw new ValidationError(`Order ${d.row.order_number} has no ${name}.`, [
+      { path: path ? `${path}.${field}` : field, code: 'resource_missing', message: `No ${name} on this order` },
+    ]);
   }
   if (candidates.length > 1) {
     const ids = candidates.map((l) => l.id);
-    throw new ApiError(400, 'invalid_request_error', 'ambiguous_sku', `SKU "${ref.sku}" is on ${ids.length} lines of order ${d.row.order_number} (${ids.join(', ')}); name the line by its id.`, {
-      param: path ? `${path}.sku` : 'sku', details: { sku: ref.sku, line_item_ids: ids },
-    });
+    throw new ApiError(
+      400,
+      'invalid_request_error',
+      'ambiguous_sku',
+      `SKU "${ref.sku}" is on ${ids.length} lines of order ${d.row.order_number} (${ids.join(', ')}); name the line by its id.`,
+      {
+        param: path ? `${path}.sku` : 'sku',
+        details: { sku: ref.sku, line_item_ids: ids },
+      },
+    );
   }
   return candidates[0];
 }
 
 /** The order's lines for `items` (each by id or SKU, see resolveLine), quantities summed per line. */
-export function resolveLineQuantities(d: OrderDraft, items: Array<LineRef & { quantity: number }>, field: string): Array<{ line: OrderLineItemsTable; quantity: number; index: number }> {
+export function resolveLineQuantities(
+  d: OrderDraft,
+  items: Array<LineRef & { quantity: number }>,
+  field: string,
+): Array<{ line: OrderLineItemsTable; quantity: number; index: number }> {
   const byLine = new Map<string, { line: OrderLineItemsTable; quantity: number; index: number }>();
   items.forEach((item, index) => {
     const line = resolveLine(d, item, `${field}[${index}]`);
@@ -124,20 +197,46 @@ export interface PlaceOrderExtras {
   linesField?: string;
 }
 
-type CustomerRef = Pick<CustomersTable, 'id' | 'email' | 'first_name' | 'last_name' | 'phone' | 'default_shipping_address'>;
+type CustomerRef = Pick<
+  CustomersTable,
+  'id' | 'email' | 'first_name' | 'last_name' | 'phone' | 'default_shipping_address'
+>;
 
-async function resolveCustomer(trx: Executor, ctx: RequestContext, input: CreateOrderInput): Promise<{ customer: CustomerRef; snapshot: { email: string; first_name: string | null; last_name: string | null; phone: string | null } }> {
+async function resolveCustomer(
+  trx: Executor,
+  ctx: RequestContext,
+  input: CreateOrderInput,
+): Promise<{
+  customer: CustomerRef;
+  snapshot: { email: string; first_name: string | null; last_name: string | null; phone: string | null };
+}> {
   if (input.customer_id) {
     const customer = await trx
       .selectFrom('customers')
       .select(['id', 'email', 'first_name', 'last_name', 'phone', 'default_shipping_address'])
       .where('id', '=', input.customer_id)
       .executeTakeFirst();
-    if (!customer) throw new ValidationError(`No customer with id "${input.customer_id}".`, [{ path: 'customer_id', code: 'resource_missing', message: `No customer with id "${input.customer_id}"` }]);
-    return { customer, snapshot: { email: customer.email, first_name: customer.first_name, last_name: customer.last_name, phone: customer.phone } };
+    if (!customer)
+      throw new ValidationError(`No customer with id "${input.customer_id}".`, [
+        { path: 'customer_id', code: 'resource_missing', message: `No customer with id "${input.customer_id}"` },
+      ]);
+    return {
+      customer,
+      snapshot: {
+        email: customer.email,
+        first_name: customer.first_name,
+        last_name: customer.last_name,
+        phone: customer.phone,
+      },
+    };
   }
   const inline = input.customer!;
-  const customer: CustomerRef = await findOrCreateCustomer(trx, ctx, { email: inline.email, first_name: inline.first_name, last_name: inline.last_name, phone: inline.phone });
+  const customer: CustomerRef = await findOrCreateCustomer(trx, ctx, {
+    email: inline.email,
+    first_name: inline.first_name,
+    last_name: inline.last_name,
+    phone: inline.phone,
+  });
   return {
     customer,
     snapshot: {
@@ -154,13 +253,22 @@ async function resolveCustomer(trx: Executor, ctx: RequestContext, input: Create
  * statements: the customer, one stock lookup, one counter, multi-row inserts, the event, then the
  * reservations and the customer's counters last, so the rows they lock stay locked briefly.
  */
-export async function placeOrder(trx: Executor, ctx: RequestContext, input: CreateOrderInput, extras: PlaceOrderExtras = {}): Promise<{ order: Order; draft: OrderDraft }> {
+export async function placeOrder(
+  trx: Executor,
+  ctx: RequestContext,
+  input: CreateOrderInput,
+  extras: PlaceOrderExtras = {},
+): Promise<{ order: Order; draft: OrderDraft }> {
   const now = extras.now ?? nowIso();
   const lineInputs = (input.line_items ?? input.items)!;
   const field = extras.linesField ?? (input.line_items ? 'line_items' : 'items');
   const { customer, snapshot } = await resolveCustomer(trx, ctx, input);
-  const stock = await lookUpStock(trx, lineInputs, { location: (i) => `${field}[${i}].location_id`, sku: (i) => `${field}[${i}].sku` },
-    input.location_id ? { idOrCode: input.location_id, path: 'location_id' } : null);
+  const stock = await lookUpStock(
+    trx,
+    lineInputs,
+    { location: (i) => `${field}[${i}].location_id`, sku: (i) => `${field}[${i}].sku` },
+    input.location_id ? { idOrCode: input.location_id, path: 'location_id' } : null,
+  );
 
   const id = newId('ord');
   const orderNumber = formatNumber('ORD', await nextNumber(trx, 'order'));
@@ -177,7 +285,9 @@ export async function placeOrder(trx: Executor, ctx: RequestContext, input: Crea
     customer_first_name: snapshot.first_name,
     customer_last_name: snapshot.last_name,
     customer_phone: snapshot.phone,
-    shipping_address: input.shipping_address ? toJson(input.shipping_address) : customer.default_shipping_address ?? null,
+    shipping_address: input.shipping_address
+      ? toJson(input.shipping_address)
+      : (customer.default_shipping_address ?? null),
     billing_address: input.billing_address ? toJson(input.billing_address) : null,
     payment_method: input.payment?.method ?? null,
     payment_intent_id: input.payment?.payment_intent_id ?? null,
@@ -188,7 +298,7 @@ export async function placeOrder(trx: Executor, ctx: RequestContext, input: Crea
     shipping_amount: input.shipping?.amount ?? 0,
     currency: (input.currency ?? 'USD').toUpperCase(),
     tax_rate: input.tax_rate ?? null,
-    tax_amount: input.tax_rate == null ? input.tax ?? null : null,
+    tax_amount: input.tax_rate == null ? (input.tax ?? null) : null,
     subtotal: 0,
     discount_total: 0,
     tax_total: 0,
@@ -231,16 +341,28 @@ export async function placeOrder(trx: Executor, ctx: RequestContext, input: Crea
   const seen = new Set<string>();
   for (const code of codes) {
     const promotion = await claimPromotion(trx, code, { subtotal: Number(row.subtotal), currency: row.currency }, now);
-    if (seen.has(promotion.id)) throw new ConflictError('promotion_not_applicable', `Promotion "${code}" is applied once per order.`, { code, reason: 'already_applied' }, 'promotion_codes');
+    if (seen.has(promotion.id))
+      throw new ConflictError(
+        'promotion_not_applicable',
+        `Promotion "${code}" is applied once per order.`,
+        { code, reason: 'already_applied' },
+        'promotion_codes',
+      );
     seen.add(promotion.id);
     draft.promotions.push(appliedPromotion(id, promotion, now));
   }
   if (draft.promotions.length) applyTotals(draft);
 
   let payment: PaymentsTable | null = null;
-  const paid = extras.credit ? { amount: Math.min(extras.credit.upTo, Number(row.total)), method: extras.credit.method } : (input.payment?.status === 'paid' ? { amount: input.payment.amount ?? Number(row.total), method: input.payment.method ?? null } : null);
+  const paid = extras.credit
+    ? { amount: Math.min(extras.credit.upTo, Number(row.total)), method: extras.credit.method }
+    : input.payment?.status === 'paid'
+      ? { amount: input.payment.amount ?? Number(row.total), method: input.payment.method ?? null }
+      : null;
   if (paid && paid.amount > Number(row.total)) {
-    throw new ValidationError(`The payment of ${paid.amount} is more than the order total ${row.total}.`, [{ path: 'payment.amount', code: 'too_big', message: `At most the order total, ${row.total}` }]);
+    throw new ValidationError(`The payment of ${paid.amount} is more than the order total ${row.total}.`, [
+      { path: 'payment.amount', code: 'too_big', message: `At most the order total, ${row.total}` },
+    ]);
   }
   if (paid && paid.amount > 0) {
     payment = newPayment(id, row.currency, paid.amount, paid.method, input.payment?.payment_intent_id, now);
@@ -252,7 +374,11 @@ export async function placeOrder(trx: Executor, ctx: RequestContext, input: Crea
     row.paid_at = now;
   }
 
-  const needs: LineNeed[] = draft.lines.map((line) => ({ line, quantity: Number(line.quantity), itemId: itemIdOf(stock, line.sku, line.location_id) }));
+  const needs: LineNeed[] = draft.lines.map((line) => ({
+    line,
+    quantity: Number(line.quantity),
+    itemId: itemIdOf(stock, line.sku, line.location_id),
+  }));
   if (input.allow_backorder) await reserveWithBackorder(trx, ctx, id, needs);
   else await reserveAllOrNothing(trx, ctx, id, needs, stock);
 
@@ -266,7 +392,17 @@ export async function placeOrder(trx: Executor, ctx: RequestContext, input: Crea
   return { order, draft };
 }
 
-export function appliedPromotion(orderId: string, p: { id: string; code: string; type: OrderPromotionsTable['type']; percent_off: number | null; amount_off: number | null }, now: string): OrderPromotionsTable {
+export function appliedPromotion(
+  orderId: string,
+  p: {
+    id: string;
+    code: string;
+    type: OrderPromotionsTable['type'];
+    percent_off: number | null;
+    amount_off: number | null;
+  },
+  now: string,
+): OrderPromotionsTable {
   return {
     id: newId('opr'),
     order_id: orderId,
@@ -298,8 +434,23 @@ export const orderListSpec: ListSpec = {
     customer_id: { kind: 'exact', column: 'customer_id' },
     customer_email: {
       kind: 'custom',
-      schema: z.string().min(1).describe('Orders of the customer with this email (case-insensitive); `search` also finds an order by the email on it'),
-      apply: (qb, email: string) => qb.where((eb: any) => eb('orders.customer_id', 'in', eb.selectFrom('customers').select('customers.id').where('customers.email_normalized', '=', normalizeEmail(email)))),
+      schema: z
+        .string()
+        .min(1)
+        .describe(
+          'Orders of the customer with this email (case-insensitive); `search` also finds an order by the email on it',
+        ),
+      apply: (qb, email: string) =>
+        qb.where((eb: any) =>
+          eb(
+            'orders.customer_id',
+            'in',
+            eb
+              .selectFrom('customers')
+              .select('customers.id')
+              .where('customers.email_normalized', '=', normalizeEmail(email)),
+          ),
+        ),
     },
     source: { kind: 'exact', column: 'source', multi: true, values: ORDER_SOURCES },
     currency: { kind: 'exact', column: 'currency', normalize: (v) => v.toUpperCase() },
@@ -307,10 +458,28 @@ export const orderListSpec: ListSpec = {
     sku: {
       kind: 'custom',
       schema: z.string().trim().min(1).describe('Orders with a line of this SKU'),
-      apply: (qb, sku: string) => qb.where((eb: any) => eb('orders.id', 'in', eb.selectFrom('order_line_items').select('order_line_items.order_id').where('order_line_items.sku', '=', sku))),
+      apply: (qb, sku: string) =>
+        qb.where((eb: any) =>
+          eb(
+            'orders.id',
+            'in',
+            eb
+              .selectFrom('order_line_items')
+              .select('order_line_items.order_id')
+              .where('order_line_items.sku', '=', sku),
+          ),
+        ),
     },
-    tag: { kind: 'custom', schema: z.string().min(1), apply: (qb, tag: string) => qb.where(containsText('tags_index', `|${tag}|`)) },
-    search: { kind: 'custom', schema: z.string().min(1).describe('Order number, customer email or name'), apply: (qb, term: string) => qb.where(containsText('search_text', term)) },
+    tag: {
+      kind: 'custom',
+      schema: z.string().min(1),
+      apply: (qb, tag: string) => qb.where(containsText('tags_index', `|${tag}|`)),
+    },
+    search: {
+      kind: 'custom',
+      schema: z.string().min(1).describe('Order number, customer email or name'),
+      apply: (qb, term: string) => qb.where(containsText('search_text', term)),
+    },
   },
 };
 
@@ -369,17 +538,26 @@ async function refundOverpayment(trx: Executor, ctx: RequestContext, d: OrderDra
   await adjustCustomerStats(trx, r.customer_id, { value: -excess });
 }
 
-export async function updateOrder(db: DB, ctx: RequestContext, id: string, input: UpdateOrderInput, expected?: ExpectedVersion): Promise<Order> {
+export async function updateOrder(
+  db: DB,
+  ctx: RequestContext,
+  id: string,
+  input: UpdateOrderInput,
+  expected?: ExpectedVersion,
+): Promise<Order> {
   return orderCommand(db, ctx, id, expected, async (_trx, next, before) => {
     const { event } = transitionOrder('update', next.row);
     const r = next.row;
-    if (input.shipping_address !== undefined) r.shipping_address = input.shipping_address ? toJson(input.shipping_address) : null;
-    if (input.billing_address !== undefined) r.billing_address = input.billing_address ? toJson(input.billing_address) : null;
+    if (input.shipping_address !== undefined)
+      r.shipping_address = input.shipping_address ? toJson(input.shipping_address) : null;
+    if (input.billing_address !== undefined)
+      r.billing_address = input.billing_address ? toJson(input.billing_address) : null;
     if (input.shipping) {
       if (input.shipping.method !== undefined) r.shipping_method = input.shipping.method;
       if (input.shipping.carrier !== undefined) r.shipping_carrier = input.shipping.carrier;
       if (input.shipping.amount !== undefined) r.shipping_amount = input.shipping.amount;
-      if (input.shipping.estimated_delivery !== undefined) r.shipping_estimated_delivery = input.shipping.estimated_delivery;
+      if (input.shipping.estimated_delivery !== undefined)
+        r.shipping_estimated_delivery = input.shipping.estimated_delivery;
     }
     if (input.notes !== undefined) r.notes = input.notes;
     if (input.email !== undefined) {
@@ -396,18 +574,27 @@ export async function updateOrder(db: DB, ctx: RequestContext, id: string, input
       r.tax_amount = null;
     }
     applyTotals(next);
-    const unchanged = JSON.stringify({ ...toOrder(next), version: 0, updated_at: '' }) === JSON.stringify({ ...toOrder(before), version: 0, updated_at: '' });
+    const unchanged =
+      JSON.stringify({ ...toOrder(next), version: 0, updated_at: '' }) ===
+      JSON.stringify({ ...toOrder(before), version: 0, updated_at: '' });
     return unchanged ? null : event;
   });
 }
 
-export async function addLineItem(db: DB, ctx: RequestContext, id: string, input: LineItemInput & { allow_backorder?: boolean }, expected?: ExpectedVersion): Promise<Order> {
+export async function addLineItem(
+  db: DB,
+  ctx: RequestContext,
+  id: string,
+  input: LineItemInput & { allow_backorder?: boolean },
+  expected?: ExpectedVersion,
+): Promise<Order> {
   return orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
     const { event } = transitionOrder('add_line_item', next.row);
     const stock = await lookUpStock(trx, [input], { location: () => 'location_id', sku: () => 'sku' });
     const line = newLine(next.row.id, nextPosition(next.lines), input, stock.locations[0], now);
     const need: LineNeed = { line, quantity: line.quantity, itemId: itemIdOf(stock, line.sku, line.location_id) };
-    if (input.allow_backorder ?? next.row.allow_backorder === 1) await reserveWithBackorder(trx, ctx, next.row.id, [need]);
+    if (input.allow_backorder ?? next.row.allow_backorder === 1)
+      await reserveWithBackorder(trx, ctx, next.row.id, [need]);
     else await reserveAllOrNothing(trx, ctx, next.row.id, [need], stock);
     next.lines.push(line);
     return event;
@@ -415,14 +602,27 @@ export async function addLineItem(db: DB, ctx: RequestContext, id: string, input
 }
 
 /** `line` is the line's id or a SKU on exactly one line (from the URL: a missing line is a 404; from a body: a 400 at `param`). */
-export async function removeLineItem(db: DB, ctx: RequestContext, id: string, line: string | LineRef, expected?: ExpectedVersion, param = 'item_id'): Promise<Order> {
+export async function removeLineItem(
+  db: DB,
+  ctx: RequestContext,
+  id: string,
+  line: string | LineRef,
+  expected?: ExpectedVersion,
+  param = 'item_id',
+): Promise<Order> {
   return orderCommand(db, ctx, id, expected, async (trx, next) => {
     const { event } = transitionOrder('remove_line_item', next.row);
-    const found = typeof line === 'string'
-      ? (next.lines.find((l) => l.id === line) ?? resolveLine(next, { sku: line }, param, 'not_found'))
-      : resolveLine(next, line, '');
+    const found =
+      typeof line === 'string'
+        ? (next.lines.find((l) => l.id === line) ?? resolveLine(next, { sku: line }, param, 'not_found'))
+        : resolveLine(next, line, '');
     if (next.lines.length === 1) {
-      throw new ConflictError('order_must_keep_a_line', `Line ${found.id} is the last line of order ${next.row.order_number}; cancel the order instead.`, undefined, param);
+      throw new ConflictError(
+        'order_must_keep_a_line',
+        `Line ${found.id} is the last line of order ${next.row.order_number}; cancel the order instead.`,
+        undefined,
+        param,
+      );
     }
     await releaseByReference(trx, ctx, lineReference(next.row.id, found.id));
     next.lines = next.lines.filter((l) => l.id !== found.id);
@@ -430,7 +630,13 @@ export async function removeLineItem(db: DB, ctx: RequestContext, id: string, li
   });
 }
 
-export async function addDiscount(db: DB, ctx: RequestContext, id: string, input: DiscountInput, expected?: ExpectedVersion): Promise<Order> {
+export async function addDiscount(
+  db: DB,
+  ctx: RequestContext,
+  id: string,
+  input: DiscountInput,
+  expected?: ExpectedVersion,
+): Promise<Order> {
   return orderCommand(db, ctx, id, expected, async (_trx, next, _before, now) => {
     const { event } = transitionOrder('add_discount', next.row);
     next.discounts.push(newDiscount(next.row.id, nextPosition(next.discounts), input, now));
@@ -438,7 +644,13 @@ export async function addDiscount(db: DB, ctx: RequestContext, id: string, input
   });
 }
 
-export async function removeDiscount(db: DB, ctx: RequestContext, id: string, discountId: string, expected?: ExpectedVersion): Promise<Order> {
+export async function removeDiscount(
+  db: DB,
+  ctx: RequestContext,
+  id: string,
+  discountId: string,
+  expected?: ExpectedVersion,
+): Promise<Order> {
   return orderCommand(db, ctx, id, expected, async (_trx, next) => {
     const { event } = transitionOrder('remove_discount', next.row);
     if (!next.discounts.some((x) => x.id === discountId)) throw new NotFoundError('order discount', discountId);
@@ -447,22 +659,46 @@ export async function removeDiscount(db: DB, ctx: RequestContext, id: string, di
   });
 }
 
-export async function applyPromotion(db: DB, ctx: RequestContext, id: string, code: string, expected?: ExpectedVersion): Promise<Order> {
+export async function applyPromotion(
+  db: DB,
+  ctx: RequestContext,
+  id: string,
+  code: string,
+  expected?: ExpectedVersion,
+): Promise<Order> {
   return orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
     const { event } = transitionOrder('apply_promotion', next.row);
-    const promotion = await claimPromotion(trx, code, { subtotal: Number(next.row.subtotal), currency: next.row.currency }, now);
+    const promotion = await claimPromotion(
+      trx,
+      code,
+      { subtotal: Number(next.row.subtotal), currency: next.row.currency },
+      now,
+    );
     if (next.promotions.some((p) => p.promotion_id === promotion.id)) {
-      throw new ConflictError('promotion_not_applicable', `Promotion "${promotion.code}" is already applied to order ${next.row.order_number}; it applies once per order.`, { code, reason: 'already_applied' }, 'code');
+      throw new ConflictError(
+        'promotion_not_applicable',
+        `Promotion "${promotion.code}" is already applied to order ${next.row.order_number}; it applies once per order.`,
+        { code, reason: 'already_applied' },
+        'code',
+      );
     }
     next.promotions.push(appliedPromotion(next.row.id, promotion, now));
     return event;
   });
 }
 
-export async function removePromotion(db: DB, ctx: RequestContext, id: string, promotionIdOrCode: string, expected?: ExpectedVersion): Promise<Order> {
+export async function removePromotion(
+  db: DB,
+  ctx: RequestContext,
+  id: string,
+  promotionIdOrCode: string,
+  expected?: ExpectedVersion,
+): Promise<Order> {
   return orderCommand(db, ctx, id, expected, async (trx, next) => {
     const { event } = transitionOrder('remove_promotion', next.row);
-    const applied = next.promotions.find((p) => p.promotion_id === promotionIdOrCode || normalizeCode(p.code) === normalizeCode(promotionIdOrCode));
+    const applied = next.promotions.find(
+      (p) => p.promotion_id === promotionIdOrCode || normalizeCode(p.code) === normalizeCode(promotionIdOrCode),
+    );
     if (!applied) throw new NotFoundError('promotion on this order', promotionIdOrCode);
     if (applied.counts_usage === 1) await releasePromotionUse(trx, applied.promotion_id);
     next.promotions = next.promotions.filter((p) => p !== applied);
@@ -470,14 +706,41 @@ export async function removePromotion(db: DB, ctx: RequestContext, id: string, p
   });
 }
 
-export async function payOrder(db: DB, ctx: RequestContext, id: string, input: { amount?: number; method?: string | null; payment_intent_id?: string | null }, expected?: ExpectedVersion): Promise<Order> {
+export async function payOrder(
+  db: DB,
+  ctx: RequestContext,
+  id: string,
+  input: { amount?: number; method?: string | null; payment_intent_id?: string | null },
+  expected?: ExpectedVersion,
+): Promise<Order> {
   return orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
     const { event } = transitionOrder('pay', next.row);
     const due = balanceDue(next.row);
-    if (due === 0) throw new ConflictError('order_already_paid', `Order ${next.row.order_number} has nothing left to pay.`, { balance_due: 0 });
+    if (due === 0)
+      throw new ConflictError('order_already_paid', `Order ${next.row.order_number} has nothing left to pay.`, {
+        balance_due: 0,
+      });
     const amount = input.amount ?? due;
-    if (amount > due) throw new ConflictError('payment_exceeds_balance', `A payment of ${amount} is more than the balance due of ${due}.`, { balance_due: due }, 'amount');
-    await trx.insertInto('payments').values(newPayment(next.row.id, next.row.currency, amount, input.method ?? next.row.payment_method, input.payment_intent_id, now)).execute();
+    if (amount > due)
+      throw new ConflictError(
+        'payment_exceeds_balance',
+        `A payment of ${amount} is more than the balance due of ${due}.`,
+        { balance_due: due },
+        'amount',
+      );
+    await trx
+      .insertInto('payments')
+      .values(
+        newPayment(
+          next.row.id,
+          next.row.currency,
+          amount,
+          input.method ?? next.row.payment_method,
+          input.payment_intent_id,
+          now,
+        ),
+      )
+      .execute();
     next.row.paid_total = Number(next.row.paid_total) + amount;
     if (input.method !== undefined) next.row.payment_method = input.method;
     if (input.payment_intent_id !== undefined) next.row.payment_intent_id = input.payment_intent_id;
@@ -486,7 +749,13 @@ export async function payOrder(db: DB, ctx: RequestContext, id: string, input: {
   });
 }
 
-export async function cancelOrder(db: DB, ctx: RequestContext, id: string, input: { reason: string; notes?: string | null }, expected?: ExpectedVersion): Promise<Order> {
+export async function cancelOrder(
+  db: DB,
+  ctx: RequestContext,
+  id: string,
+  input: { reason: string; notes?: string | null },
+  expected?: ExpectedVersion,
+): Promise<Order> {
   return orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
     const { to, event } = transitionOrder('cancel', next.row);
     const r = next.row;
@@ -501,7 +770,13 @@ export async function cancelOrder(db: DB, ctx: RequestContext, id: string, input
     for (const l of next.lines) l.quantity_backordered = 0;
     const refundable = Number(r.paid_total) - Number(r.refunded_total);
     if (refundable > 0) {
-      await insertRefund(trx, ctx, { order: r, amount: refundable, reason: 'order_cancelled', method: 'original_payment', now });
+      await insertRefund(trx, ctx, {
+        order: r,
+        amount: refundable,
+        reason: 'order_cancelled',
+        method: 'original_payment',
+        now,
+      });
       r.refunded_total = Number(r.refunded_total) + refundable;
       await adjustCustomerStats(trx, r.customer_id, { value: -refundable });
     }
@@ -513,7 +788,13 @@ export async function cancelOrder(db: DB, ctx: RequestContext, id: string, input
   });
 }
 
-export async function holdOrder(db: DB, ctx: RequestContext, id: string, reason: string, expected?: ExpectedVersion): Promise<Order> {
+export async function holdOrder(
+  db: DB,
+  ctx: RequestContext,
+  id: string,
+  reason: string,
+  expected?: ExpectedVersion,
+): Promise<Order> {
   return orderCommand(db, ctx, id, expected, async (_trx, next, _before, now) => {
     const { to, event } = transitionOrder('hold', next.row);
     next.row.hold = toJson({ reason, held_at: now, previous_status: next.row.status });
@@ -522,16 +803,30 @@ export async function holdOrder(db: DB, ctx: RequestContext, id: string, reason:
   });
 }
 
-export async function releaseOrder(db: DB, ctx: RequestContext, id: string, expected?: ExpectedVersion): Promise<Order> {
+export async function releaseOrder(
+  db: DB,
+  ctx: RequestContext,
+  id: string,
+  expected?: ExpectedVersion,
+): Promise<Order> {
   return orderCommand(db, ctx, id, expected, async (_trx, next) => {
-    const { to, event } = transitionOrder('release', { status: next.row.status, previousStatus: holdOf(next.row)?.previous_status });
+    const { to, event } = transitionOrder('release', {
+      status: next.row.status,
+      previousStatus: holdOf(next.row)?.previous_status,
+    });
     next.row.status = to;
     next.row.hold = null;
     return event;
   });
 }
 
-export async function addOrderTags(db: DB, ctx: RequestContext, id: string, tags: string[], expected?: ExpectedVersion): Promise<Order> {
+export async function addOrderTags(
+  db: DB,
+  ctx: RequestContext,
+  id: string,
+  tags: string[],
+  expected?: ExpectedVersion,
+): Promise<Order> {
   return orderCommand(db, ctx, id, expected, async (_trx, next) => {
     const { event } = transitionOrder('tag', next.row);
     const current: string[] = parseJson(next.row.tags, []);
@@ -542,7 +837,13 @@ export async function addOrderTags(db: DB, ctx: RequestContext, id: string, tags
   });
 }
 
-export async function removeOrderTag(db: DB, ctx: RequestContext, id: string, tag: string, expected?: ExpectedVersion): Promise<Order> {
+export async function removeOrderTag(
+  db: DB,
+  ctx: RequestContext,
+  id: string,
+  tag: string,
+  expected?: ExpectedVersion,
+): Promise<Order> {
   return orderCommand(db, ctx, id, expected, async (_trx, next) => {
     const { event } = transitionOrder('untag', next.row);
     const current: string[] = parseJson(next.row.tags, []);

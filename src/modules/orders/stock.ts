@@ -4,7 +4,12 @@ import { cachedSql, placeholders } from '../../db/prepared.js';
 import type { RequestContext } from '../../platform/context.js';
 import { ApiError, ConflictError, ValidationError, type ErrorDetail } from '../../platform/errors.js';
 import {
-  consumeReservation, InsufficientInventoryError, missingItemShortage, reserveStock, type LedgerReference, type Shortage,
+  consumeReservation,
+  InsufficientInventoryError,
+  missingItemShortage,
+  reserveStock,
+  type LedgerReference,
+  type Shortage,
 } from '../inventory/ledger.js';
 import { locationNamed } from '../inventory/locations.js';
 import type { InventoryReservationsTable } from '../inventory/tables.js';
@@ -39,15 +44,30 @@ export interface StockLookup {
   codes: Map<string, string>;
 }
 
-export const lineReference = (orderId: string, lineId: string): LedgerReference => ({ type: 'order', id: orderId, line_id: lineId });
+export const lineReference = (orderId: string, lineId: string): LedgerReference => ({
+  type: 'order',
+  id: orderId,
+  line_id: lineId,
+});
 
 /** 400 unknown_sku: a SKU with no inventory item at any location is a typo or a product never stocked, not a shortage. */
 export class UnknownSkuError extends ApiError {
   constructor(unknown: Array<{ sku: string; path: string }>) {
     const skus = [...new Set(unknown.map((u) => u.sku))];
-    super(400, 'invalid_request_error', 'unknown_sku',
+    super(
+      400,
+      'invalid_request_error',
+      'unknown_sku',
       `Unknown SKU${skus.length > 1 ? 's' : ''} ${skus.map((s) => `"${s}"`).join(', ')}: no inventory item at any location. Check the spelling, or create the item (POST /v1/inventory_items) first.`,
-      { param: unknown[0].path, details: unknown.map((u): ErrorDetail => ({ path: u.path, code: 'unknown_sku', message: `No inventory item for SKU "${u.sku}" at any location` })) });
+      {
+        param: unknown[0].path,
+        details: unknown.map((u): ErrorDetail => ({
+          path: u.path,
+          code: 'unknown_sku',
+          message: `No inventory item for SKU "${u.sku}" at any location`,
+        })),
+      },
+    );
   }
 }
 
@@ -80,21 +100,33 @@ export async function lookUpStock(
   paths: { location: (index: number) => string; sku: (index: number) => string },
   orderLocation?: { idOrCode: string; path: string } | null,
 ): Promise<StockLookup> {
-  const named = [...new Set([...wanted.map((w) => w.location_id), orderLocation?.idOrCode].filter((l): l is string => !!l))];
+  const named = [
+    ...new Set([...wanted.map((w) => w.location_id), orderLocation?.idOrCode].filter((l): l is string => !!l)),
+  ];
   const skus = [...new Set(wanted.map((w) => w.sku))];
   // Built once per (dialect, number of SKUs, number of locations): it runs for every order created.
   const postgres = isPostgres(trx);
   const n = skus.length;
   const m = named.length;
-  const text = cachedSql(`${postgres ? 'pg' : 'sqlite'}|stock|${n}|${m}`, () =>
-    `select "l"."id" as "location_id", "l"."code", "l"."is_default", "l"."active", "i"."id" as "item_id", "i"."sku", "i"."on_hand" - "i"."reserved" as "available"
+  const text = cachedSql(
+    `${postgres ? 'pg' : 'sqlite'}|stock|${n}|${m}`,
+    () =>
+      `select "l"."id" as "location_id", "l"."code", "l"."is_default", "l"."active", "i"."id" as "item_id", "i"."sku", "i"."on_hand" - "i"."reserved" as "available"
       from "inventory_items" as "i" join "locations" as "l" on "l"."id" = "i"."location_id"
       where "i"."sku" in (${placeholders(postgres, n)})
     union all
     select "l"."id", "l"."code", "l"."is_default", "l"."active", null, null, null from "locations" as "l"
-      where "l"."is_default" = 1${m ? ` or "l"."id" in (${placeholders(postgres, m, n + 1)}) or "l"."code" in (${placeholders(postgres, m, n + m + 1)})` : ''}`);
-  const { rows } = await trx.executeQuery<{ location_id: string; code: string; is_default: number; active: number; item_id: string | null; sku: string | null; available: number | string | null }>(
-    CompiledQuery.raw(text, [...skus, ...named, ...named]));
+      where "l"."is_default" = 1${m ? ` or "l"."id" in (${placeholders(postgres, m, n + 1)}) or "l"."code" in (${placeholders(postgres, m, n + m + 1)})` : ''}`,
+  );
+  const { rows } = await trx.executeQuery<{
+    location_id: string;
+    code: string;
+    is_default: number;
+    active: number;
+    item_id: string | null;
+    sku: string | null;
+    available: number | string | null;
+  }>(CompiledQuery.raw(text, [...skus, ...named, ...named]));
 
   const locationsSeen = new Map<string, { id: string; code: string; is_default: boolean }>();
   const itemIds = new Map<string, string>();
@@ -103,7 +135,14 @@ export async function lookUpStock(
   for (const r of rows) {
     locationsSeen.set(r.location_id, { id: r.location_id, code: r.code, is_default: Number(r.is_default) === 1 });
     if (!r.item_id || !r.sku) continue;
-    const at: StockAt = { location_id: r.location_id, location_code: r.code, active: Number(r.active) === 1, is_default: Number(r.is_default) === 1, item_id: r.item_id, available: Number(r.available) };
+    const at: StockAt = {
+      location_id: r.location_id,
+      location_code: r.code,
+      active: Number(r.active) === 1,
+      is_default: Number(r.is_default) === 1,
+      item_id: r.item_id,
+      available: Number(r.available),
+    };
     itemIds.set(key(r.sku, r.location_id), r.item_id);
     left.set(key(r.sku, r.location_id), at.available);
     const list = stockAt.get(r.sku);
@@ -113,7 +152,10 @@ export async function lookUpStock(
 
   const resolve = (idOrCode: string, path: string) => {
     const location = locationNamed(locationsSeen.values(), idOrCode);
-    if (!location) throw new ValidationError(`No location with id or code "${idOrCode}".`, [{ path, code: 'resource_missing', message: `No location with id or code "${idOrCode}"` }]);
+    if (!location)
+      throw new ValidationError(`No location with id or code "${idOrCode}".`, [
+        { path, code: 'resource_missing', message: `No location with id or code "${idOrCode}"` },
+      ]);
     return location.id;
   };
   const forOrder = orderLocation ? resolve(orderLocation.idOrCode, orderLocation.path) : undefined;
@@ -126,11 +168,18 @@ export async function lookUpStock(
   const allocate = (sku: string, quantity: number): string => {
     const here = (locationId: string) => left.get(key(sku, locationId)) ?? 0;
     if (defaultLocation && here(defaultLocation) >= quantity) return defaultLocation;
-    const candidates = (stockAt.get(sku) ?? []).filter((s) => s.active || s.is_default)
-      .sort((a, b) => here(b.location_id) - here(a.location_id) || Number(b.is_default) - Number(a.is_default) || (a.location_code < b.location_code ? -1 : 1));
+    const candidates = (stockAt.get(sku) ?? [])
+      .filter((s) => s.active || s.is_default)
+      .sort(
+        (a, b) =>
+          here(b.location_id) - here(a.location_id) ||
+          Number(b.is_default) - Number(a.is_default) ||
+          (a.location_code < b.location_code ? -1 : 1),
+      );
     const best = candidates[0];
     if (best && (here(best.location_id) > 0 || !defaultLocation)) return best.location_id;
-    if (!defaultLocation) throw new ConflictError('no_default_location', 'No default location is set; give each line a location_id.');
+    if (!defaultLocation)
+      throw new ConflictError('no_default_location', 'No default location is set; give each line a location_id.');
     return defaultLocation;
   };
 
@@ -155,15 +204,26 @@ export function withWhereStockIs(stock: StockLookup, shortages: Shortage[]): Sho
     return {
       ...s,
       location_code: code,
-      locations: [{ location_id: s.location_id, location_code: code, available: s.available }, ...elsewhere.map((a) => ({ location_id: a.location_id, location_code: a.location_code, available: a.available }))],
+      locations: [
+        { location_id: s.location_id, location_code: code, available: s.available },
+        ...elsewhere.map((a) => ({
+          location_id: a.location_id,
+          location_code: a.location_code,
+          available: a.available,
+        })),
+      ],
     };
   });
 }
 
-export const itemIdOf = (stock: StockLookup, sku: string, locationId: string) => stock.itemIds.get(key(sku, locationId));
+export const itemIdOf = (stock: StockLookup, sku: string, locationId: string) =>
+  stock.itemIds.get(key(sku, locationId));
 
 /** Item ids for lines already on an order (their location is known). */
-export async function itemIdsForLines(trx: Executor, lines: Array<Pick<OrderLineItemsTable, 'sku' | 'location_id'>>): Promise<Map<string, string>> {
+export async function itemIdsForLines(
+  trx: Executor,
+  lines: Array<Pick<OrderLineItemsTable, 'sku' | 'location_id'>>,
+): Promise<Map<string, string>> {
   if (lines.length === 0) return new Map();
   const rows = await trx
     .selectFrom('inventory_items')
@@ -184,9 +244,19 @@ export interface LineNeed {
  * Reserves every need or none: one reserveStock call, whose shortages are reported together with
  * the SKUs that have no inventory item at their location at all.
  */
-export async function reserveAllOrNothing(trx: Executor, ctx: RequestContext, orderId: string, needs: LineNeed[], stock?: StockLookup): Promise<InventoryReservationsTable[]> {
-  const missing: Shortage[] = needs.filter((n) => !n.itemId).map((n) => missingItemShortage(n.line.sku, n.line.location_id, n.quantity));
-  const requests = needs.filter((n) => n.itemId).map((n) => ({ itemId: n.itemId!, quantity: n.quantity, reference: lineReference(orderId, n.line.id) }));
+export async function reserveAllOrNothing(
+  trx: Executor,
+  ctx: RequestContext,
+  orderId: string,
+  needs: LineNeed[],
+  stock?: StockLookup,
+): Promise<InventoryReservationsTable[]> {
+  const missing: Shortage[] = needs
+    .filter((n) => !n.itemId)
+    .map((n) => missingItemShortage(n.line.sku, n.line.location_id, n.quantity));
+  const requests = needs
+    .filter((n) => n.itemId)
+    .map((n) => ({ itemId: n.itemId!, quantity: n.quantity, reference: lineReference(orderId, n.line.id) }));
   let made: InventoryReservationsTable[] = [];
   let shortages = missing;
   try {
@@ -215,14 +285,21 @@ export function inItemOrder<T>(list: readonly T[], itemIdOf: (entry: T) => strin
  * Reserves what is available for each need and records the rest on the line as backordered. Needs
  * are taken in item order, as reserveStock does, so concurrent orders lock items in one order.
  */
-export async function reserveWithBackorder(trx: Executor, ctx: RequestContext, orderId: string, needs: LineNeed[]): Promise<void> {
+export async function reserveWithBackorder(
+  trx: Executor,
+  ctx: RequestContext,
+  orderId: string,
+  needs: LineNeed[],
+): Promise<void> {
   for (const need of inItemOrder(needs, (n) => n.itemId)) {
     let reserved = 0;
     let ask = need.quantity;
     // A failed attempt writes nothing; retry with what was available then, in case it shrank meanwhile.
     for (let attempt = 0; need.itemId && ask > 0 && attempt < 3; attempt++) {
       try {
-        await reserveStock(trx, ctx, [{ itemId: need.itemId, quantity: ask, reference: lineReference(orderId, need.line.id) }]);
+        await reserveStock(trx, ctx, [
+          { itemId: need.itemId, quantity: ask, reference: lineReference(orderId, need.line.id) },
+        ]);
         reserved = ask;
         break;
       } catch (err) {
@@ -255,6 +332,9 @@ export async function consumeForLine(
     r.quantity = Number(r.quantity) - take;
     left -= take;
   }
-  if (left > 0) throw new ConflictError('reservation_missing', `Line ${lineId} holds ${quantity - left} reserved unit(s), ${quantity} needed to ship.`);
+  if (left > 0)
+    throw new ConflictError(
+      'reservation_missing',
+      `Line ${lineId} holds ${quantity - left} reserved unit(s), ${quantity} needed to ship.`,
+    );
 }
-

@@ -10,7 +10,12 @@ import { nowIso } from '../../platform/ids.js';
 import { parseJson, tagsIndex, toJson, type JsonText } from '../../platform/json.js';
 import type { Order } from './schemas.js';
 import type {
-  FulfillmentStatus, OrderDiscountsTable, OrderLineItemsTable, OrderPromotionsTable, OrdersTable, OrderStatus,
+  FulfillmentStatus,
+  OrderDiscountsTable,
+  OrderLineItemsTable,
+  OrderPromotionsTable,
+  OrdersTable,
+  OrderStatus,
 } from './tables.js';
 import { computeOrderTotals, paymentStatusOf, type TotalsAdjustmentInput } from './totals.js';
 import { transitionOrder } from './transitions.js';
@@ -49,7 +54,11 @@ export function holdOf(row: OrdersTable): HoldInfo | null {
 
 // ---------------------------------------------------------------- money and derived statuses
 
-function adjustmentOf(x: { type: string; percent_off: number | null; amount_off: number | null }): TotalsAdjustmentInput {
+function adjustmentOf(x: {
+  type: string;
+  percent_off: number | null;
+  amount_off: number | null;
+}): TotalsAdjustmentInput {
   if (x.type === 'percentage') return { type: 'percentage', percentOff: Number(x.percent_off) };
   if (x.type === 'fixed') return { type: 'fixed', amountOff: Number(x.amount_off) };
   return { type: 'free_shipping' };
@@ -122,8 +131,13 @@ export function confirmIfPaid(d: OrderDraft, now: string): void {
   }
 }
 
-export function searchTextOf(r: Pick<OrdersTable, 'order_number' | 'customer_email' | 'customer_first_name' | 'customer_last_name'>): string {
-  return [r.order_number, r.customer_email, r.customer_first_name, r.customer_last_name].filter(Boolean).join(' ').toLowerCase();
+export function searchTextOf(
+  r: Pick<OrdersTable, 'order_number' | 'customer_email' | 'customer_first_name' | 'customer_last_name'>,
+): string {
+  return [r.order_number, r.customer_email, r.customer_first_name, r.customer_last_name]
+    .filter(Boolean)
+    .join(' ')
+    .toLowerCase();
 }
 
 export function setTags(r: OrdersTable, tags: string[]): void {
@@ -148,7 +162,12 @@ export function toOrder(d: OrderDraft): Order {
     payment_status: r.payment_status,
     fulfillment_status: r.fulfillment_status,
     customer_id: r.customer_id,
-    customer: { email: r.customer_email, first_name: r.customer_first_name, last_name: r.customer_last_name, phone: r.customer_phone },
+    customer: {
+      email: r.customer_email,
+      first_name: r.customer_first_name,
+      last_name: r.customer_last_name,
+      phone: r.customer_phone,
+    },
     line_items: d.lines.map((l) => ({
       id: l.id,
       object: 'order_line_item' as const,
@@ -168,7 +187,10 @@ export function toOrder(d: OrderDraft): Order {
     })),
     shipping_address: shippingAddress,
     billing_address: r.billing_address ? parseJson(r.billing_address, null) : shippingAddress,
-    payment: r.payment_method || r.payment_intent_id ? { method: r.payment_method, payment_intent_id: r.payment_intent_id } : null,
+    payment:
+      r.payment_method || r.payment_intent_id
+        ? { method: r.payment_method, payment_intent_id: r.payment_intent_id }
+        : null,
     shipping: {
       method: r.shipping_method,
       carrier: r.shipping_carrier,
@@ -219,7 +241,8 @@ export function toOrder(d: OrderDraft): Order {
 
 // ---------------------------------------------------------------- reading
 
-const byPosition = (a: { position: number; id: string }, b: { position: number; id: string }) => a.position - b.position || (a.id < b.id ? -1 : 1);
+const byPosition = (a: { position: number; id: string }, b: { position: number; id: string }) =>
+  a.position - b.position || (a.id < b.id ? -1 : 1);
 
 function group<T extends { order_id: string }>(rows: T[]): Map<string, T[]> {
   const map = new Map<string, T[]>();
@@ -236,13 +259,20 @@ export async function loadDrafts(db: Executor, rows: OrdersTable[]): Promise<Ord
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   // Every command loads one order: that case runs prepared queries.
-  const [lines, discounts, promotions] = ids.length === 1
-    ? await childrenOfOne(db, ids[0])
-    : await Promise.all([
-      db.selectFrom('order_line_items').selectAll().where('order_id', 'in', ids).execute(),
-      db.selectFrom('order_discounts').selectAll().where('order_id', 'in', ids).execute(),
-      db.selectFrom('order_promotions').selectAll().where('order_id', 'in', ids).orderBy('created_at').orderBy('id').execute(),
-    ]);
+  const [lines, discounts, promotions] =
+    ids.length === 1
+      ? await childrenOfOne(db, ids[0])
+      : await Promise.all([
+          db.selectFrom('order_line_items').selectAll().where('order_id', 'in', ids).execute(),
+          db.selectFrom('order_discounts').selectAll().where('order_id', 'in', ids).execute(),
+          db
+            .selectFrom('order_promotions')
+            .selectAll()
+            .where('order_id', 'in', ids)
+            .orderBy('created_at')
+            .orderBy('id')
+            .execute(),
+        ]);
   const linesBy = group(lines);
   const discountsBy = group(discounts);
   const promotionsBy = group(promotions);
@@ -254,25 +284,46 @@ export async function loadDrafts(db: Executor, rows: OrdersTable[]): Promise<Ord
   }));
 }
 
-async function childrenOfOne(db: Executor, id: string): Promise<[OrderLineItemsTable[], OrderDiscountsTable[], OrderPromotionsTable[]]> {
-  const [lines, discounts, promotions] = await Promise.all([linesOf(db, { id }), discountsOf(db, { id }), promotionsOf(db, { id })]);
+async function childrenOfOne(
+  db: Executor,
+  id: string,
+): Promise<[OrderLineItemsTable[], OrderDiscountsTable[], OrderPromotionsTable[]]> {
+  const [lines, discounts, promotions] = await Promise.all([
+    linesOf(db, { id }),
+    discountsOf(db, { id }),
+    promotionsOf(db, { id }),
+  ]);
   return [lines.rows, discounts.rows, promotions.rows];
 }
 
-const linesOf = preparedQuery<{ id: string }, OrderLineItemsTable>((db, param) => db.selectFrom('order_line_items').selectAll().where('order_id', '=', param('id')));
-const discountsOf = preparedQuery<{ id: string }, OrderDiscountsTable>((db, param) => db.selectFrom('order_discounts').selectAll().where('order_id', '=', param('id')));
-const promotionsOf = preparedQuery<{ id: string }, OrderPromotionsTable>((db, param) => db.selectFrom('order_promotions').selectAll().where('order_id', '=', param('id')).orderBy('created_at').orderBy('id'));
+const linesOf = preparedQuery<{ id: string }, OrderLineItemsTable>((db, param) =>
+  db.selectFrom('order_line_items').selectAll().where('order_id', '=', param('id')),
+);
+const discountsOf = preparedQuery<{ id: string }, OrderDiscountsTable>((db, param) =>
+  db.selectFrom('order_discounts').selectAll().where('order_id', '=', param('id')),
+);
+const promotionsOf = preparedQuery<{ id: string }, OrderPromotionsTable>((db, param) =>
+  db.selectFrom('order_promotions').selectAll().where('order_id', '=', param('id')).orderBy('created_at').orderBy('id'),
+);
 
 /** An orders query narrowed to one order, by id or by order number (ORD-000123). */
-export function whereIdOrNumber<O>(q: SelectQueryBuilder<Database, 'orders', O>, idOrNumber: string): SelectQueryBuilder<Database, 'orders', O> {
-  return isOrderNumber(idOrNumber) ? q.where('order_number', '=', idOrNumber.toUpperCase()) : q.where('id', '=', idOrNumber);
+export function whereIdOrNumber<O>(
+  q: SelectQueryBuilder<Database, 'orders', O>,
+  idOrNumber: string,
+): SelectQueryBuilder<Database, 'orders', O> {
+  return isOrderNumber(idOrNumber)
+    ? q.where('order_number', '=', idOrNumber.toUpperCase())
+    : q.where('id', '=', idOrNumber);
 }
 
 /**
  * The API JSON of these orders, from their stored documents ({id, document} rows); an order without
  * one (written before documents existed) is rendered from its tables.
  */
-export async function documentsOf(db: Executor, rows: Array<Pick<OrdersTable, 'id' | 'document'>>): Promise<JsonText[]> {
+export async function documentsOf(
+  db: Executor,
+  rows: Array<Pick<OrdersTable, 'id' | 'document'>>,
+): Promise<JsonText[]> {
   const missing = rows.filter((r) => r.document === null).map((r) => r.id);
   const rendered = new Map<string, string>();
   if (missing.length) {
@@ -323,7 +374,10 @@ export async function insertOrder(trx: Executor, d: OrderDraft): Promise<Order> 
 }
 
 /** The INSERTs of insertOrder, for a command that writes them together with others. */
-export function insertOrderQueries(trx: Executor, d: OrderDraft): { order: Order; queries: Array<CompiledQuery | undefined> } {
+export function insertOrderQueries(
+  trx: Executor,
+  d: OrderDraft,
+): { order: Order; queries: Array<CompiledQuery | undefined> } {
   const order = renderDocument(d);
   return {
     order,
@@ -361,13 +415,16 @@ async function syncChildren<T extends { id: string; order_id: string }>(
   const upserts = after.filter((x) => changed(previous.get(x.id), x));
   const kept = new Set(after.map((x) => x.id));
   const removed = before.filter((x) => !kept.has(x.id)).map((x) => x.id);
-  if (removed.length) await (trx as any).deleteFrom(table).where('order_id', '=', orderId).where('id', 'in', removed).execute();
+  if (removed.length)
+    await (trx as any).deleteFrom(table).where('order_id', '=', orderId).where('id', 'in', removed).execute();
   if (upserts.length) {
     const columns = Object.keys(upserts[0]).filter((c) => c !== 'id');
     await (trx as any)
       .insertInto(table)
       .values(upserts)
-      .onConflict((oc: any) => oc.column('id').doUpdateSet(Object.fromEntries(columns.map((c) => [c, sql.ref(`excluded.${c}`)]))))
+      .onConflict((oc: any) =>
+        oc.column('id').doUpdateSet(Object.fromEntries(columns.map((c) => [c, sql.ref(`excluded.${c}`)]))),
+      )
       .execute();
   }
 }
@@ -403,20 +460,33 @@ export async function saveOrder(
 }
 
 /** Order count and lifetime value (paid minus refunded) on the customer, kept in the same transaction. */
-export async function adjustCustomerStats(trx: Executor, customerId: string, change: { orders?: number; value?: number }): Promise<void> {
+export async function adjustCustomerStats(
+  trx: Executor,
+  customerId: string,
+  change: { orders?: number; value?: number },
+): Promise<void> {
   const query = customerStatsQuery(trx, customerId, change);
   if (query) await trx.executeQuery(query);
 }
 
 /** The UPDATE of adjustCustomerStats, to run later; undefined when nothing changes. */
-export function customerStatsQuery(trx: Executor, customerId: string, change: { orders?: number; value?: number }): CompiledQuery | undefined {
+export function customerStatsQuery(
+  trx: Executor,
+  customerId: string,
+  change: { orders?: number; value?: number },
+): CompiledQuery | undefined {
   const orders = change.orders ?? 0;
   const value = change.value ?? 0;
   if (orders === 0 && value === 0) return undefined;
   return addToCustomerStats.query(trx, { customerId, orders, value });
 }
 
-const addToCustomerStats = preparedQuery<{ customerId: string; orders: number; value: number }, never>((trx, param) => trx
-  .updateTable('customers')
-  .set({ order_count: sql`order_count + ${param('orders')}`, lifetime_value: sql`lifetime_value + ${param('value')}` })
-  .where('id', '=', param('customerId')));
+const addToCustomerStats = preparedQuery<{ customerId: string; orders: number; value: number }, never>((trx, param) =>
+  trx
+    .updateTable('customers')
+    .set({
+      order_count: sql`order_count + ${param('orders')}`,
+      lifetime_value: sql`lifetime_value + ${param('value')}`,
+    })
+    .where('id', '=', param('customerId')),
+);

@@ -3,9 +3,11 @@
  * returns). Conventions as in src/db/schema.ts: text ids, ISO text timestamps, integer cents,
  * 0/1 booleans, JSON as text.
  */
-export type OrderStatus = 'pending' | 'processing' | 'on_hold' | 'partially_shipped' | 'shipped' | 'delivered' | 'cancelled' | 'merged';
+export type OrderStatus =
+  'pending' | 'processing' | 'on_hold' | 'partially_shipped' | 'shipped' | 'delivered' | 'cancelled' | 'merged';
 export type PaymentStatus = 'unpaid' | 'paid' | 'partially_refunded' | 'refunded';
-export type FulfillmentStatus = 'unfulfilled' | 'partially_shipped' | 'shipped' | 'delivered' | 'returned' | 'partially_returned';
+export type FulfillmentStatus =
+  'unfulfilled' | 'partially_shipped' | 'shipped' | 'delivered' | 'returned' | 'partially_returned';
 export type OrderSource = 'web' | 'mobile_app' | 'marketplace' | 'phone' | 'retail' | 'wholesale' | 'api';
 export type AdjustmentType = 'percentage' | 'fixed';
 export type PromotionType = AdjustmentType | 'free_shipping';
@@ -196,7 +198,8 @@ export interface RefundsTable {
   updated_at: string;
 }
 
-export type ReturnStatus = 'requested' | 'approved' | 'received' | 'inspected' | 'completed' | 'rejected' | 'cancelled' | 'closed';
+export type ReturnStatus =
+  'requested' | 'approved' | 'received' | 'inspected' | 'completed' | 'rejected' | 'cancelled' | 'closed';
 export type ReturnType = 'refund' | 'replacement' | 'store_credit';
 
 export interface ReturnsTable {

@@ -14,9 +14,7 @@ export interface TotalsLineInput {
 }
 
 export type TotalsAdjustmentInput =
-  | { type: 'percentage'; percentOff: number }
-  | { type: 'fixed'; amountOff: number }
-  | { type: 'free_shipping' };
+  { type: 'percentage'; percentOff: number } | { type: 'fixed'; amountOff: number } | { type: 'free_shipping' };
 
 export interface OrderTotalsInput {
   lines: TotalsLineInput[];
@@ -85,7 +83,11 @@ export function allocateByLargestRemainder(total: number, weights: number[]): nu
     return { share: product / bigSum, remainder: product % bigSum };
   });
   let left = total - parts.reduce((n, p) => n + Number(p.share), 0);
-  const order = parts.map((_, i) => i).sort((a, b) => (parts[b].remainder > parts[a].remainder ? 1 : parts[b].remainder < parts[a].remainder ? -1 : a - b));
+  const order = parts
+    .map((_, i) => i)
+    .sort((a, b) =>
+      parts[b].remainder > parts[a].remainder ? 1 : parts[b].remainder < parts[a].remainder ? -1 : a - b,
+    );
   const out = parts.map((p) => Number(p.share));
   for (const i of order) {
     if (left <= 0) break;
@@ -99,7 +101,9 @@ export function computeOrderTotals(input: OrderTotalsInput): OrderTotals {
   const gross = input.lines.map((l) => l.quantity * l.price);
   const subtotal = gross.reduce((a, b) => a + b, 0);
   if (!Number.isSafeInteger(subtotal) || subtotal > MAX_ORDER_AMOUNT || gross.some((g) => !Number.isSafeInteger(g))) {
-    throw new ValidationError('The order is larger than the largest amount supported.', [{ path: 'line_items', message: `The subtotal may be at most ${MAX_ORDER_AMOUNT} cents` }]);
+    throw new ValidationError('The order is larger than the largest amount supported.', [
+      { path: 'line_items', message: `The subtotal may be at most ${MAX_ORDER_AMOUNT} cents` },
+    ]);
   }
 
   let left = subtotal;
@@ -118,7 +122,7 @@ export function computeOrderTotals(input: OrderTotalsInput): OrderTotals {
   const lineDiscounts = allocateByLargestRemainder(discount, gross);
 
   const taxable = subtotal - discount;
-  const tax = input.taxRate != null ? percentOf(taxable, input.taxRate) : input.taxAmount ?? 0;
+  const tax = input.taxRate != null ? percentOf(taxable, input.taxRate) : (input.taxAmount ?? 0);
   const lineTaxable = gross.map((g, i) => g - lineDiscounts[i]);
   const lineTaxes = allocateByLargestRemainder(tax, lineTaxable);
 
@@ -133,7 +137,11 @@ export function computeOrderTotals(input: OrderTotalsInput): OrderTotals {
     paid: input.paid,
     refunded: input.refunded,
     balance_due: Math.max(0, total - input.paid),
-    lines: gross.map((g, i) => ({ discount: lineDiscounts[i], tax: lineTaxes[i], total: g - lineDiscounts[i] + lineTaxes[i] })),
+    lines: gross.map((g, i) => ({
+      discount: lineDiscounts[i],
+      tax: lineTaxes[i],
+      total: g - lineDiscounts[i] + lineTaxes[i],
+    })),
     adjustments,
   };
 }

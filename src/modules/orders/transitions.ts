@@ -2,18 +2,57 @@ import { InvalidTransitionError } from '../../platform/errors.js';
 import { defineStateMachine, type TransitionTable } from '../../platform/state-machine.js';
 import type { OrderStatus } from './tables.js';
 
-export const ORDER_STATUSES = ['pending', 'processing', 'on_hold', 'partially_shipped', 'shipped', 'delivered', 'cancelled', 'merged'] as const satisfies readonly OrderStatus[];
+export const ORDER_STATUSES = [
+  'pending',
+  'processing',
+  'on_hold',
+  'partially_shipped',
+  'shipped',
+  'delivered',
+  'cancelled',
+  'merged',
+] as const satisfies readonly OrderStatus[];
 
 /** Nothing shipped yet and still open: the order's contents and money may change. */
 const EDITABLE = ['pending', 'processing', 'on_hold'] as const;
 const HAS_SHIPPED = ['partially_shipped', 'shipped', 'delivered'] as const;
-const NOT_MERGED = ['pending', 'processing', 'on_hold', 'partially_shipped', 'shipped', 'delivered', 'cancelled'] as const;
+const NOT_MERGED = [
+  'pending',
+  'processing',
+  'on_hold',
+  'partially_shipped',
+  'shipped',
+  'delivered',
+  'cancelled',
+] as const;
 
 export type OrderAction =
-  | 'update' | 'add_line_item' | 'remove_line_item' | 'add_discount' | 'remove_discount' | 'apply_promotion' | 'remove_promotion'
-  | 'pay' | 'confirm_payment' | 'hold' | 'release' | 'cancel'
-  | 'ship' | 'ship_partially' | 'cancel_shipment' | 'cancel_shipment_partially' | 'deliver'
-  | 'return' | 'exchange' | 'refund' | 'split' | 'split_leaving_shipped' | 'merge' | 'merge_into' | 'tag' | 'untag';
+  | 'update'
+  | 'add_line_item'
+  | 'remove_line_item'
+  | 'add_discount'
+  | 'remove_discount'
+  | 'apply_promotion'
+  | 'remove_promotion'
+  | 'pay'
+  | 'confirm_payment'
+  | 'hold'
+  | 'release'
+  | 'cancel'
+  | 'ship'
+  | 'ship_partially'
+  | 'cancel_shipment'
+  | 'cancel_shipment_partially'
+  | 'deliver'
+  | 'return'
+  | 'exchange'
+  | 'refund'
+  | 'split'
+  | 'split_leaving_shipped'
+  | 'merge'
+  | 'merge_into'
+  | 'tag'
+  | 'untag';
 
 /**
  * Every order action: the statuses it may start from, the status it leads to and its event. An
@@ -29,18 +68,30 @@ export const orderTransitions: TransitionTable<OrderStatus, OrderAction> = {
   remove_discount: { from: EDITABLE, to: 'same', event: 'order.discount_removed' },
   apply_promotion: { from: EDITABLE, to: 'same', event: 'order.promotion_applied' },
   remove_promotion: { from: EDITABLE, to: 'same', event: 'order.promotion_removed' },
-  pay: { from: ['pending', 'processing', 'partially_shipped', 'shipped', 'delivered'], to: 'same', event: 'order.paid' },
+  pay: {
+    from: ['pending', 'processing', 'partially_shipped', 'shipped', 'delivered'],
+    to: 'same',
+    event: 'order.paid',
+  },
   /** A pending order whose money is all in (by paying, or by a change that lowered its total). */
   confirm_payment: { from: ['pending'], to: 'processing', event: 'order.paid' },
   hold: { from: ['pending', 'processing'], to: 'on_hold', event: 'order.held' },
   release: { from: ['on_hold'], to: 'previous', event: 'order.released' },
   cancel: { from: EDITABLE, to: 'cancelled', event: 'order.cancelled' },
   ship: { from: ['processing', 'partially_shipped'], to: 'shipped', event: 'order.shipped' },
-  ship_partially: { from: ['processing', 'partially_shipped'], to: 'partially_shipped', event: 'order.partially_shipped' },
+  ship_partially: {
+    from: ['processing', 'partially_shipped'],
+    to: 'partially_shipped',
+    event: 'order.partially_shipped',
+  },
   /** A cancelled shipment leaves nothing shipped... */
   cancel_shipment: { from: ['partially_shipped', 'shipped'], to: 'processing', event: 'order.updated' },
   /** ...or some of the order still shipped. */
-  cancel_shipment_partially: { from: ['partially_shipped', 'shipped'], to: 'partially_shipped', event: 'order.updated' },
+  cancel_shipment_partially: {
+    from: ['partially_shipped', 'shipped'],
+    to: 'partially_shipped',
+    event: 'order.updated',
+  },
   deliver: { from: ['shipped'], to: 'delivered', event: 'order.delivered' },
   return: { from: HAS_SHIPPED, to: 'same', event: 'order.returned' },
   exchange: { from: HAS_SHIPPED, to: 'same', event: 'order.exchanged' },
@@ -69,6 +120,7 @@ export function transitionOrder(
   order: { status: OrderStatus; previousStatus?: OrderStatus | null },
   opts: { as?: string; who?: string } = {},
 ): { to: OrderStatus; event: string } {
-  if (!orderMachine.can(action, order.status)) throw new InvalidTransitionError(opts.who ?? 'an order', opts.as ?? action, order.status);
+  if (!orderMachine.can(action, order.status))
+    throw new InvalidTransitionError(opts.who ?? 'an order', opts.as ?? action, order.status);
   return orderMachine.transition(action, order.status, order.previousStatus);
 }

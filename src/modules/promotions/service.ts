@@ -3,14 +3,26 @@ import { z } from 'zod';
 import type { DB, Executor } from '../../db/connection.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { selectForUpdate } from '../../platform/db-helpers.js';
-import { assertExpectedVersion, ConflictError, NotFoundError, refuseDuplicate, ValidationError } from '../../platform/errors.js';
+import {
+  assertExpectedVersion,
+  ConflictError,
+  NotFoundError,
+  refuseDuplicate,
+  ValidationError,
+} from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../platform/ids.js';
 import { parseJson, toJson } from '../../platform/json.js';
 import { containsText, runList, toEnvelope, type ListSpec } from '../../platform/list.js';
 import { mergeMetadata } from '../../platform/schemas.js';
 import type { PromotionsTable } from '../orders/tables.js';
-import { PROMOTION_TYPES, promotionValueIssue, type CreatePromotionInput, type Promotion, type UpdatePromotionInput } from './schemas.js';
+import {
+  PROMOTION_TYPES,
+  promotionValueIssue,
+  type CreatePromotionInput,
+  type Promotion,
+  type UpdatePromotionInput,
+} from './schemas.js';
 import { inTransaction } from '../../db/transaction.js';
 
 export const normalizeCode = (code: string) => code.trim().toLowerCase();
@@ -48,8 +60,16 @@ export const promotionListSpec: ListSpec = {
   filters: {
     code: { kind: 'exact', column: 'code_normalized', normalize: normalizeCode },
     type: { kind: 'exact', column: 'type', multi: true, values: PROMOTION_TYPES },
-    active: { kind: 'custom', schema: z.enum(['true', 'false']), apply: (qb, v: string) => qb.where('active', '=', v === 'true' ? 1 : 0) },
-    search: { kind: 'custom', schema: z.string().min(1), apply: (qb, term: string) => qb.where(containsText('code_normalized', term)) },
+    active: {
+      kind: 'custom',
+      schema: z.enum(['true', 'false']),
+      apply: (qb, v: string) => qb.where('active', '=', v === 'true' ? 1 : 0),
+    },
+    search: {
+      kind: 'custom',
+      schema: z.string().min(1),
+      apply: (qb, term: string) => qb.where(containsText('code_normalized', term)),
+    },
   },
 };
 
@@ -109,12 +129,28 @@ async function lockPromotion(trx: Executor, idOrCode: string, expected: Expected
   return row;
 }
 
-export async function updatePromotion(db: DB, ctx: RequestContext, idOrCode: string, input: UpdatePromotionInput, expected?: ExpectedVersion): Promise<Promotion> {
+export async function updatePromotion(
+  db: DB,
+  ctx: RequestContext,
+  idOrCode: string,
+  input: UpdatePromotionInput,
+  expected?: ExpectedVersion,
+): Promise<Promotion> {
   return inTransaction(db, async (trx) => {
     const row = await lockPromotion(trx, idOrCode, expected);
     const before = toPromotion(row);
     const next: Promotion = { ...before };
-    for (const key of ['code', 'description', 'type', 'min_subtotal', 'currency', 'starts_at', 'ends_at', 'usage_limit', 'active'] as const) {
+    for (const key of [
+      'code',
+      'description',
+      'type',
+      'min_subtotal',
+      'currency',
+      'starts_at',
+      'ends_at',
+      'usage_limit',
+      'active',
+    ] as const) {
       if (input[key] !== undefined) (next as any)[key] = input[key];
     }
     if (input.value !== undefined) next.value = input.value;
@@ -122,35 +158,46 @@ export async function updatePromotion(db: DB, ctx: RequestContext, idOrCode: str
     next.metadata = mergeMetadata(before.metadata, input.metadata);
     const issue = promotionValueIssue(next.type, next.value);
     if (issue) throw new ValidationError(issue, [{ path: 'value', message: issue }]);
-    if (next.starts_at && next.ends_at && Date.parse(next.ends_at) <= Date.parse(next.starts_at)) throw new ValidationError('ends_at must be after starts_at.', [{ path: 'ends_at', message: 'Must be after starts_at' }]);
+    if (next.starts_at && next.ends_at && Date.parse(next.ends_at) <= Date.parse(next.starts_at))
+      throw new ValidationError('ends_at must be after starts_at.', [
+        { path: 'ends_at', message: 'Must be after starts_at' },
+      ]);
     if (next.usage_limit != null && next.usage_limit < next.times_used) {
-      throw new ConflictError('usage_limit_below_times_used', `usage_limit ${next.usage_limit} is below times_used ${next.times_used}.`, { times_used: next.times_used }, 'usage_limit');
+      throw new ConflictError(
+        'usage_limit_below_times_used',
+        `usage_limit ${next.usage_limit} is below times_used ${next.times_used}.`,
+        { times_used: next.times_used },
+        'usage_limit',
+      );
     }
     const previous = changedAttributes(before, next);
     if (Object.keys(previous).length === 0) return before;
     next.version = row.version + 1;
     next.updated_at = nowIso();
-    await refuseDuplicate(trx
-      .updateTable('promotions')
-      .set({
-        code: next.code,
-        code_normalized: normalizeCode(next.code),
-        description: next.description,
-        type: next.type,
-        percent_off: next.type === 'percentage' ? next.value : null,
-        amount_off: next.type === 'fixed' ? next.value : null,
-        min_subtotal: next.min_subtotal,
-        currency: next.currency,
-        starts_at: next.starts_at,
-        ends_at: next.ends_at,
-        usage_limit: next.usage_limit,
-        active: next.active ? 1 : 0,
-        metadata: toJson(next.metadata),
-        version: next.version,
-        updated_at: next.updated_at,
-      })
-      .where('id', '=', row.id)
-      .execute(), () => codeTaken(next.code));
+    await refuseDuplicate(
+      trx
+        .updateTable('promotions')
+        .set({
+          code: next.code,
+          code_normalized: normalizeCode(next.code),
+          description: next.description,
+          type: next.type,
+          percent_off: next.type === 'percentage' ? next.value : null,
+          amount_off: next.type === 'fixed' ? next.value : null,
+          min_subtotal: next.min_subtotal,
+          currency: next.currency,
+          starts_at: next.starts_at,
+          ends_at: next.ends_at,
+          usage_limit: next.usage_limit,
+          active: next.active ? 1 : 0,
+          metadata: toJson(next.metadata),
+          version: next.version,
+          updated_at: next.updated_at,
+        })
+        .where('id', '=', row.id)
+        .execute(),
+      () => codeTaken(next.code),
+    );
     await recordEvent(trx, ctx, 'promotion.updated', next, previous);
     return next;
   });
@@ -160,8 +207,17 @@ export async function updatePromotion(db: DB, ctx: RequestContext, idOrCode: str
 export async function deletePromotion(db: DB, ctx: RequestContext, idOrCode: string, expected?: ExpectedVersion) {
   return inTransaction(db, async (trx) => {
     const row = await lockPromotion(trx, idOrCode, expected);
-    const used = await trx.selectFrom('order_promotions').select('id').where('promotion_id', '=', row.id).limit(1).executeTakeFirst();
-    if (used) throw new ConflictError('promotion_in_use', `Promotion ${row.code} is applied to orders; set active=false instead of deleting it.`);
+    const used = await trx
+      .selectFrom('order_promotions')
+      .select('id')
+      .where('promotion_id', '=', row.id)
+      .limit(1)
+      .executeTakeFirst();
+    if (used)
+      throw new ConflictError(
+        'promotion_in_use',
+        `Promotion ${row.code} is applied to orders; set active=false instead of deleting it.`,
+      );
     await trx.deleteFrom('promotions').where('id', '=', row.id).execute();
     await recordEvent(trx, ctx, 'promotion.deleted', toPromotion(row));
     return { id: row.id, object: 'promotion' as const, deleted: true as const };
@@ -171,7 +227,12 @@ export async function deletePromotion(db: DB, ctx: RequestContext, idOrCode: str
 // ---------------------------------------------------------------- used by orders
 
 function notApplicable(code: string, reason: string, message: string): ConflictError {
-  return new ConflictError('promotion_not_applicable', `Promotion "${code}" cannot be applied: ${message}.`, { code, reason }, 'code');
+  return new ConflictError(
+    'promotion_not_applicable',
+    `Promotion "${code}" cannot be applied: ${message}.`,
+    { code, reason },
+    'code',
+  );
 }
 
 /**
@@ -179,17 +240,32 @@ function notApplicable(code: string, reason: string, message: string): ConflictE
  * with a conditional increment (`times_used < usage_limit` in the UPDATE itself), so concurrent
  * orders can never exceed the limit.
  */
-export async function claimPromotion(trx: Executor, code: string, order: { subtotal: number; currency: string }, now = nowIso()): Promise<PromotionsTable> {
-  const row = await trx.selectFrom('promotions').selectAll().where('code_normalized', '=', normalizeCode(code)).executeTakeFirst();
+export async function claimPromotion(
+  trx: Executor,
+  code: string,
+  order: { subtotal: number; currency: string },
+  now = nowIso(),
+): Promise<PromotionsTable> {
+  const row = await trx
+    .selectFrom('promotions')
+    .selectAll()
+    .where('code_normalized', '=', normalizeCode(code))
+    .executeTakeFirst();
   if (!row) throw notApplicable(code, 'unknown_code', 'no promotion has this code');
   if (row.active !== 1) throw notApplicable(code, 'inactive', 'it is not active');
   // Instants, not text: a window stored before dates were bounded (`+010000-...`) still compares right.
   const at = Date.parse(now);
-  if (row.starts_at && at < Date.parse(row.starts_at)) throw notApplicable(code, 'not_started', `it starts at ${row.starts_at}`);
+  if (row.starts_at && at < Date.parse(row.starts_at))
+    throw notApplicable(code, 'not_started', `it starts at ${row.starts_at}`);
   if (row.ends_at && at >= Date.parse(row.ends_at)) throw notApplicable(code, 'expired', `it ended at ${row.ends_at}`);
-  if (row.currency && row.currency !== order.currency) throw notApplicable(code, 'currency_mismatch', `it is for ${row.currency} orders`);
+  if (row.currency && row.currency !== order.currency)
+    throw notApplicable(code, 'currency_mismatch', `it is for ${row.currency} orders`);
   if (row.min_subtotal != null && order.subtotal < Number(row.min_subtotal)) {
-    throw notApplicable(code, 'minimum_not_met', `the subtotal ${order.subtotal} is below its minimum ${row.min_subtotal}`);
+    throw notApplicable(
+      code,
+      'minimum_not_met',
+      `the subtotal ${order.subtotal} is below its minimum ${row.min_subtotal}`,
+    );
   }
   const claimed = await trx
     .updateTable('promotions')
@@ -198,11 +274,17 @@ export async function claimPromotion(trx: Executor, code: string, order: { subto
     .where('active', '=', 1)
     .where((eb) => eb.or([eb('usage_limit', 'is', null), eb('times_used', '<', eb.ref('usage_limit'))]))
     .executeTakeFirst();
-  if (Number(claimed.numUpdatedRows) === 0) throw notApplicable(code, 'usage_limit_reached', `its usage limit of ${row.usage_limit} is reached`);
+  if (Number(claimed.numUpdatedRows) === 0)
+    throw notApplicable(code, 'usage_limit_reached', `its usage limit of ${row.usage_limit} is reached`);
   return { ...row, times_used: Number(row.times_used) + 1 };
 }
 
 /** Gives back one use (a promotion removed from an order). */
 export async function releasePromotionUse(trx: Executor, promotionId: string): Promise<void> {
-  await trx.updateTable('promotions').set({ times_used: sql`times_used - 1` }).where('id', '=', promotionId).where('times_used', '>', 0).execute();
+  await trx
+    .updateTable('promotions')
+    .set({ times_used: sql`times_used - 1` })
+    .where('id', '=', promotionId)
+    .where('times_used', '>', 0)
+    .execute();
 }

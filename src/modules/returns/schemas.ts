@@ -1,8 +1,26 @@
 import { z } from 'zod';
 
-export const RETURN_STATUSES = ['requested', 'approved', 'received', 'inspected', 'completed', 'rejected', 'cancelled', 'closed'] as const;
+export const RETURN_STATUSES = [
+  'requested',
+  'approved',
+  'received',
+  'inspected',
+  'completed',
+  'rejected',
+  'cancelled',
+  'closed',
+] as const;
 export const RETURN_TYPES = ['refund', 'replacement', 'store_credit'] as const;
-export const RETURN_REASON_CODES = ['defective', 'not_as_described', 'wrong_item', 'damaged', 'damaged_in_transit', 'arrived_late', 'not_satisfied', 'other'] as const;
+export const RETURN_REASON_CODES = [
+  'defective',
+  'not_as_described',
+  'wrong_item',
+  'damaged',
+  'damaged_in_transit',
+  'arrived_late',
+  'not_satisfied',
+  'other',
+] as const;
 export const RETURN_CONDITIONS = ['new', 'like_new', 'good', 'fair', 'poor', 'damaged'] as const;
 
 export const ReturnLineItemSchema = z
@@ -40,7 +58,11 @@ export const ReturnSchema = z
     carrier: z.string().nullable(),
     inspection: z.record(z.string(), z.unknown()).nullable(),
     currency: z.string(),
-    totals: z.object({ refund_subtotal: z.number().int(), restocking_fee: z.number().int(), refund_total: z.number().int() }),
+    totals: z.object({
+      refund_subtotal: z.number().int(),
+      restocking_fee: z.number().int(),
+      refund_total: z.number().int(),
+    }),
     refund_id: z.string().nullable(),
     exchange_order_id: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()),

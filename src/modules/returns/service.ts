@@ -40,7 +40,11 @@ export function toReturn(row: ReturnsTable, lines: ReturnLineItemsTable[]): Retu
     carrier: row.carrier,
     inspection: parseJson(row.inspection, null),
     currency: row.currency,
-    totals: { refund_subtotal: Number(row.refund_subtotal), restocking_fee: Number(row.restocking_fee), refund_total: Number(row.refund_total) },
+    totals: {
+      refund_subtotal: Number(row.refund_subtotal),
+      restocking_fee: Number(row.restocking_fee),
+      refund_total: Number(row.refund_total),
+    },
     refund_id: row.refund_id,
     exchange_order_id: row.exchange_order_id,
     metadata: parseJson(row.metadata, {}),
@@ -62,7 +66,15 @@ export interface NewReturn {
   metadata?: Record<string, unknown>;
   exchange_order_id?: string | null;
   refund_id?: string | null;
-  lines: Array<{ order_line_item_id: string; sku: string; quantity: number; reason?: string | null; condition?: string | null; resellable?: boolean; refund_amount: number }>;
+  lines: Array<{
+    order_line_item_id: string;
+    sku: string;
+    quantity: number;
+    reason?: string | null;
+    condition?: string | null;
+    resellable?: boolean;
+    refund_amount: number;
+  }>;
 }
 
 /** Creates a return (status requested) inside the caller's transaction: orders' return and exchange. */
@@ -132,13 +144,31 @@ export const returnListSpec: ListSpec = {
 
 async function withLines(db: Executor, rows: ReturnsTable[]): Promise<Return[]> {
   if (rows.length === 0) return [];
-  const lines = await db.selectFrom('return_line_items').selectAll().where('return_id', 'in', rows.map((r) => r.id)).orderBy('id').execute();
-  return rows.map((r) => toReturn(r, lines.filter((l) => l.return_id === r.id)));
+  const lines = await db
+    .selectFrom('return_line_items')
+    .selectAll()
+    .where(
+      'return_id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .orderBy('id')
+    .execute();
+  return rows.map((r) =>
+    toReturn(
+      r,
+      lines.filter((l) => l.return_id === r.id),
+    ),
+  );
 }
 
 export async function getReturn(db: Executor, idOrRma: string): Promise<Return> {
   const column = /^RMA-\d+$/i.test(idOrRma) ? 'rma' : 'id';
-  const row = await db.selectFrom('returns').selectAll().where(column, '=', column === 'rma' ? idOrRma.toUpperCase() : idOrRma).executeTakeFirst();
+  const row = await db
+    .selectFrom('returns')
+    .selectAll()
+    .where(column, '=', column === 'rma' ? idOrRma.toUpperCase() : idOrRma)
+    .executeTakeFirst();
   if (!row) throw new NotFoundError('return', idOrRma);
   return (await withLines(db, [row]))[0];
 }
