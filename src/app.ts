@@ -11,15 +11,15 @@ import { registerAuth } from './platform/auth.js';
 import { clientErrorHandler, frameworkErrorHandler, parseJsonBody, registerNulCheck } from './platform/edge.js';
 import { registerErrorHandling } from './platform/http.js';
 import { registerIdempotency } from './platform/idempotency.js';
-import { newId } from './platform/ids.js';
+import { newId } from './db/ids.js';
 import { registerAuthFailureLimit, registerRateLimit } from './platform/rate-limit.js';
-import { apiKeyRoutes } from './modules/api-keys/routes.js';
-import { customerRoutes } from './modules/customers/routes.js';
-import { eventRoutes } from './modules/events/routes.js';
-import { inventoryRoutes } from './modules/inventory/routes.js';
-import { orderRoutes, refundRoutes, shipmentRoutes } from './modules/orders/routes.js';
-import { promotionRoutes } from './modules/promotions/routes.js';
-import { returnRoutes } from './modules/returns/routes.js';
+import { apiKeyRoutes, findActiveKey, touchApiKey } from './modules/api-keys/index.js';
+import { customerRoutes } from './modules/customers/index.js';
+import { eventRoutes } from './modules/events/index.js';
+import { inventoryRoutes } from './modules/inventory/index.js';
+import { orderRoutes, refundRoutes, shipmentRoutes } from './modules/orders/index.js';
+import { promotionRoutes } from './modules/promotions/index.js';
+import { returnRoutes } from './modules/returns/index.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 // StateSet's older singular paths (/v1/order/:id/ship, /v1/customer) answer as today's plural ones.
@@ -102,7 +102,10 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
   registerErrorHandling(app);
   registerNulCheck(app);
   registerAuthFailureLimit(app, options.authFailureLimitPerMinute);
-  registerAuth(app, database.db);
+  registerAuth(app, {
+    findActive: (secret) => findActiveKey(database.db, secret),
+    touch: (id, at) => touchApiKey(database.db, id, at),
+  });
   registerRateLimit(app, options.rateLimitPerMinute);
   registerIdempotency(app, database.db);
 

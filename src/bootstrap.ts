@@ -2,7 +2,7 @@ import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/connection.js';
 import { openDatabase } from './db/connection.js';
 import { migrateToLatest } from './db/migrator.js';
-import { apiKeyStatusBySecret, countActiveAdminKeys, createApiKey } from './modules/api-keys/service.js';
+import { apiKeyStatusBySecret, countActiveAdminKeys, createApiKey } from './modules/api-keys/index.js';
 
 export interface StartupReport {
   migrationsApplied: string[];

@@ -3,8 +3,8 @@ import { loadConfig } from './config.js';
 import { openDatabase } from './db/connection.js';
 import { migrateToLatest } from './db/migrator.js';
 import { startServer } from './main.js';
-import { createApiKey, getApiKey, listApiKeys, revokeApiKey } from './modules/api-keys/service.js';
-import { formatVerifyReport, verifyInventory } from './modules/inventory/verify.js';
+import { createApiKey, getApiKey, listApiKeys, revokeApiKey } from './modules/api-keys/index.js';
+import { formatVerifyReport, verifyInventory } from './modules/inventory/index.js';
 import { DATE_RULE, parseInstant } from './platform/schemas.js';
 
 const USAGE = `Usage: opsline <command> [options]

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  allocateByLargestRemainder,
-  computeOrderTotals,
-  lineValueOfUnits,
-  paymentStatusOf,
-  percentOf,
-} from '../src/modules/orders/totals.js';
+import { computeOrderTotals, lineValueOfUnits, paymentStatusOf } from '../src/modules/orders/totals.js';
+import { allocateByLargestRemainder, percentOf } from '../src/platform/money.js';
 
 const base = { adjustments: [], taxRate: null, taxAmount: null, shipping: 0, paid: 0, refunded: 0 };
 

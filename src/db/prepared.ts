@@ -1,5 +1,5 @@
 import { CompiledQuery, type Compilable, type QueryResult } from 'kysely';
-import { isPostgres, type Executor } from './connection.js';
+import { isPostgres, type Executor, type Trx } from './connection.js';
 
 /**
  * Statements on the hot paths (creating an order, every request's key lookup): building a query
@@ -70,13 +70,13 @@ export function placeholders(postgres: boolean, count: number, first = 1): strin
  * A multi-row INSERT of plain rows, with its SQL text built once per (dialect, table, columns, row
  * count) and reused.
  */
-export async function insertRows(trx: Executor, table: string, rows: ReadonlyArray<object>): Promise<void> {
+export async function insertRows(trx: Trx, table: string, rows: ReadonlyArray<object>): Promise<void> {
   const query = insertRowsQuery(trx, table, rows);
   if (query) await trx.executeQuery(query);
 }
 
 /** The INSERT of insertRows, to run later (see writeTogether); undefined for no rows. */
-export function insertRowsQuery(trx: Executor, table: string, rows: ReadonlyArray<object>): CompiledQuery | undefined {
+export function insertRowsQuery(trx: Trx, table: string, rows: ReadonlyArray<object>): CompiledQuery | undefined {
   if (rows.length === 0) return undefined;
   const columns = Object.keys(rows[0]);
   const postgres = isPostgres(trx);
@@ -93,7 +93,7 @@ export function insertRowsQuery(trx: Executor, table: string, rows: ReadonlyArra
 }
 
 /** `UPDATE table SET <every column of values> WHERE id = ?`, its SQL text built once per column set. */
-export async function updateRow(trx: Executor, table: string, id: string, values: object): Promise<void> {
+export async function updateRow(trx: Trx, table: string, id: string, values: object): Promise<void> {
   const columns = Object.keys(values);
   const postgres = isPostgres(trx);
   const text = cachedSql(
@@ -113,7 +113,7 @@ export async function updateRow(trx: Executor, table: string, id: string, values
  * in process, one after the other. The statements must not touch the same row twice, and their
  * SQL must hold no `$` but their parameters (true of everything built here and by Kysely).
  */
-export async function writeTogether(trx: Executor, queries: ReadonlyArray<CompiledQuery | undefined>): Promise<void> {
+export async function writeTogether(trx: Trx, queries: ReadonlyArray<CompiledQuery | undefined>): Promise<void> {
   const list = queries.filter((q): q is CompiledQuery => q !== undefined);
   if (!isPostgres(trx) || list.length < 2) {
     for (const query of list) await trx.executeQuery(query);

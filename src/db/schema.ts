@@ -1,24 +1,15 @@
+// Type-only: each module owns its tables' types; the database is their union.
+import type { ApiKeyTables } from '../modules/api-keys/tables.js';
+import type { CustomerTables } from '../modules/customers/tables.js';
 import type { InventoryTables } from '../modules/inventory/tables.js';
 import type { OrderTables } from '../modules/orders/tables.js';
+import type { PromotionTables } from '../modules/promotions/tables.js';
+import type { ReturnTables } from '../modules/returns/tables.js';
 
 /**
  * Kysely table types. Both dialects store the same shapes: text ids, ISO-8601 text timestamps,
  * integer cents, 0/1 integers for booleans, and JSON documents as text.
  */
-export interface ApiKeysTable {
-  id: string;
-  name: string | null;
-  key_prefix: string;
-  key_hash: string;
-  scopes: string; // JSON array
-  expires_at: string | null;
-  revoked_at: string | null;
-  last_used_at: string | null;
-  version: number;
-  created_at: string;
-  updated_at: string;
-}
-
 export interface IdempotencyKeysTable {
   api_key_id: string;
   idempotency_key: string;
@@ -49,37 +40,9 @@ export interface CountersTable {
   value: number;
 }
 
-export interface CustomersTable {
-  id: string;
-  email: string;
-  email_normalized: string;
-  first_name: string | null;
-  last_name: string | null;
-  phone: string | null;
-  company: string | null;
-  stripe_customer_id: string | null;
-  addresses: string; // JSON array
-  default_shipping_address: string | null; // JSON
-  default_billing_address: string | null; // JSON
-  tags: string; // JSON array
-  tags_index: string; // "|tag1|tag2|" lower-cased, for portable tag filters
-  search_text: string; // lower-cased name, email and company, for portable search
-  notes: string | null;
-  status: 'active' | 'inactive' | 'suspended';
-  activation_date: string | null;
-  metadata: string; // JSON object
-  order_count: number;
-  lifetime_value: number;
-  anonymized_at: string | null;
-  version: number;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface Database extends InventoryTables, OrderTables {
-  api_keys: ApiKeysTable;
+export interface Database
+  extends ApiKeyTables, CustomerTables, InventoryTables, OrderTables, PromotionTables, ReturnTables {
   idempotency_keys: IdempotencyKeysTable;
   events: EventsTable;
   counters: CountersTable;
-  customers: CustomersTable;
 }

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { DB } from '../db/connection.js';
-import { findActiveKey, scopeGrants, touchApiKey, VALID_SCOPES } from '../modules/api-keys/service.js';
 import { AuthenticationError, PermissionError } from './errors.js';
+import { scopeGrants, VALID_SCOPES } from './scopes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,7 +24,15 @@ function secretFrom(request: FastifyRequest): string | undefined {
 /** last_used_at is written at most this often per key, so authentication stays a read. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-export function registerAuth(app: FastifyInstance, db: DB): void {
+/** How auth reaches the keys (the api-keys module owns them; platform imports no module). */
+export interface KeyStore {
+  /** The active key with this secret, or undefined (unknown, revoked or expired). */
+  findActive(secret: string): Promise<{ id: string; scopes: string[] } | undefined>;
+  /** Records that the key was used at `at` (ISO time). */
+  touch(id: string, at: string): Promise<void>;
+}
+
+export function registerAuth(app: FastifyInstance, keys: KeyStore): void {
   const lastWritten = new Map<string, number>();
   // A route requiring a scope no key can be given would be unreachable: refuse to start instead.
   app.addHook('onRoute', (route) => {
@@ -38,14 +45,14 @@ export function registerAuth(app: FastifyInstance, db: DB): void {
     if (!scope) return;
     const secret = secretFrom(request);
     if (!secret) throw new AuthenticationError();
-    const key = await findActiveKey(db, secret);
+    const key = await keys.findActive(secret);
     if (!key) throw new AuthenticationError('The API key is invalid, revoked or expired.');
     request.apiKey = key;
     const now = Date.now();
     if (now - (lastWritten.get(key.id) ?? 0) >= LAST_USED_RESOLUTION_MS) {
       if (lastWritten.size > 10_000) lastWritten.clear();
       lastWritten.set(key.id, now);
-      await touchApiKey(db, key.id, new Date(now).toISOString());
+      await keys.touch(key.id, new Date(now).toISOString());
     }
     if (!scopeGrants(key.scopes, scope)) throw new PermissionError(scope);
   });

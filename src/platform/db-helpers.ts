@@ -1,17 +1,19 @@
-import { sql } from 'kysely';
-import { isPostgres, type Executor } from '../db/connection.js';
+import { isPostgres, type Executor, type Trx } from '../db/connection.js';
 import { preparedQuery } from '../db/prepared.js';
-import { assertExpectedVersion, NotFoundError } from './errors.js';
+import type { Kysely } from 'kysely';
+import { nowIso } from '../db/ids.js';
+import type { RequestContext } from './context.js';
+import { assertExpectedVersion, NotFoundError, refuseDuplicate, type ApiError } from './errors.js';
+import { changedAttributes, recordEvent } from './events.js';
+import { mergeMetadata } from './schemas.js';
 import type { Database } from '../db/schema.js';
-
-export { isPostgres } from '../db/connection.js';
 
 /**
  * Reads one row for a command, locking it on PostgreSQL (SELECT ... FOR UPDATE) so two commands on
  * the same record run one after the other. SQLite already serialises writers on its one connection.
  */
 export async function selectForUpdate<T extends keyof Database & string>(
-  trx: Executor,
+  trx: Trx,
   table: T,
   id: string,
 ): Promise<Database[T] | undefined> {
@@ -34,7 +36,7 @@ const rowForUpdate = new Map<string, (db: Executor, values: { id: string }) => P
  * If-Match version is stale.
  */
 export async function lockRecord<T extends keyof Database & string>(
-  trx: Executor,
+  trx: Trx,
   table: T,
   objectName: string,
   id: string,
@@ -46,35 +48,60 @@ export async function lockRecord<T extends keyof Database & string>(
   return row;
 }
 
+/** An API object as patchRecord changes it: versioned, with metadata. */
+interface Patchable {
+  id: string;
+  object: string;
+  version: number;
+  updated_at: string;
+  metadata: Record<string, unknown>;
+}
+
+export interface PatchSpec<T extends Patchable, K extends keyof T & string> {
+  table: keyof Database & string;
+  /** The API object before the change (the caller locked its row). */
+  before: T;
+  /** The request: each of `fields` given (not undefined) replaces the object's value; metadata merges. */
+  input: Partial<Pick<T, K>> & { metadata?: Record<string, unknown> | null };
+  fields: readonly K[];
+  /** Changes that are not a plain copy, and checks of the result (throw to refuse). */
+  amend?: (next: T) => void;
+  /** The row's columns for the changed object. */
+  toRow: (next: T) => Record<string, unknown>;
+  /** The event recorded with the changed attributes, e.g. `location.updated`. */
+  event: string;
+  /** The error for a unique violation (a code or email already taken). */
+  onDuplicate?: () => ApiError;
+}
+
 /**
- * Next value of a named counter (order numbers, RMA numbers...). PostgreSQL uses a sequence so
- * concurrent transactions never queue on one row; SQLite has a single writer and uses a table.
+ * The update pattern every resource shares: copy the given fields, merge metadata, check, and
+ * when anything changed bump the version, write the row and record the event with the previous
+ * values. Answers the object unchanged (no write, no event) when nothing changed.
  */
-export async function nextNumber(trx: Executor, name: string): Promise<number> {
-  if (isPostgres(trx)) {
-    const { rows } = await sql<{ value: number }>`SELECT nextval(${`seq_${name}`}) AS value`.execute(trx);
-    return Number(rows[0].value);
-  }
-  const [updated] = (await incrementCounter(trx, { name })).rows;
-  if (updated) return Number(updated.value);
-  await trx.insertInto('counters').values({ name, value: 1 }).execute();
-  return 1;
-}
-
-const incrementCounter = preparedQuery<{ name: string }, { value: number }>((trx, param) =>
-  trx
-    .updateTable('counters')
-    .set({ value: sql`value + 1` })
-    .where('name', '=', param('name'))
-    .returning('value'),
-);
-
-/** Migrations call this for each counter a module numbers its documents with. */
-export async function createCounter(db: Executor, name: string): Promise<void> {
-  if (isPostgres(db)) await sql`CREATE SEQUENCE IF NOT EXISTS ${sql.id(`seq_${name}`)}`.execute(db);
-  else await db.insertInto('counters').values({ name, value: 0 }).execute();
-}
-
-export function formatNumber(prefix: string, value: number): string {
-  return `${prefix}-${String(value).padStart(6, '0')}`;
+export async function patchRecord<T extends Patchable, K extends keyof T & string>(
+  trx: Trx,
+  ctx: RequestContext,
+  spec: PatchSpec<T, K>,
+): Promise<T> {
+  const { before, input } = spec;
+  const next: T = { ...before };
+  for (const key of spec.fields) if (input[key] !== undefined) next[key] = input[key] as T[K];
+  next.metadata = mergeMetadata(before.metadata, input.metadata);
+  spec.amend?.(next);
+  const previous = changedAttributes(
+    before as unknown as Record<string, unknown>,
+    next as unknown as Record<string, unknown>,
+  );
+  if (Object.keys(previous).length === 0) return before;
+  next.version = before.version + 1;
+  next.updated_at = nowIso();
+  const write = (trx as Kysely<any>)
+    .updateTable(spec.table)
+    .set(spec.toRow(next))
+    .where('id', '=', before.id)
+    .execute();
+  await (spec.onDuplicate ? refuseDuplicate(write, spec.onDuplicate) : write);
+  await recordEvent(trx, ctx, spec.event, next, previous);
+  return next;
 }

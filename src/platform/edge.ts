@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, BadRequestError } from './errors.js';
-import { newId } from './ids.js';
+import { newId } from '../db/ids.js';
 
 /**
  * What the server refuses before any route sees a request, each in the API's error shape: bodies

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
-import type { Executor } from '../db/connection.js';
+import type { Executor, Trx } from '../db/connection.js';
 import { insertRows } from '../db/prepared.js';
 import type { EventsTable } from '../db/schema.js';
-import { newId, nowIso } from './ids.js';
+import { newId, nowIso } from '../db/ids.js';
 import { parseJson } from './json.js';
 import type { RequestContext } from './context.js';
 
@@ -20,7 +20,7 @@ export interface ApiEvent {
  * when the change does (the outbox that webhooks deliver from).
  */
 export async function recordEvent(
-  trx: Executor,
+  trx: Trx,
   ctx: RequestContext,
   type: string,
   object: { id: string; object: string },
@@ -86,7 +86,7 @@ export function toApiEvent(row: {
  * changes the parsed data in place and says whether it did; changed ones are written back.
  */
 export async function rewriteStoredEvents(
-  trx: Executor,
+  trx: Trx,
   objectId: string,
   rewrite: (event: { object_type: string; object_id: string; data: ApiEvent['data'] }) => boolean,
 ): Promise<number> {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DB } from '../db/connection.js';
 import { ApiError, BadRequestError, ConflictError, isUniqueViolation } from './errors.js';
-import { newId, nowIso } from './ids.js';
+import { newId, nowIso } from '../db/ids.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -10845,20 +10845,6 @@ export interface components {
             created_at: string;
             updated_at: string;
         };
-        EventInput: {
-            id: string;
-            /** @constant */
-            object: "event";
-            type: string;
-            data: {
-                object: unknown;
-                previous_attributes?: {
-                    [key: string]: unknown;
-                };
-            };
-            request_id: string | null;
-            created_at: string;
-        };
         CustomerInput: {
             id: string;
             /** @constant */
@@ -10908,6 +10894,20 @@ export interface components {
             version: number;
             created_at: string;
             updated_at: string;
+        };
+        EventInput: {
+            id: string;
+            /** @constant */
+            object: "event";
+            type: string;
+            data: {
+                object: unknown;
+                previous_attributes?: {
+                    [key: string]: unknown;
+                };
+            };
+            request_id: string | null;
+            created_at: string;
         };
         LocationInput: {
             id: string;
@@ -11106,6 +11106,30 @@ export interface components {
                 /** @description On its way to this location by transfers not yet received */
                 in_transit: number;
             }[];
+        };
+        PromotionInput: {
+            id: string;
+            /** @constant */
+            object: "promotion";
+            code: string;
+            description: string | null;
+            /** @enum {string} */
+            type: "percentage" | "fixed" | "free_shipping";
+            value: number | null;
+            min_subtotal: number | null;
+            currency: string | null;
+            starts_at: string | null;
+            ends_at: string | null;
+            usage_limit: number | null;
+            /** @description Read-only: orders currently using it */
+            times_used: number;
+            active: boolean;
+            metadata: {
+                [key: string]: unknown;
+            };
+            version: number;
+            created_at: string;
+            updated_at: string;
         };
         ReturnLineItemInput: {
             id: string;
@@ -11380,30 +11404,6 @@ export interface components {
             amount_refunded: number;
             refunds: components["schemas"]["RefundInput"][];
         };
-        PromotionInput: {
-            id: string;
-            /** @constant */
-            object: "promotion";
-            code: string;
-            description: string | null;
-            /** @enum {string} */
-            type: "percentage" | "fixed" | "free_shipping";
-            value: number | null;
-            min_subtotal: number | null;
-            currency: string | null;
-            starts_at: string | null;
-            ends_at: string | null;
-            usage_limit: number | null;
-            /** @description Read-only: orders currently using it */
-            times_used: number;
-            active: boolean;
-            metadata: {
-                [key: string]: unknown;
-            };
-            version: number;
-            created_at: string;
-            updated_at: string;
-        };
         OrderReturnInput: {
             /** @constant */
             object: "order_return";
@@ -11437,20 +11437,6 @@ export interface components {
             version: number;
             created_at: string;
             updated_at: string;
-        };
-        Event: {
-            id: string;
-            /** @constant */
-            object: "event";
-            type: string;
-            data: {
-                object: unknown;
-                previous_attributes?: {
-                    [key: string]: unknown;
-                };
-            };
-            request_id: string | null;
-            created_at: string;
         };
         Customer: {
             id: string;
@@ -11501,6 +11487,20 @@ export interface components {
             version: number;
             created_at: string;
             updated_at: string;
+        };
+        Event: {
+            id: string;
+            /** @constant */
+            object: "event";
+            type: string;
+            data: {
+                object: unknown;
+                previous_attributes?: {
+                    [key: string]: unknown;
+                };
+            };
+            request_id: string | null;
+            created_at: string;
         };
         Location: {
             id: string;
@@ -11699,6 +11699,30 @@ export interface components {
                 /** @description On its way to this location by transfers not yet received */
                 in_transit: number;
             }[];
+        };
+        Promotion: {
+            id: string;
+            /** @constant */
+            object: "promotion";
+            code: string;
+            description: string | null;
+            /** @enum {string} */
+            type: "percentage" | "fixed" | "free_shipping";
+            value: number | null;
+            min_subtotal: number | null;
+            currency: string | null;
+            starts_at: string | null;
+            ends_at: string | null;
+            usage_limit: number | null;
+            /** @description Read-only: orders currently using it */
+            times_used: number;
+            active: boolean;
+            metadata: {
+                [key: string]: unknown;
+            };
+            version: number;
+            created_at: string;
+            updated_at: string;
         };
         ReturnLineItem: {
             id: string;
@@ -11972,30 +11996,6 @@ export interface components {
             /** @description What goes back to the customer's original payment */
             amount_refunded: number;
             refunds: components["schemas"]["Refund"][];
-        };
-        Promotion: {
-            id: string;
-            /** @constant */
-            object: "promotion";
-            code: string;
-            description: string | null;
-            /** @enum {string} */
-            type: "percentage" | "fixed" | "free_shipping";
-            value: number | null;
-            min_subtotal: number | null;
-            currency: string | null;
-            starts_at: string | null;
-            ends_at: string | null;
-            usage_limit: number | null;
-            /** @description Read-only: orders currently using it */
-            times_used: number;
-            active: boolean;
-            metadata: {
-                [key: string]: unknown;
-            };
-            version: number;
-            created_at: string;
-            updated_at: string;
         };
         OrderReturn: {
             /** @constant */

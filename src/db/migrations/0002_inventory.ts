@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { newId, nowIso } from '../../platform/ids.js';
+import { newId, nowIso } from '../ids.js';
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import { createCounter, isPostgres } from '../../platform/db-helpers.js';
+import { isPostgres } from '../connection.js';
+import { createCounter } from '../counters.js';
 
 /** Orders and the documents they create: promotions, payments, shipments, refunds, returns. */
 export async function up(db: Kysely<any>): Promise<void> {

@@ -5,7 +5,8 @@ import type { DB } from '../../db/connection.js';
 import { errorResponses, IdParams } from '../../platform/http.js';
 import { listEnvelopeSchema, listQuerySchema } from '../../platform/list.js';
 import { IsoDateTimeSchema } from '../../platform/schemas.js';
-import { apiKeyListSpec, createApiKey, getApiKey, listApiKeys, revokeApiKey, VALID_SCOPES } from './service.js';
+import { VALID_SCOPES } from '../../platform/scopes.js';
+import { apiKeyListSpec, createApiKey, getApiKey, listApiKeys, revokeApiKey } from './service.js';
 
 const ApiKeySchema = z
   .object({

@@ -1,12 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { DB, Executor } from '../../db/connection.js';
 import { preparedQuery } from '../../db/prepared.js';
-import type { ApiKeysTable } from '../../db/schema.js';
+import type { ApiKeysTable } from './tables.js';
 import { ApiError, NotFoundError, ValidationError } from '../../platform/errors.js';
-import { newId, nowIso } from '../../platform/ids.js';
+import { newId, nowIso } from '../../db/ids.js';
 import { parseJson } from '../../platform/json.js';
 import { runList, toEnvelope, type ListSpec } from '../../platform/list.js';
 import { DATE_RULE, parseInstant } from '../../platform/schemas.js';
+import { scopeCovers, VALID_SCOPES } from '../../platform/scopes.js';
 
 export interface ApiKey {
   id: string;
@@ -22,29 +23,6 @@ export interface ApiKey {
   created_at: string;
   updated_at: string;
 }
-
-/**
- * The resources scopes name, one per group of routes (a route's `config.scope`; registerAuth
- * refuses to start with a route whose scope is not in VALID_SCOPES, so this list stays true).
- */
-export const SCOPE_RESOURCES = [
-  'customers',
-  'events',
-  'inventory',
-  'locations',
-  'orders',
-  'promotions',
-  'refunds',
-  'returns',
-  'shipments',
-] as const;
-
-/** Every scope a key may hold: `<resource>:read`, `<resource>:write`, `<resource>:*`, `admin` or `*`. */
-export const VALID_SCOPES: readonly string[] = [
-  '*',
-  'admin',
-  ...SCOPE_RESOURCES.flatMap((r) => [`${r}:read`, `${r}:write`, `${r}:*`]),
-];
 
 const validScopeSet = new Set(VALID_SCOPES);
 
@@ -233,24 +211,4 @@ export async function findActiveKey(
 /** Records when a key was last used (not a change of the key: no version bump, no event). */
 export async function touchApiKey(db: Executor, id: string, at: string): Promise<void> {
   await db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();
-}
-
-/**
- * Whether holding `held` covers everything `scope` would grant: `x:*` is covered by `x:read` and
- * `x:write` together (write covers read), `admin` by `admin`, `*` only by `*`.
- */
-export function scopeCovers(held: readonly string[], scope: string): boolean {
-  if (scope.endsWith(':*')) {
-    const resource = scope.slice(0, -2);
-    return scopeGrants(held, `${resource}:read`) && scopeGrants(held, `${resource}:write`);
-  }
-  return scopeGrants(held, scope);
-}
-
-/** `*` grants everything; `x:*` and `x:write` also grant `x:read`. */
-export function scopeGrants(granted: readonly string[], required: string): boolean {
-  if (granted.includes('*') || granted.includes(required)) return true;
-  const [resource, access] = required.split(':');
-  if (!access) return false;
-  return granted.includes(`${resource}:*`) || (access === 'read' && granted.includes(`${resource}:write`));
 }

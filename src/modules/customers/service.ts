@@ -1,13 +1,14 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import type { DB, Executor } from '../../db/connection.js';
+import type { CompiledQuery } from 'kysely';
+import type { DB, Executor, Trx } from '../../db/connection.js';
 import { preparedQuery } from '../../db/prepared.js';
-import type { CustomersTable } from '../../db/schema.js';
+import type { CustomersTable } from './tables.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { lockRecord } from '../../platform/db-helpers.js';
 import { ConflictError, NotFoundError, refuseDuplicate, ValidationError } from '../../platform/errors.js';
 import { changedAttributes, recordEvent, rewriteStoredEvents } from '../../platform/events.js';
-import { newId, nowIso } from '../../platform/ids.js';
+import { newId, nowIso } from '../../db/ids.js';
 import { parseJson, tagsIndex, toJson } from '../../platform/json.js';
 import { containsText, runList, toEnvelope, type ListSpec } from '../../platform/list.js';
 import { applyAliases, mergeMetadata } from '../../platform/schemas.js';
@@ -92,11 +93,7 @@ export async function createCustomer(db: DB, ctx: RequestContext, raw: CreateCus
 }
 
 /** Inserts a customer inside the caller's transaction; a taken email is a 409. */
-export async function insertCustomer(
-  trx: Executor,
-  ctx: RequestContext,
-  input: CreateCustomerInput,
-): Promise<Customer> {
+export async function insertCustomer(trx: Trx, ctx: RequestContext, input: CreateCustomerInput): Promise<Customer> {
   const row = newCustomerRow(input);
   if (input.id && (await trx.selectFrom('customers').select('id').where('id', '=', input.id).executeTakeFirst()))
     throw idTaken(input.id);
@@ -112,7 +109,7 @@ export async function insertCustomer(
  * (ON CONFLICT DO NOTHING on PostgreSQL) and then reads the row it made.
  */
 export async function findOrCreateCustomer(
-  trx: Executor,
+  trx: Trx,
   ctx: RequestContext,
   input: CreateCustomerInput,
 ): Promise<CustomersTable> {
@@ -344,7 +341,7 @@ function erasedPersonalFields(id: string): Partial<Customer> {
  * (and any record carrying their customer_id next to a `customer`) embed in theirs. Old values in
  * previous_attributes go too.
  */
-async function eraseCustomerFromEvents(trx: Executor, id: string): Promise<void> {
+async function eraseCustomerFromEvents(trx: Trx, id: string): Promise<void> {
   const erased = erasedPersonalFields(id);
   const embedded = {
     customer: { email: erased.email, first_name: null, last_name: null, phone: null },
@@ -372,4 +369,52 @@ async function eraseCustomerFromEvents(trx: Executor, id: string): Promise<void>
     }
     return changed;
   });
+}
+
+// ---------------------------------------------------------------- order statistics
+
+/** Order count and lifetime value (paid minus refunded) on the customer, kept in the orders' transaction. */
+export async function adjustOrderStats(
+  trx: Trx,
+  customerId: string,
+  change: { orders?: number; value?: number },
+): Promise<void> {
+  const query = orderStatsQuery(trx, customerId, change);
+  if (query) await trx.executeQuery(query);
+}
+
+/** The UPDATE of adjustOrderStats, to run later; undefined when nothing changes. */
+export function orderStatsQuery(
+  trx: Trx,
+  customerId: string,
+  change: { orders?: number; value?: number },
+): CompiledQuery | undefined {
+  const orders = change.orders ?? 0;
+  const value = change.value ?? 0;
+  if (orders === 0 && value === 0) return undefined;
+  return addToCustomerStats.query(trx, { customerId, orders, value });
+}
+
+const addToCustomerStats = preparedQuery<{ customerId: string; orders: number; value: number }, never>((trx, param) =>
+  trx
+    .updateTable('customers')
+    .set({
+      order_count: sql`order_count + ${param('orders')}`,
+      lifetime_value: sql`lifetime_value + ${param('value')}`,
+    })
+    .where('id', '=', param('customerId')),
+);
+
+/** What an order copies from its customer. */
+export type CustomerForOrder = Pick<
+  CustomersTable,
+  'id' | 'email' | 'first_name' | 'last_name' | 'phone' | 'default_shipping_address'
+>;
+
+export function findCustomerForOrder(trx: Trx, id: string): Promise<CustomerForOrder | undefined> {
+  return trx
+    .selectFrom('customers')
+    .select(['id', 'email', 'first_name', 'last_name', 'phone', 'default_shipping_address'])
+    .where('id', '=', id)
+    .executeTakeFirst();
 }

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { DB } from '../../db/connection.js';
 import { PermissionError } from '../../platform/errors.js';
 import { errorResponses, IdParams } from '../../platform/http.js';
-import { scopeGrants } from '../api-keys/service.js';
+import { scopeGrants } from '../../platform/scopes.js';
 import { listEnvelopeSchema, listQuerySchema } from '../../platform/list.js';
 import { EventSchema, eventListSpec, getEvent, listEvents, listObjectEvents, timelineListSpec } from './service.js';
 

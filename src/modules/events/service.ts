@@ -5,7 +5,7 @@ import type { EventsTable } from '../../db/schema.js';
 import { NotFoundError, PermissionError } from '../../platform/errors.js';
 import { toApiEvent } from '../../platform/events.js';
 import { runList, toEnvelope, type ListSpec } from '../../platform/list.js';
-import { scopeGrants } from '../api-keys/service.js';
+import { scopeGrants } from '../../platform/scopes.js';
 
 export const eventListSpec: ListSpec = {
   table: 'events',

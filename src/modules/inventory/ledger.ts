@@ -1,10 +1,10 @@
 import { CompiledQuery, sql } from 'kysely';
-import { isPostgres, type Executor } from '../../db/connection.js';
+import { isPostgres, type Executor, type Trx } from '../../db/connection.js';
 import { cachedSql, insertRows } from '../../db/prepared.js';
 import type { RequestContext } from '../../platform/context.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
-import { newId, nowIso } from '../../platform/ids.js';
+import { newId, nowIso } from '../../db/ids.js';
 import type { InventoryItemsTable, InventoryReservationsTable, MovementReason } from './tables.js';
 
 /**
@@ -57,12 +57,7 @@ const available = (i: Pick<ItemTotals, 'on_hand' | 'reserved'>) => Number(i.on_h
  * Emits inventory_item.low_stock / .out_of_stock when a change moves available across the item's
  * reorder point or down to zero (not on every change below it).
  */
-async function emitThresholdEvents(
-  trx: Executor,
-  ctx: RequestContext,
-  before: number,
-  after: ItemTotals,
-): Promise<void> {
+async function emitThresholdEvents(trx: Trx, ctx: RequestContext, before: number, after: ItemTotals): Promise<void> {
   const now = available(after);
   if (now >= before) return;
   const reorderPoint = Number(after.reorder_point);
@@ -88,7 +83,7 @@ function positive(quantity: number, what: string): void {
     ]);
 }
 
-export async function getItemTotals(trx: Executor, itemId: string): Promise<ItemTotals> {
+export async function getItemTotals(trx: Trx, itemId: string): Promise<ItemTotals> {
   const item = await trx.selectFrom('inventory_items').select(TOTALS).where('id', '=', itemId).executeTakeFirst();
   if (!item) throw new NotFoundError('inventory_item', itemId);
   return item;
@@ -96,7 +91,7 @@ export async function getItemTotals(trx: Executor, itemId: string): Promise<Item
 
 /** The item for a SKU at a location, created empty when missing (receipts, transfer destinations). */
 export async function ensureItem(
-  trx: Executor,
+  trx: Trx,
   sku: string,
   locationId: string,
   defaults: { description?: string | null; uom?: string; unit_cost?: number | null } = {},
@@ -106,7 +101,7 @@ export async function ensureItem(
 
 /** ensureItem that also tells whether this call created the item (so the caller can emit inventory_item.created). */
 export async function findOrCreateItem(
-  trx: Executor,
+  trx: Trx,
   sku: string,
   locationId: string,
   defaults: { description?: string | null; uom?: string; unit_cost?: number | null } = {},
@@ -174,7 +169,7 @@ export interface MovementInput {
  * reserved (409 insufficient_inventory naming the shortfall).
  */
 export async function postMovement(
-  trx: Executor,
+  trx: Trx,
   ctx: RequestContext,
   input: MovementInput,
 ): Promise<ItemTotals & { movement_id: string }> {
@@ -227,7 +222,7 @@ export async function postMovement(
  * Counts a transfer's quantity as in transit to its destination item (positive when it ships,
  * negative when it is received), in the transfer's transaction: the item shows what is on its way.
  */
-export async function postInTransit(trx: Executor, destinationItemId: string, quantity: number): Promise<void> {
+export async function postInTransit(trx: Trx, destinationItemId: string, quantity: number): Promise<void> {
   await trx
     .updateTable('inventory_items')
     .set({ in_transit: sql`in_transit + ${quantity}`, version: sql`version + 1`, updated_at: nowIso() })
@@ -248,7 +243,7 @@ export interface ReserveRequest {
  * PostgreSQL first locks them in id order, so two multi-SKU reservations cannot deadlock.
  */
 export async function reserveStock(
-  trx: Executor,
+  trx: Trx,
   ctx: RequestContext,
   requests: ReserveRequest[],
 ): Promise<InventoryReservationsTable[]> {
@@ -296,7 +291,7 @@ export async function reserveStock(
  * to PostgreSQL costs more than the update); answers the items it changed. On PostgreSQL the items
  * are locked in id order first (`wanted` is sorted).
  */
-async function reserveOnItems(trx: Executor, wanted: Array<[string, number]>, now: string): Promise<ItemTotals[]> {
+async function reserveOnItems(trx: Trx, wanted: Array<[string, number]>, now: string): Promise<ItemTotals[]> {
   const postgres = isPostgres(trx);
   const text = cachedSql(`${postgres ? 'pg' : 'sqlite'}|reserve|${wanted.length}`, () => {
     const returning = TOTALS.map((c) => `"inventory_items"."${c}"`).join(', ');
@@ -324,7 +319,7 @@ export function missingItemShortage(sku: string, locationId: string, requested: 
 
 /** Releases an active reservation (all of it, or `quantity` of it). Returns what was released. */
 export async function releaseReservation(
-  trx: Executor,
+  trx: Trx,
   _ctx: RequestContext,
   reservationId: string,
   quantity?: number,
@@ -381,10 +376,7 @@ export async function releaseReservation(
 }
 
 /** Active reservations held for a reference (an order, or one of its lines), in item order. */
-export async function activeReservations(
-  trx: Executor,
-  reference: LedgerReference,
-): Promise<InventoryReservationsTable[]> {
+export async function activeReservations(trx: Trx, reference: LedgerReference): Promise<InventoryReservationsTable[]> {
   let q = trx
     .selectFrom('inventory_reservations')
     .selectAll()
@@ -398,11 +390,7 @@ export async function activeReservations(
 }
 
 /** Releases every active reservation of a reference; returns the total released. */
-export async function releaseByReference(
-  trx: Executor,
-  ctx: RequestContext,
-  reference: LedgerReference,
-): Promise<number> {
+export async function releaseByReference(trx: Trx, ctx: RequestContext, reference: LedgerReference): Promise<number> {
   let total = 0;
   for (const r of await activeReservations(trx, reference)) total += await releaseReservation(trx, ctx, r.id);
   return total;
@@ -413,7 +401,7 @@ export async function releaseByReference(
  * `shipment` movement (or the reason given, e.g. production_consume).
  */
 export async function consumeReservation(
-  trx: Executor,
+  trx: Trx,
   _ctx: RequestContext,
   reservationId: string,
   quantity: number,
@@ -486,7 +474,7 @@ export async function consumeReservation(
  * moves to a split-off order or into a merged order. Stock totals do not change.
  */
 export async function moveReservation(
-  trx: Executor,
+  trx: Trx,
   reservationId: string,
   to: LedgerReference,
   quantity?: number,

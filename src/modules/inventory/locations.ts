@@ -2,10 +2,10 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { DB, Executor } from '../../db/connection.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
-import { lockRecord } from '../../platform/db-helpers.js';
+import { lockRecord, patchRecord } from '../../platform/db-helpers.js';
 import { ConflictError, NotFoundError, refuseDuplicate } from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
-import { newId, nowIso } from '../../platform/ids.js';
+import { newId, nowIso } from '../../db/ids.js';
 import { parseJson, toJson } from '../../platform/json.js';
 import { commaList, containsText, runList, toEnvelope, type FilterDef, type ListSpec } from '../../platform/list.js';
 import { mergeMetadata } from '../../platform/schemas.js';
@@ -179,36 +179,24 @@ export async function updateLocation(
   return inTransaction(db, async (trx) => {
     const id = await resolveLocationId(trx, idOrCode);
     const row = await lockRecord(trx, 'locations', 'location', id, expected);
-    const before = toLocation(row);
-    const next = { ...before };
-    for (const key of ['code', 'name', 'type', 'active'] as const) {
-      if (input[key] !== undefined) (next as any)[key] = input[key];
-    }
-    if (input.address !== undefined) next.address = input.address;
-    next.metadata = mergeMetadata(before.metadata, input.metadata);
-    const previous = changedAttributes(before, next);
-    if (Object.keys(previous).length === 0) return before;
-    next.version = row.version + 1;
-    next.updated_at = nowIso();
-    await refuseDuplicate(
-      trx
-        .updateTable('locations')
-        .set({
-          code: next.code,
-          name: next.name,
-          type: next.type,
-          address: next.address ? toJson(next.address) : null,
-          active: next.active ? 1 : 0,
-          metadata: toJson(next.metadata),
-          version: next.version,
-          updated_at: next.updated_at,
-        })
-        .where('id', '=', id)
-        .execute(),
-      () => codeTaken(next.code),
-    );
-    await recordEvent(trx, ctx, 'location.updated', next, previous);
-    return next;
+    return patchRecord(trx, ctx, {
+      table: 'locations',
+      before: toLocation(row),
+      input,
+      fields: ['code', 'name', 'type', 'active', 'address'],
+      toRow: (next) => ({
+        code: next.code,
+        name: next.name,
+        type: next.type,
+        address: next.address ? toJson(next.address) : null,
+        active: next.active ? 1 : 0,
+        metadata: toJson(next.metadata),
+        version: next.version,
+        updated_at: next.updated_at,
+      }),
+      event: 'location.updated',
+      onDuplicate: () => codeTaken(input.code ?? row.code),
+    });
   });
 }
 

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { DB } from '../../db/connection.js';
 import { contextOf, DeletedSchema, errorResponses, expectedVersion, IdParams } from '../../platform/http.js';
 import { listEnvelopeSchema, listQuerySchema } from '../../platform/list.js';
-import { registerTimelineRoute } from '../events/routes.js';
+import { registerTimelineRoute } from '../events/index.js';
 import {
   createLocation,
   deleteLocation,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AddressOutSchema, AddressSchema, int8, MetadataSchema } from '../../platform/schemas.js';
-import { MAX_ORDER_AMOUNT } from '../orders/totals.js';
+import { MAX_AMOUNT } from '../../platform/money.js';
 
 export const LOCATION_TYPES = ['warehouse', 'store', 'supplier', 'virtual'] as const;
 export const MOVEMENT_REASONS = [
@@ -22,7 +22,7 @@ export const TRANSFER_STATUSES = ['in_transit', 'received'] as const;
 const MAX_QUANTITY = 1_000_000_000;
 const quantity = int8(1, MAX_QUANTITY);
 const nonNegative = int8(0, MAX_QUANTITY);
-const cents = int8(0, MAX_ORDER_AMOUNT).describe('Unit cost in cents');
+const cents = int8(0, MAX_AMOUNT).describe('Unit cost in cents');
 
 // ---------------------------------------------------------------------------------- locations
 

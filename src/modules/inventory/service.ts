@@ -1,11 +1,12 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import type { DB, Executor } from '../../db/connection.js';
+import type { DB, Executor, Trx } from '../../db/connection.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
-import { isPostgres, lockRecord, selectForUpdate } from '../../platform/db-helpers.js';
+import { isPostgres } from '../../db/connection.js';
+import { lockRecord, selectForUpdate } from '../../platform/db-helpers.js';
 import { ConflictError, NotFoundError, refuseDuplicate, ValidationError } from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
-import { newId, nowIso } from '../../platform/ids.js';
+import { newId, nowIso } from '../../db/ids.js';
 import { parseJson, toJson } from '../../platform/json.js';
 import { containsText, runList, toEnvelope, type ListSpec } from '../../platform/list.js';
 import { mergeMetadata } from '../../platform/schemas.js';
@@ -213,7 +214,7 @@ export async function inventorySummary(db: DB, sku: string): Promise<InventorySu
 // ---------------------------------------------------------------------------------- commands
 
 /** Locks several items in id order, the order the ledger uses, so two commands cannot deadlock. */
-export async function lockItems(trx: Executor, ids: string[]): Promise<InventoryItemsTable[]> {
+export async function lockItems(trx: Trx, ids: string[]): Promise<InventoryItemsTable[]> {
   let query = trx.selectFrom('inventory_items').selectAll().where('id', 'in', ids).orderBy('id');
   if (isPostgres(trx)) query = query.forUpdate();
   return query.execute();

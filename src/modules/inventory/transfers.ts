@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { DB, Executor } from '../../db/connection.js';
+import type { DB, Executor, Trx } from '../../db/connection.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { selectForUpdate } from '../../platform/db-helpers.js';
 import { assertExpectedVersion, ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
-import { newId, nowIso } from '../../platform/ids.js';
+import { newId, nowIso } from '../../db/ids.js';
 import { runList, toEnvelope, type ListSpec } from '../../platform/list.js';
 import { defineStateMachine } from '../../platform/state-machine.js';
 import { findOrCreateItem, postInTransit, postMovement } from './ledger.js';
@@ -178,7 +178,7 @@ export async function receiveTransfer(
 }
 
 /** Posts the transfer_in at the destination and marks the transfer received (once). */
-async function receive(trx: Executor, ctx: RequestContext, row: TransfersTable): Promise<Transfer> {
+async function receive(trx: Trx, ctx: RequestContext, row: TransfersTable): Promise<Transfer> {
   const { to, event } = transferMachine.transition('receive', row.status);
   await postMovement(trx, ctx, {
     itemId: row.to_item_id,

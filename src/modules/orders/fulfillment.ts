@@ -1,17 +1,27 @@
-import type { DB, Executor } from '../../db/connection.js';
+import { adjustOrderStats } from '../customers/index.js';
+import type { DB, Executor, Trx } from '../../db/connection.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { lockRecord } from '../../platform/db-helpers.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
-import { newId, nowIso } from '../../platform/ids.js';
+import { newId, nowIso } from '../../db/ids.js';
 import { parseJson, toJson } from '../../platform/json.js';
 import { runList, toEnvelope, type ListSpec } from '../../platform/list.js';
 import { mergeMetadata } from '../../platform/schemas.js';
 import { defineStateMachine } from '../../platform/state-machine.js';
-import { activeReservations, postMovement, reserveStock } from '../inventory/ledger.js';
-import { resolveLocationId } from '../inventory/locations.js';
-import { insertReturn } from '../returns/service.js';
-import type { Return } from '../returns/schemas.js';
+import {
+  activeReservations,
+  consume,
+  inItemOrder,
+  itemIdsFor,
+  postMovement,
+  reserveStock,
+  resolveLocationId,
+  stockKey,
+  type StockNeed,
+} from '../inventory/index.js';
+import { insertReturn } from '../returns/index.js';
+import type { Return } from '../returns/index.js';
 import { insertRefund } from './refunds.js';
 import type {
   ExchangeInput,
@@ -23,21 +33,13 @@ import type {
   UpdateShipmentInput,
 } from './schemas.js';
 import { orderCommand, placeOrder, resolveLineQuantities } from './service.js';
-import {
-  consumeForLine,
-  inItemOrder,
-  itemIdsForLines,
-  lineReference,
-  reserveAllOrNothing,
-  type LineNeed,
-} from './stock.js';
-import { adjustCustomerStats, balanceDue, cloneDraft, lockOrder, saveOrder, type OrderDraft } from './store.js';
+import { lineNeed, lineReference, reserveLines } from './stock.js';
+import { balanceDue, cloneDraft, lockOrder, saveOrder, type OrderDraft } from './store.js';
 import type { OrderLineItemsTable, ShipmentsTable, ShipmentStatus } from './tables.js';
-import { allocateByLargestRemainder, lineValueOfUnits } from './totals.js';
+import { allocateByLargestRemainder } from '../../platform/money.js';
+import { lineValueOfUnits } from './totals.js';
 import { transitionOrder } from './transitions.js';
 import { inTransaction } from '../../db/transaction.js';
-
-const lineKey = (sku: string, locationId: string) => `${locationId}\u0000${sku}`;
 
 // ---------------------------------------------------------------- ship and deliver
 
@@ -100,7 +102,7 @@ export async function shipOrder(
 
     const shipmentId = newId('shp');
     // Backordered units are reserved now, all or none, then everything is consumed.
-    const backorderNeeds: LineNeed[] = [];
+    const backorderNeeds: StockNeed[] = [];
     const reservations = await activeReservations(trx, { type: 'order', id: r.id });
     const reservedFor = (lineId: string) =>
       reservations.filter((x) => x.reference_line_id === lineId).reduce((n, x) => n + Number(x.quantity), 0);
@@ -109,22 +111,22 @@ export async function shipOrder(
       const short = Math.max(0, s.quantity - reservedFor(s.line.id));
       if (short > 0) {
         fromBackorder.set(s.line.id, short);
-        backorderNeeds.push({ line: s.line, quantity: short, itemId: undefined });
+        backorderNeeds.push(lineNeed(s.line, short, undefined));
       }
     }
     if (backorderNeeds.length) {
-      const items = await itemIdsForLines(
+      const items = await itemIdsFor(
         trx,
-        backorderNeeds.map((n) => n.line),
+        backorderNeeds.map((n) => ({ sku: n.sku, location_id: n.locationId })),
       );
-      for (const n of backorderNeeds) n.itemId = items.get(lineKey(n.line.sku, n.line.location_id));
-      reservations.push(...(await reserveAllOrNothing(trx, ctx, r.id, backorderNeeds)));
+      for (const n of backorderNeeds) n.itemId = items.get(stockKey(n.sku, n.locationId));
+      reservations.push(...(await reserveLines(trx, ctx, r.id, backorderNeeds)));
     }
     // Consume in item order (reservations come sorted by item) so concurrent shipments of orders
     // sharing SKUs lock inventory rows in one order and cannot deadlock on PostgreSQL.
     const itemOf = (lineId: string) => reservations.find((x) => x.reference_line_id === lineId)?.inventory_item_id;
     for (const s of inItemOrder(shipping, (x) => itemOf(x.line.id))) {
-      await consumeForLine(trx, ctx, reservations, s.line.id, s.quantity, {
+      await consume(trx, ctx, reservations, s.line.id, s.quantity, {
         type: 'shipment',
         id: shipmentId,
         line_id: s.line.id,
@@ -314,12 +316,12 @@ export async function cancelShipment(
     const now = nowIso();
     const shipped: Array<{ order_line_item_id: string; sku: string; quantity: number }> = parseJson(row.line_items, []);
     const lines = shipped.map((s) => ({ s, line: next.lines.find((l) => l.id === s.order_line_item_id) }));
-    const items = await itemIdsForLines(
+    const items = await itemIdsFor(
       trx,
       lines.flatMap(({ line }) => (line ? [line] : [])),
     );
     const itemOf = (line: { sku: string; location_id: string } | undefined) =>
-      line ? items.get(lineKey(line.sku, line.location_id)) : undefined;
+      line ? items.get(stockKey(line.sku, line.location_id)) : undefined;
     for (const { s, line } of inItemOrder(lines, (x) => itemOf(x.line))) {
       // A line merged away or removed cannot be (no shipped order changes lines), but be explicit.
       if (!line)
@@ -556,7 +558,7 @@ export async function refundOrder(
         .execute();
     }
     r.refunded_total = Number(r.refunded_total) + amount;
-    await adjustCustomerStats(trx, r.customer_id, { value: -amount });
+    await adjustOrderStats(trx, r.customer_id, { value: -amount });
     return event;
   });
 }
@@ -566,7 +568,7 @@ export async function refundOrder(
  * cannot pay for them again); refused if any of them were refunded already.
  */
 async function refundReturnedUnits(
-  trx: Executor,
+  trx: Trx,
   d: OrderDraft,
   returnId: string,
 ): Promise<Array<{ order_line_item_id: string; quantity: number; amount: number }>> {
@@ -688,7 +690,7 @@ export async function exchangeOrder(
       );
     }
     r.refunded_total = Number(r.refunded_total) + credit;
-    await adjustCustomerStats(trx, r.customer_id, { value: -credit });
+    await adjustOrderStats(trx, r.customer_id, { value: -credit });
 
     const created = await insertReturn(trx, ctx, {
       id: returnId,

@@ -1,8 +1,8 @@
-import type { DB, Executor } from '../../db/connection.js';
+import type { DB, Executor, Trx } from '../../db/connection.js';
 import type { RequestContext } from '../../platform/context.js';
 import { NotFoundError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
-import { newId, nowIso } from '../../platform/ids.js';
+import { newId, nowIso } from '../../db/ids.js';
 import { parseJson, toJson } from '../../platform/json.js';
 import { runList, toEnvelope, type ListSpec } from '../../platform/list.js';
 import type { Refund } from './schemas.js';
@@ -42,7 +42,7 @@ export interface NewRefund {
 }
 
 /** Writes a refund and its event in the caller's transaction; the caller updates the order's totals. */
-export async function insertRefund(trx: Executor, ctx: RequestContext, input: NewRefund): Promise<Refund> {
+export async function insertRefund(trx: Trx, ctx: RequestContext, input: NewRefund): Promise<Refund> {
   const now = input.now ?? nowIso();
   const row: RefundsTable = {
     id: newId('re'),

@@ -1,18 +1,18 @@
-import type { DB, Executor } from '../../db/connection.js';
+import { adjustOrderStats } from '../customers/index.js';
+import type { DB, Executor, Trx } from '../../db/connection.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
-import { formatNumber, nextNumber } from '../../platform/db-helpers.js';
+import { formatNumber, nextNumber } from '../../db/counters.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
-import { newId, nowIso } from '../../platform/ids.js';
+import { newId, nowIso } from '../../db/ids.js';
 import { mergeTags, parseJson, toJson } from '../../platform/json.js';
-import { activeReservations, moveReservation } from '../inventory/ledger.js';
-import { releasePromotionUse } from '../promotions/service.js';
+import { activeReservations, moveReservation } from '../inventory/index.js';
+import { releasePromotionUse } from '../promotions/index.js';
 import type { Order } from './schemas.js';
 import { toRefund } from './refunds.js';
 import { resolveLineQuantities, type LineRef } from './service.js';
 import { lineReference } from './stock.js';
 import {
-  adjustCustomerStats,
   applyTotals,
   balanceDue,
   cloneDraft,
@@ -25,7 +25,7 @@ import {
   type OrderDraft,
 } from './store.js';
 import type { OrderDiscountsTable, OrderPromotionsTable, RefundsTable } from './tables.js';
-import { allocateByLargestRemainder } from './totals.js';
+import { allocateByLargestRemainder } from '../../platform/money.js';
 import { transitionOrder } from './transitions.js';
 import { inTransaction } from '../../db/transaction.js';
 
@@ -45,7 +45,7 @@ function proportion(amount: number, part: number, whole: number): number {
  * Moves `amount` of an order's payments to another order, newest first, splitting a payment row
  * when only part of it moves, so both orders' payments still add up to what was paid.
  */
-async function movePayments(trx: Executor, fromOrderId: string, toOrderId: string, amount: number): Promise<void> {
+async function movePayments(trx: Trx, fromOrderId: string, toOrderId: string, amount: number): Promise<void> {
   if (amount <= 0) return;
   const payments = await trx
     .selectFrom('payments')
@@ -81,7 +81,7 @@ type RefundLine = { order_line_item_id: string; quantity: number; amount: number
 
 /** Writes a refund record that moved or was divided, with an event naming what changed. */
 async function saveMovedRefund(
-  trx: Executor,
+  trx: Trx,
   ctx: RequestContext,
   before: RefundsTable,
   after: RefundsTable,
@@ -106,7 +106,7 @@ async function saveMovedRefund(
  * entry keeps on each side the whole units its money pays for.
  */
 async function moveRefunds(
-  trx: Executor,
+  trx: Trx,
   ctx: RequestContext,
   fromOrderId: string,
   toOrderId: string,
@@ -403,7 +403,7 @@ export async function splitOrder(
     await movePayments(trx, r.id, newOrderId, movedPaid);
     await moveRefunds(trx, ctx, r.id, newOrderId, movedRefunded, movedLineIds, now);
     await recordEvent(trx, ctx, 'order.created', splitOrder);
-    await adjustCustomerStats(trx, r.customer_id, { orders: 1 });
+    await adjustOrderStats(trx, r.customer_id, { orders: 1 });
     const order = await saveOrder(trx, ctx, before, next, event, now);
     return { object: 'order_split' as const, order, split_order: splitOrder };
   });
@@ -422,7 +422,7 @@ function asMergedFixed<T extends OrderDiscountsTable | OrderPromotionsTable>(ent
   };
 }
 
-async function resolveOrderId(trx: Executor, idOrNumber: string): Promise<string | undefined> {
+async function resolveOrderId(trx: Trx, idOrNumber: string): Promise<string | undefined> {
   const found = await whereIdOrNumber(trx.selectFrom('orders').select('id'), idOrNumber).executeTakeFirst();
   return found?.id;
 }
@@ -570,7 +570,7 @@ export async function mergeOrders(
       a.edit_refunded_total = 0;
       await saveOrder(trx, ctx, s, after, 'order.merged', now);
     }
-    await adjustCustomerStats(trx, r.customer_id, { orders: -sources.length });
+    await adjustOrderStats(trx, r.customer_id, { orders: -sources.length });
     return order;
   });
 }

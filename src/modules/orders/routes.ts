@@ -4,8 +4,8 @@ import { z } from 'zod';
 import type { DB } from '../../db/connection.js';
 import { contextOf, errorResponses, expectedVersion, IdParams, sendJsonText } from '../../platform/http.js';
 import { listEnvelopeSchema, listQuerySchema } from '../../platform/list.js';
-import { registerTimelineRoute } from '../events/routes.js';
-import { ReturnSchema } from '../returns/schemas.js';
+import { registerTimelineRoute } from '../events/index.js';
+import { ReturnSchema } from '../returns/index.js';
 import {
   cancelShipment,
   deliverOrder,

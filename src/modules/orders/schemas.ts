@@ -9,8 +9,8 @@ import {
   MetadataSchema,
   TagsSchema,
 } from '../../platform/schemas.js';
-import { RETURN_CONDITIONS, RETURN_REASON_CODES, RETURN_TYPES, ReturnSchema } from '../returns/schemas.js';
-import { isExactPercent, MAX_ORDER_AMOUNT } from './totals.js';
+import { RETURN_CONDITIONS, RETURN_REASON_CODES, RETURN_TYPES, ReturnSchema } from '../returns/index.js';
+import { isExactPercent, MoneySchema, PercentSchema, PositiveMoneySchema } from '../../platform/money.js';
 import { ORDER_STATUSES } from './transitions.js';
 
 export const ORDER_SOURCES = ['web', 'mobile_app', 'marketplace', 'phone', 'retail', 'wholesale', 'api'] as const;
@@ -36,10 +36,8 @@ export const ADJUSTMENT_TYPES = ['percentage', 'fixed'] as const;
 // ---------------------------------------------------------------- field schemas
 
 // A line's quantity x price can pass the largest amount; totals.ts refuses such an order (400).
-export const MoneySchema = int8(0, MAX_ORDER_AMOUNT).describe('Integer cents');
-const PositiveMoney = int8(1, MAX_ORDER_AMOUNT).describe('Integer cents, > 0');
+const PositiveMoney = PositiveMoneySchema;
 const Quantity = int8(1, 1_000_000);
-export const PercentSchema = z.number().gt(0).max(100).refine(isExactPercent, 'At most 4 decimal places');
 const TaxRateSchema = z
   .number()
   .min(0)

@@ -1,18 +1,24 @@
 import { z } from 'zod';
-import type { DB, Executor } from '../../db/connection.js';
+import type { DB, Executor, Trx } from '../../db/connection.js';
 import { insertRowsQuery, writeTogether } from '../../db/prepared.js';
-import type { CustomersTable } from '../../db/schema.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
-import { formatNumber, nextNumber } from '../../platform/db-helpers.js';
+import { formatNumber, nextNumber } from '../../db/counters.js';
 import { ApiError, ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { eventRow, recordEvent } from '../../platform/events.js';
-import { newId, nowIso } from '../../platform/ids.js';
+import { newId, nowIso } from '../../db/ids.js';
 import { mergeTags, parseJson, tagsIndex, toJson, type JsonText } from '../../platform/json.js';
 import { containsText, envelopeJsonText, runList, type ListSpec } from '../../platform/list.js';
 import { mergeMetadata } from '../../platform/schemas.js';
-import { findOrCreateCustomer, normalizeEmail } from '../customers/service.js';
-import { releaseByReference } from '../inventory/ledger.js';
-import { claimPromotion, normalizeCode, releasePromotionUse } from '../promotions/service.js';
+import {
+  adjustOrderStats,
+  findCustomerForOrder,
+  findOrCreateCustomer,
+  normalizeEmail,
+  orderStatsQuery,
+  type CustomerForOrder,
+} from '../customers/index.js';
+import { releaseByReference } from '../inventory/index.js';
+import { claimPromotion, normalizeCode, releasePromotionUse } from '../promotions/index.js';
 import { insertRefund } from './refunds.js';
 import {
   FULFILLMENT_STATUSES,
@@ -25,11 +31,9 @@ import {
   type UpdateOrderInput,
 } from './schemas.js';
 import {
-  adjustCustomerStats,
   applyTotals,
   balanceDue,
   cloneDraft,
-  customerStatsQuery,
   documentsOf,
   holdOf,
   insertOrderQueries,
@@ -42,14 +46,8 @@ import {
   toOrder,
   type OrderDraft,
 } from './store.js';
-import {
-  itemIdOf,
-  lineReference,
-  lookUpStock,
-  reserveAllOrNothing,
-  reserveWithBackorder,
-  type LineNeed,
-} from './stock.js';
+import { itemIdOf, lookUpStock } from '../inventory/index.js';
+import { lineNeed, lineReference, reserveLines, reserveLinesWithBackorder } from './stock.js';
 import type {
   OrderDiscountsTable,
   OrderLineItemsTable,
@@ -197,25 +195,16 @@ export interface PlaceOrderExtras {
   linesField?: string;
 }
 
-type CustomerRef = Pick<
-  CustomersTable,
-  'id' | 'email' | 'first_name' | 'last_name' | 'phone' | 'default_shipping_address'
->;
-
 async function resolveCustomer(
-  trx: Executor,
+  trx: Trx,
   ctx: RequestContext,
   input: CreateOrderInput,
 ): Promise<{
-  customer: CustomerRef;
+  customer: CustomerForOrder;
   snapshot: { email: string; first_name: string | null; last_name: string | null; phone: string | null };
 }> {
   if (input.customer_id) {
-    const customer = await trx
-      .selectFrom('customers')
-      .select(['id', 'email', 'first_name', 'last_name', 'phone', 'default_shipping_address'])
-      .where('id', '=', input.customer_id)
-      .executeTakeFirst();
+    const customer = await findCustomerForOrder(trx, input.customer_id);
     if (!customer)
       throw new ValidationError(`No customer with id "${input.customer_id}".`, [
         { path: 'customer_id', code: 'resource_missing', message: `No customer with id "${input.customer_id}"` },
@@ -231,7 +220,7 @@ async function resolveCustomer(
     };
   }
   const inline = input.customer!;
-  const customer: CustomerRef = await findOrCreateCustomer(trx, ctx, {
+  const customer: CustomerForOrder = await findOrCreateCustomer(trx, ctx, {
     email: inline.email,
     first_name: inline.first_name,
     last_name: inline.last_name,
@@ -254,7 +243,7 @@ async function resolveCustomer(
  * reservations and the customer's counters last, so the rows they lock stay locked briefly.
  */
 export async function placeOrder(
-  trx: Executor,
+  trx: Trx,
   ctx: RequestContext,
   input: CreateOrderInput,
   extras: PlaceOrderExtras = {},
@@ -374,20 +363,26 @@ export async function placeOrder(
     row.paid_at = now;
   }
 
-  const needs: LineNeed[] = draft.lines.map((line) => ({
+  const lines = draft.lines.map((line) => ({
     line,
-    quantity: Number(line.quantity),
-    itemId: itemIdOf(stock, line.sku, line.location_id),
+    need: lineNeed(line, Number(line.quantity), itemIdOf(stock, line.sku, line.location_id)),
   }));
-  if (input.allow_backorder) await reserveWithBackorder(trx, ctx, id, needs);
-  else await reserveAllOrNothing(trx, ctx, id, needs, stock);
+  if (input.allow_backorder) await reserveLinesWithBackorder(trx, ctx, id, lines);
+  else
+    await reserveLines(
+      trx,
+      ctx,
+      id,
+      lines.map((l) => l.need),
+      stock,
+    );
 
   const { order, queries } = insertOrderQueries(trx, draft);
   await writeTogether(trx, [
     ...queries,
     payment ? insertRowsQuery(trx, 'payments', [payment]) : undefined,
     insertRowsQuery(trx, 'events', [eventRow(ctx, 'order.created', order)]),
-    customerStatsQuery(trx, customer.id, { orders: 1, value: Number(row.paid_total) }),
+    orderStatsQuery(trx, customer.id, { orders: 1, value: Number(row.paid_total) }),
   ]);
   return { order, draft };
 }
@@ -509,7 +504,7 @@ export async function orderCommand(
   ctx: RequestContext,
   idOrNumber: string,
   expected: ExpectedVersion,
-  change: (trx: Executor, next: OrderDraft, before: OrderDraft, now: string) => Promise<string | null>,
+  change: (trx: Trx, next: OrderDraft, before: OrderDraft, now: string) => Promise<string | null>,
 ): Promise<Order> {
   return inTransaction(db, async (trx) => {
     const before = await lockOrder(trx, idOrNumber, expected);
@@ -527,7 +522,7 @@ export async function orderCommand(
  * discount, lower shipping) refunds the difference to the original payment, so the order never
  * holds more of the customer's money than it is worth.
  */
-async function refundOverpayment(trx: Executor, ctx: RequestContext, d: OrderDraft, now: string): Promise<void> {
+async function refundOverpayment(trx: Trx, ctx: RequestContext, d: OrderDraft, now: string): Promise<void> {
   applyTotals(d);
   const r = d.row;
   const excess = Number(r.paid_total) - Number(r.refunded_total) - Number(r.total);
@@ -535,7 +530,7 @@ async function refundOverpayment(trx: Executor, ctx: RequestContext, d: OrderDra
   await insertRefund(trx, ctx, { order: r, amount: excess, reason: 'order_edited', method: 'original_payment', now });
   r.refunded_total = Number(r.refunded_total) + excess;
   r.edit_refunded_total = Number(r.edit_refunded_total) + excess;
-  await adjustCustomerStats(trx, r.customer_id, { value: -excess });
+  await adjustOrderStats(trx, r.customer_id, { value: -excess });
 }
 
 export async function updateOrder(
@@ -592,10 +587,10 @@ export async function addLineItem(
     const { event } = transitionOrder('add_line_item', next.row);
     const stock = await lookUpStock(trx, [input], { location: () => 'location_id', sku: () => 'sku' });
     const line = newLine(next.row.id, nextPosition(next.lines), input, stock.locations[0], now);
-    const need: LineNeed = { line, quantity: line.quantity, itemId: itemIdOf(stock, line.sku, line.location_id) };
+    const need = lineNeed(line, line.quantity, itemIdOf(stock, line.sku, line.location_id));
     if (input.allow_backorder ?? next.row.allow_backorder === 1)
-      await reserveWithBackorder(trx, ctx, next.row.id, [need]);
-    else await reserveAllOrNothing(trx, ctx, next.row.id, [need], stock);
+      await reserveLinesWithBackorder(trx, ctx, next.row.id, [{ line, need }]);
+    else await reserveLines(trx, ctx, next.row.id, [need], stock);
     next.lines.push(line);
     return event;
   });
@@ -744,7 +739,7 @@ export async function payOrder(
     next.row.paid_total = Number(next.row.paid_total) + amount;
     if (input.method !== undefined) next.row.payment_method = input.method;
     if (input.payment_intent_id !== undefined) next.row.payment_intent_id = input.payment_intent_id;
-    await adjustCustomerStats(trx, next.row.customer_id, { value: amount });
+    await adjustOrderStats(trx, next.row.customer_id, { value: amount });
     return event;
   });
 }
@@ -778,7 +773,7 @@ export async function cancelOrder(
         now,
       });
       r.refunded_total = Number(r.refunded_total) + refundable;
-      await adjustCustomerStats(trx, r.customer_id, { value: -refundable });
+      await adjustOrderStats(trx, r.customer_id, { value: -refundable });
     }
     r.status = to;
     r.hold = null;

@@ -1,12 +1,12 @@
 import { sql, type CompiledQuery, type SelectQueryBuilder } from 'kysely';
-import type { Executor } from '../../db/connection.js';
+import type { Executor, Trx } from '../../db/connection.js';
 import type { Database } from '../../db/schema.js';
 import { insertRowsQuery, preparedQuery, updateRow, writeTogether } from '../../db/prepared.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { selectForUpdate } from '../../platform/db-helpers.js';
 import { assertExpectedVersion, NotFoundError } from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
-import { nowIso } from '../../platform/ids.js';
+import { nowIso } from '../../db/ids.js';
 import { parseJson, tagsIndex, toJson, type JsonText } from '../../platform/json.js';
 import type { Order } from './schemas.js';
 import type {
@@ -351,7 +351,7 @@ export async function loadOrder(db: Executor, idOrNumber: string): Promise<Order
  * Loads an order for a command: its row locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite has
  * one writer), the caller's If-Match version checked, and its children.
  */
-export async function lockOrder(trx: Executor, idOrNumber: string, expected?: ExpectedVersion): Promise<OrderDraft> {
+export async function lockOrder(trx: Trx, idOrNumber: string, expected?: ExpectedVersion): Promise<OrderDraft> {
   let id = idOrNumber;
   if (isOrderNumber(idOrNumber)) {
     const found = await whereIdOrNumber(trx.selectFrom('orders').select('id'), idOrNumber).executeTakeFirst();
@@ -367,7 +367,7 @@ export async function lockOrder(trx: Executor, idOrNumber: string, expected?: Ex
 // ---------------------------------------------------------------- writing
 
 /** Writes a new order and its children (one multi-row INSERT per table); returns the API object. */
-export async function insertOrder(trx: Executor, d: OrderDraft): Promise<Order> {
+export async function insertOrder(trx: Trx, d: OrderDraft): Promise<Order> {
   const { order, queries } = insertOrderQueries(trx, d);
   await writeTogether(trx, queries);
   return order;
@@ -375,7 +375,7 @@ export async function insertOrder(trx: Executor, d: OrderDraft): Promise<Order> 
 
 /** The INSERTs of insertOrder, for a command that writes them together with others. */
 export function insertOrderQueries(
-  trx: Executor,
+  trx: Trx,
   d: OrderDraft,
 ): { order: Order; queries: Array<CompiledQuery | undefined> } {
   const order = renderDocument(d);
@@ -405,7 +405,7 @@ const changed = (a: object | undefined, b: object) => !a || JSON.stringify(a) !=
  * that moved to another order is never deleted from under it.
  */
 async function syncChildren<T extends { id: string; order_id: string }>(
-  trx: Executor,
+  trx: Trx,
   table: 'order_line_items' | 'order_discounts' | 'order_promotions',
   orderId: string,
   before: T[],
@@ -434,7 +434,7 @@ async function syncChildren<T extends { id: string; order_id: string }>(
  * event (with the attributes that changed) in the caller's transaction. Returns the API object.
  */
 export async function saveOrder(
-  trx: Executor,
+  trx: Trx,
   ctx: RequestContext,
   before: OrderDraft,
   after: OrderDraft,
@@ -458,35 +458,3 @@ export async function saveOrder(
   if (event) await recordEvent(trx, ctx, event, order, changedAttributes(toOrder(before) as any, order as any));
   return order;
 }
-
-/** Order count and lifetime value (paid minus refunded) on the customer, kept in the same transaction. */
-export async function adjustCustomerStats(
-  trx: Executor,
-  customerId: string,
-  change: { orders?: number; value?: number },
-): Promise<void> {
-  const query = customerStatsQuery(trx, customerId, change);
-  if (query) await trx.executeQuery(query);
-}
-
-/** The UPDATE of adjustCustomerStats, to run later; undefined when nothing changes. */
-export function customerStatsQuery(
-  trx: Executor,
-  customerId: string,
-  change: { orders?: number; value?: number },
-): CompiledQuery | undefined {
-  const orders = change.orders ?? 0;
-  const value = change.value ?? 0;
-  if (orders === 0 && value === 0) return undefined;
-  return addToCustomerStats.query(trx, { customerId, orders, value });
-}
-
-const addToCustomerStats = preparedQuery<{ customerId: string; orders: number; value: number }, never>((trx, param) =>
-  trx
-    .updateTable('customers')
-    .set({
-      order_count: sql`order_count + ${param('orders')}`,
-      lifetime_value: sql`lifetime_value + ${param('value')}`,
-    })
-    .where('id', '=', param('customerId')),
-);

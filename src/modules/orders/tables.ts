@@ -1,3 +1,4 @@
+import type { PromotionType } from '../promotions/index.js';
 /**
  * Tables of the orders module and of the documents orders create (promotions, shipments, refunds,
  * returns). Conventions as in src/db/schema.ts: text ids, ISO text timestamps, integer cents,
@@ -10,7 +11,6 @@ export type FulfillmentStatus =
   'unfulfilled' | 'partially_shipped' | 'shipped' | 'delivered' | 'returned' | 'partially_returned';
 export type OrderSource = 'web' | 'mobile_app' | 'marketplace' | 'phone' | 'retail' | 'wholesale' | 'api';
 export type AdjustmentType = 'percentage' | 'fixed';
-export type PromotionType = AdjustmentType | 'free_shipping';
 
 export interface OrdersTable {
   id: string;
@@ -136,27 +136,6 @@ export interface PaymentsTable {
   created_at: string;
 }
 
-export interface PromotionsTable {
-  id: string;
-  code: string;
-  code_normalized: string;
-  description: string | null;
-  type: PromotionType;
-  percent_off: number | null;
-  amount_off: number | null;
-  min_subtotal: number | null;
-  currency: string | null;
-  starts_at: string | null;
-  ends_at: string | null;
-  usage_limit: number | null;
-  times_used: number;
-  active: number;
-  metadata: string;
-  version: number;
-  created_at: string;
-  updated_at: string;
-}
-
 export type ShipmentStatus = 'shipped' | 'delivered' | 'cancelled';
 
 export interface ShipmentsTable {
@@ -198,59 +177,12 @@ export interface RefundsTable {
   updated_at: string;
 }
 
-export type ReturnStatus =
-  'requested' | 'approved' | 'received' | 'inspected' | 'completed' | 'rejected' | 'cancelled' | 'closed';
-export type ReturnType = 'refund' | 'replacement' | 'store_credit';
-
-export interface ReturnsTable {
-  id: string;
-  rma: string;
-  order_id: string;
-  customer_id: string;
-  status: ReturnStatus;
-  type: ReturnType;
-  reason_code: string;
-  customer_notes: string | null;
-  tracking_number: string | null;
-  carrier: string | null;
-  inspection: string | null; // JSON
-  currency: string;
-  refund_subtotal: number;
-  restocking_fee: number;
-  refund_total: number;
-  refund_id: string | null;
-  exchange_order_id: string | null;
-  metadata: string;
-  version: number;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface ReturnLineItemsTable {
-  id: string;
-  return_id: string;
-  order_line_item_id: string;
-  sku: string;
-  quantity: number;
-  reason: string | null;
-  condition: string | null;
-  resellable: number;
-  refund_amount: number;
-  quantity_received: number;
-  quantity_restocked: number;
-  created_at: string;
-  updated_at: string;
-}
-
 export interface OrderTables {
   orders: OrdersTable;
   order_line_items: OrderLineItemsTable;
   order_discounts: OrderDiscountsTable;
   order_promotions: OrderPromotionsTable;
   payments: PaymentsTable;
-  promotions: PromotionsTable;
   shipments: ShipmentsTable;
   refunds: RefundsTable;
-  returns: ReturnsTable;
-  return_line_items: ReturnLineItemsTable;
 }

@@ -1,4 +1,5 @@
 import { ValidationError } from '../../platform/errors.js';
+import { allocateByLargestRemainder, MAX_AMOUNT, percentOf } from '../../platform/money.js';
 import type { PaymentStatus } from './tables.js';
 
 /**
@@ -50,59 +51,12 @@ export interface OrderTotals {
   adjustments: number[];
 }
 
-/** Upper bound on any order amount, far below where integer cents stop being exact in a double. */
-export const MAX_ORDER_AMOUNT = 10_000_000_000_000;
-
-const PERCENT_SCALE = 10_000; // 4 decimal places
-
-/** True for a percent with at most 4 decimal places (12.5, 8.75, 7.125). */
-export function isExactPercent(value: number): boolean {
-  return Number.isFinite(value) && Math.abs(value * PERCENT_SCALE - Math.round(value * PERCENT_SCALE)) < 1e-6;
-}
-
-/** `percent`% of `amount` cents, rounded half-up, in exact integer arithmetic. */
-export function percentOf(amount: number, percent: number): number {
-  const scaled = BigInt(Math.round(percent * PERCENT_SCALE));
-  const divisor = BigInt(100 * PERCENT_SCALE);
-  return Number((BigInt(amount) * scaled + divisor / 2n) / divisor);
-}
-
-/**
- * Splits `total` cents in proportion to `weights` so the parts add up exactly: each part is the floor
- * of its share, and the cents left over go to the largest remainders (the earlier part on a tie).
- * With no weight at all, parts are equal.
- */
-export function allocateByLargestRemainder(total: number, weights: number[]): number[] {
-  if (weights.length === 0) return [];
-  const sum = weights.reduce((a, b) => a + b, 0);
-  const w = sum > 0 ? weights : weights.map(() => 1);
-  const bigTotal = BigInt(total);
-  const bigSum = BigInt(sum > 0 ? sum : weights.length);
-  const parts = w.map((weight) => {
-    const product = bigTotal * BigInt(weight);
-    return { share: product / bigSum, remainder: product % bigSum };
-  });
-  let left = total - parts.reduce((n, p) => n + Number(p.share), 0);
-  const order = parts
-    .map((_, i) => i)
-    .sort((a, b) =>
-      parts[b].remainder > parts[a].remainder ? 1 : parts[b].remainder < parts[a].remainder ? -1 : a - b,
-    );
-  const out = parts.map((p) => Number(p.share));
-  for (const i of order) {
-    if (left <= 0) break;
-    out[i] += 1;
-    left -= 1;
-  }
-  return out;
-}
-
 export function computeOrderTotals(input: OrderTotalsInput): OrderTotals {
   const gross = input.lines.map((l) => l.quantity * l.price);
   const subtotal = gross.reduce((a, b) => a + b, 0);
-  if (!Number.isSafeInteger(subtotal) || subtotal > MAX_ORDER_AMOUNT || gross.some((g) => !Number.isSafeInteger(g))) {
+  if (!Number.isSafeInteger(subtotal) || subtotal > MAX_AMOUNT || gross.some((g) => !Number.isSafeInteger(g))) {
     throw new ValidationError('The order is larger than the largest amount supported.', [
-      { path: 'line_items', message: `The subtotal may be at most ${MAX_ORDER_AMOUNT} cents` },
+      { path: 'line_items', message: `The subtotal may be at most ${MAX_AMOUNT} cents` },
     ]);
   }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CurrencySchema, int4, IsoDateTimeSchema, MetadataSchema } from '../../platform/schemas.js';
-import { MoneySchema, PercentSchema } from '../orders/schemas.js';
+import { MoneySchema, PercentSchema } from '../../platform/money.js';
 
 export const PROMOTION_TYPES = ['percentage', 'fixed', 'free_shipping'] as const;
 

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import type { DB, Executor } from '../../db/connection.js';
+import type { DB, Executor, Trx } from '../../db/connection.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { selectForUpdate } from '../../platform/db-helpers.js';
 import {
@@ -11,11 +11,11 @@ import {
   ValidationError,
 } from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
-import { newId, nowIso } from '../../platform/ids.js';
+import { newId, nowIso } from '../../db/ids.js';
 import { parseJson, toJson } from '../../platform/json.js';
 import { containsText, runList, toEnvelope, type ListSpec } from '../../platform/list.js';
 import { mergeMetadata } from '../../platform/schemas.js';
-import type { PromotionsTable } from '../orders/tables.js';
+import type { PromotionsTable } from './tables.js';
 import {
   PROMOTION_TYPES,
   promotionValueIssue,
@@ -121,7 +121,7 @@ export async function listPromotions(db: DB, query: Record<string, unknown>) {
   return toEnvelope(await runList<PromotionsTable>(db, promotionListSpec, query), toPromotion);
 }
 
-async function lockPromotion(trx: Executor, idOrCode: string, expected: ExpectedVersion): Promise<PromotionsTable> {
+async function lockPromotion(trx: Trx, idOrCode: string, expected: ExpectedVersion): Promise<PromotionsTable> {
   const found = await promotionRow(trx, idOrCode);
   const row = found && (await selectForUpdate(trx, 'promotions', found.id));
   if (!row) throw new NotFoundError('promotion', idOrCode);
@@ -241,7 +241,7 @@ function notApplicable(code: string, reason: string, message: string): ConflictE
  * orders can never exceed the limit.
  */
 export async function claimPromotion(
-  trx: Executor,
+  trx: Trx,
   code: string,
   order: { subtotal: number; currency: string },
   now = nowIso(),
@@ -280,7 +280,7 @@ export async function claimPromotion(
 }
 
 /** Gives back one use (a promotion removed from an order). */
-export async function releasePromotionUse(trx: Executor, promotionId: string): Promise<void> {
+export async function releasePromotionUse(trx: Trx, promotionId: string): Promise<void> {
   await trx
     .updateTable('promotions')
     .set({ times_used: sql`times_used - 1` })

@@ -1,12 +1,12 @@
-import type { DB, Executor } from '../../db/connection.js';
+import type { DB, Executor, Trx } from '../../db/connection.js';
 import type { RequestContext } from '../../platform/context.js';
-import { formatNumber, nextNumber } from '../../platform/db-helpers.js';
+import { formatNumber, nextNumber } from '../../db/counters.js';
 import { NotFoundError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';
-import { newId, nowIso } from '../../platform/ids.js';
+import { newId, nowIso } from '../../db/ids.js';
 import { parseJson, toJson } from '../../platform/json.js';
 import { runList, toEnvelope, type ListSpec } from '../../platform/list.js';
-import type { ReturnLineItemsTable, ReturnsTable, ReturnType } from '../orders/tables.js';
+import type { ReturnLineItemsTable, ReturnsTable, ReturnType } from './tables.js';
 import { RETURN_REASON_CODES, RETURN_STATUSES, RETURN_TYPES, type Return } from './schemas.js';
 
 export function toReturn(row: ReturnsTable, lines: ReturnLineItemsTable[]): Return {
@@ -78,7 +78,7 @@ export interface NewReturn {
 }
 
 /** Creates a return (status requested) inside the caller's transaction: orders' return and exchange. */
-export async function insertReturn(trx: Executor, ctx: RequestContext, input: NewReturn): Promise<Return> {
+export async function insertReturn(trx: Trx, ctx: RequestContext, input: NewReturn): Promise<Return> {
   const now = nowIso();
   const id = input.id ?? newId('ret');
   const refundSubtotal = input.lines.reduce((n, l) => n + l.refund_amount, 0);

@@ -1,0 +1,2 @@
+/** The events module's public surface: the timeline route every resource registers, and the event routes. */
+export { eventRoutes, registerTimelineRoute } from './routes.js';
