@@ -41,6 +41,7 @@ export const EventSchema = z
  */
 export const EVENT_OBJECT_SCOPES: Readonly<Record<string, string>> = {
   bill_of_materials: 'bill_of_materials:read',
+  bill_of_materials_line_item: 'bill_of_materials:read',
   customer: 'customers:read',
   inventory_item: 'inventory:read',
   transfer: 'inventory:read',

@@ -460,9 +460,9 @@ export async function updateBomLine(
         version: n.version,
         updated_at: n.updated_at,
       }),
-      event: 'bill_of_materials.line_item_updated',
+      event: 'bill_of_materials_line_item.updated',
     });
-    if (next !== before) await touchBom(trx, ctx, bom, 'bill_of_materials.updated', { line_item_id: id });
+    if (next !== before) await touchBom(trx, ctx, bom, 'bill_of_materials.line_item_updated', { line_item_id: id });
     return next;
   });
 }
