@@ -40,6 +40,7 @@ import {
   assertNoCycle,
   BomCycleError,
   loadActiveBoms,
+  namingLocations,
   quantityPerUnit,
   requiredQuantity,
   type BomWithLines,
@@ -713,7 +714,7 @@ export async function buildToStock(
       (n) => n.itemId,
     ).filter((n) => n.quantity > 0);
     const document = { type: 'bill_of_materials', id: row.id };
-    const reservations = await reserveForDocument(trx, ctx, document, needs);
+    const reservations = await namingLocations(trx, () => reserveForDocument(trx, ctx, document, needs));
     for (const n of needs)
       await consume(
         trx,

@@ -1,5 +1,6 @@
 import type { Executor } from '../../db/connection.js';
 import { ApiError } from '../../platform/errors.js';
+import { InsufficientInventoryError } from '../inventory/index.js';
 import type { BillsOfMaterialsTable, BomLineItemsTable } from './tables.js';
 
 /**
@@ -167,4 +168,22 @@ export async function assertNoCycle(
   };
   const cycle = visit(sku);
   if (cycle) throw new BomCycleError(cycle, param);
+}
+
+/**
+ * Runs a reservation and, when it is short, names each shortage's location by its code ("short at
+ * DEFAULT", not at loc_...): the ledger reports ids when no stock lookup was made.
+ */
+export async function namingLocations<T>(db: Executor, reserve: () => Promise<T>): Promise<T> {
+  try {
+    return await reserve();
+  } catch (err) {
+    if (!(err instanceof InsufficientInventoryError) || err.shortages.every((s) => s.location_code)) throw err;
+    const ids = [...new Set(err.shortages.map((s) => s.location_id))];
+    const rows = await db.selectFrom('locations').select(['id', 'code']).where('id', 'in', ids).execute();
+    const codes = new Map(rows.map((r) => [r.id, r.code]));
+    throw new InsufficientInventoryError(
+      err.shortages.map((s) => ({ ...s, location_code: s.location_code ?? codes.get(s.location_id) ?? s.location_id })),
+    );
+  }
 }

@@ -34,7 +34,7 @@ import {
 } from './schemas.js';
 import type { BillsOfMaterialsTable, WorkOrderLineItemsTable, WorkOrdersTable } from './tables.js';
 import { WORK_ORDER_STATUSES, workOrderMachine, type WorkOrderAction } from './transitions.js';
-import { requiredQuantity } from './tree.js';
+import { namingLocations, requiredQuantity } from './tree.js';
 
 const DOCUMENT_TYPE = 'work_order';
 
@@ -453,7 +453,7 @@ export async function releaseWorkOrder(
     const needs = await stockNeeds(trx, row, lines, wanted);
     const document = { type: DOCUMENT_TYPE, id: row.id };
     if (input.allow_partial) await reserveAvailable(trx, ctx, document, needs);
-    else await reserveForDocument(trx, ctx, document, needs);
+    else await namingLocations(trx, () => reserveForDocument(trx, ctx, document, needs));
     return saveTransition(trx, ctx, row, { status: to, released_at: nowIso() }, event);
   });
 }
@@ -473,7 +473,7 @@ async function issueLines(
   const held = await reservedForDocuments(trx, DOCUMENT_TYPE, [row.id]);
   const lacking = new Map(lines.map((l) => [l.id, Math.max(0, (toIssue.get(l.id) ?? 0) - (held.get(l.id) ?? 0))]));
   const topUp = await stockNeeds(trx, row, lines, lacking);
-  if (topUp.length) await reserveForDocument(trx, ctx, document, topUp);
+  if (topUp.length) await namingLocations(trx, () => reserveForDocument(trx, ctx, document, topUp));
   const reservations = await activeReservations(trx, document);
   const now = nowIso();
   const issuing = await stockNeeds(trx, row, lines, toIssue);
