@@ -42,7 +42,8 @@ export interface CountersTable {
 }
 
 export interface Database
-  extends ApiKeyTables,
+  extends
+    ApiKeyTables,
     CustomerTables,
     InventoryTables,
     ManufacturingTables,
