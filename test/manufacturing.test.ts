@@ -517,6 +517,28 @@ describe('manufacturing: work orders', () => {
       await assertLedgerClean(t);
     }
   });
+
+  it('parallel partial completions of one work order each count once', async () => {
+    const t = await getTestContext();
+    const { sku } = await kitTree(t, 10);
+    const wo = await ok(await t.api('POST', '/v1/work_orders', { sku: sku.sub, quantity: 10 }), 201);
+    await ok(await t.api('POST', `/v1/work_orders/${wo.id}/release`));
+    await ok(await t.api('POST', `/v1/work_orders/${wo.id}/start`));
+    const results = await Promise.all(
+      [3, 3, 3, 3].map((quantity) => t.api('POST', `/v1/work_orders/${wo.id}/complete`, { quantity })),
+    );
+    // 3 + 3 + 3 fit in 10; the fourth finds 1 left (409 over_completion).
+    assert.deepEqual(results.map((r) => r.status).sort(), [200, 200, 200, 409], results.map((r) => r.raw).join('\n'));
+    const after = await ok(await t.api('GET', `/v1/work_orders/${wo.id}`));
+    assert.equal(after.quantity_completed, 9);
+    assert.deepEqual(await stock(t, sku.sub), { on_hand: 9, reserved: 0 });
+    // Components issued for 9 units; the 10th unit's still reserved.
+    assert.deepEqual(await stock(t, sku.b), { on_hand: 3, reserved: 3 });
+    const last = await ok(await t.api('POST', `/v1/work_orders/${wo.id}/complete`));
+    assert.equal(last.status, 'completed');
+    assert.deepEqual(await stock(t, sku.b), { on_hand: 0, reserved: 0 });
+    await assertLedgerClean(t);
+  });
 });
 
 describe('manufacturing: manufacture orders', () => {

@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/connection.js';
-import { ApiError } from '../../platform/errors.js';
+import { ApiError, ValidationError } from '../../platform/errors.js';
 import { InsufficientInventoryError } from '../inventory/index.js';
 import type { BillsOfMaterialsTable, BomLineItemsTable } from './tables.js';
 
@@ -28,7 +28,12 @@ export function requiredQuantity(
   const numerator =
     BigInt(line.quantity) * BigInt(parentQuantity) * BigInt(10_000 + scrapBasisPoints(line.scrap_percent));
   const denominator = BigInt(outputQuantity) * 10_000n;
-  return Number((numerator + denominator - 1n) / denominator);
+  const required = (numerator + denominator - 1n) / denominator;
+  if (required > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new ValidationError('The quantity asks for more units of a component than can be counted exactly.', [
+      { path: 'quantity', message: 'Too large for the bill of materials' },
+    ]);
+  return Number(required);
 }
 
 /** Units per unit of the parent, scrap included, unrounded (for costs). */
