@@ -151,9 +151,14 @@ export async function listBoms(db: DB, query: Record<string, unknown>) {
 }
 
 /** The BOM a command changes, locked; 404 / 412 as usual. */
-async function lockBom(trx: Trx, idOrNumber: string, expected?: ExpectedVersion): Promise<BillsOfMaterialsTable> {
+async function lockBom(
+  trx: Trx,
+  idOrNumber: string,
+  expected?: ExpectedVersion,
+  param = 'id',
+): Promise<BillsOfMaterialsTable> {
   const found = await findBomRow(trx, idOrNumber);
-  if (!found) throw new NotFoundError('bill of materials', idOrNumber);
+  if (!found) throw new NotFoundError('bill of materials', idOrNumber, param);
   return lockRecord(trx, 'bills_of_materials', 'bill of materials', found.id, expected);
 }
 
@@ -412,7 +417,7 @@ export async function listBomLines(db: DB, query: Record<string, unknown>) {
 /** Adds a line; the BOM is checked for cycles with it. Answers the line. */
 export async function createBomLine(db: DB, ctx: RequestContext, input: CreateBomLineInput): Promise<BomLine> {
   return inTransaction(db, async (trx) => {
-    const bom = await lockBom(trx, input.bill_of_materials_id);
+    const bom = await lockBom(trx, input.bill_of_materials_id, undefined, 'bill_of_materials_id');
     bomMachine.transition('edit_lines', bom.status);
     const lines = await bomLines(trx, bom.id);
     await assertNoCycle(trx, bom.sku, [...lines, input], 'component_sku');
