@@ -17,6 +17,7 @@ import { apiKeyRoutes, findActiveKey, touchApiKey } from './modules/api-keys/ind
 import { customerRoutes } from './modules/customers/index.js';
 import { eventRoutes } from './modules/events/index.js';
 import { inventoryRoutes } from './modules/inventory/index.js';
+import { manufacturingRoutes } from './modules/manufacturing/index.js';
 import { orderRoutes, refundRoutes, shipmentRoutes } from './modules/orders/index.js';
 import { promotionRoutes } from './modules/promotions/index.js';
 import { returnRoutes } from './modules/returns/index.js';
@@ -177,5 +178,6 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
   await app.register(shipmentRoutes, deps);
   await app.register(refundRoutes, deps);
   await app.register(returnRoutes, deps);
+  await app.register(manufacturingRoutes, deps);
   return app;
 }

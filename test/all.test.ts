@@ -19,6 +19,7 @@ import './orders-money-checks.test.js';
 import './orders-line-sku.test.js';
 import './order-documents.test.js';
 import './promotions.test.js';
+import './manufacturing.test.js';
 import './group-commit.test.js';
 import './lock-order.test.js';
 import './crash.test.js';

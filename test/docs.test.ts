@@ -13,7 +13,14 @@ import { buildApp } from '../src/app.js';
 import { prepareDatabase } from '../src/bootstrap.js';
 import type { DatabaseHandle } from '../src/db/connection.js';
 import { createThrowawayDatabase } from '../src/db/throwaway-database.js';
-import { GENERATED_ID_EXAMPLES, LOCATION_CODE, ORDER_NUMBER } from '../src/docs/examples.js';
+import {
+  BOM_NUMBER,
+  GENERATED_ID_EXAMPLES,
+  LOCATION_CODE,
+  MANUFACTURE_ORDER_NUMBER,
+  ORDER_NUMBER,
+  WORK_ORDER_NUMBER,
+} from '../src/docs/examples.js';
 import { defaultAppOptions, makeApi, type TestContext } from './helpers.js';
 
 type Generated = keyof typeof GENERATED_ID_EXAMPLES;
@@ -250,6 +257,81 @@ describe('/docs', () => {
     await runUpdates('/v1/customers/{id}');
     await run('GET', '/v1/customers/{id}/events');
     await run('DELETE', '/v1/customers/{id}');
+
+    // Manufacturing: a widget frame (BOM-000001) of steel bars and bolts, built into a widget kit.
+    for (const [sku, on_hand, unit_cost] of [
+      ['STEEL-BAR', 200, 250],
+      ['BOLT-M4', 500, 10],
+      ['WASHER-M4', 100, 2],
+    ] as const)
+      assert.equal((await api('POST', '/v1/inventory_items', { sku, on_hand, unit_cost })).status, 201);
+    assert.equal((await run('POST', '/v1/bill_of_materials')).bom_number, BOM_NUMBER);
+    await runUpdates('/v1/bill_of_materials/{id}');
+    real.bom_line_item = (await run('POST', '/v1/bill_of_materials_line_items')).id;
+    await run('GET', '/v1/bill_of_materials_line_items');
+    await run('GET', '/v1/bill_of_materials_line_items/{id}');
+    await runUpdates('/v1/bill_of_materials_line_items/{id}');
+    await run('DELETE', '/v1/bill_of_materials_line_items/{id}');
+    await run('POST', '/v1/bill_of_materials/{id}/activate');
+    await run('GET', '/v1/bill_of_materials');
+    await run('GET', '/v1/bill_of_materials/{id}');
+    await run('GET', '/v1/bill_of_materials/{id}/explode');
+    await run('GET', '/v1/bill_of_materials/{id}/cost');
+    await run('POST', '/v1/bill_of_materials/{id}/build_to_stock');
+    await run('GET', '/v1/bill_of_materials/{id}/events');
+    const spareBom = (await api('POST', '/v1/bill_of_materials', { name: 'Spare', sku: 'WIDGET-SPARE' })).body;
+    await run('POST', '/v1/bill_of_materials/{id}/obsolete', { id: spareBom.bom_number });
+    await run('DELETE', '/v1/bill_of_materials/{id}', { id: spareBom.bom_number });
+
+    const workOrder = await run('POST', '/v1/work_orders');
+    assert.equal(workOrder.work_order_number, WORK_ORDER_NUMBER);
+    await run('GET', '/v1/work_orders');
+    await run('GET', '/v1/work_orders/{id}');
+    await runUpdates('/v1/work_orders/{id}');
+    await run('POST', '/v1/work_orders/{id}/assign');
+    await run('POST', '/v1/work_orders/{id}/release');
+    await run('POST', '/v1/work_orders/{id}/hold');
+    await run('POST', '/v1/work_orders/{id}/resume');
+    await run('POST', '/v1/work_orders/{id}/start');
+    await run('POST', '/v1/work_orders/{id}/issue');
+    await run('POST', '/v1/work_orders/{id}/complete');
+    real.work_order_line_item = workOrder.line_items[0].id;
+    await run('GET', '/v1/work_order_line_items');
+    await run('GET', '/v1/work_order_line_items/{id}');
+    await run('GET', '/v1/work_orders/{id}/events');
+    const spareWorkOrder = (await api('POST', '/v1/work_orders', { sku: 'WIDGET-FRAME', quantity: 1 })).body;
+    await run('POST', '/v1/work_orders/{id}/cancel', { id: spareWorkOrder.work_order_number });
+    const plannedWorkOrder = (await api('POST', '/v1/work_orders', { sku: 'WIDGET-FRAME', quantity: 1 })).body;
+    await run('DELETE', '/v1/work_orders/{id}', { id: plannedWorkOrder.work_order_number });
+
+    const kit = await api('POST', '/v1/bill_of_materials', {
+      name: 'Widget kit',
+      sku: 'WIDGET-KIT',
+      line_items: [
+        { component_sku: 'WIDGET-FRAME', quantity: 1, supply_type: 'make' },
+        { component_sku: 'BOLT-M4', quantity: 4 },
+      ],
+    });
+    assert.equal((await api('POST', `/v1/bill_of_materials/${kit.body.id}/activate`)).status, 200);
+    const manufactureOrder = await run('POST', '/v1/manufacture_orders');
+    assert.equal(manufactureOrder.manufacture_order_number, MANUFACTURE_ORDER_NUMBER);
+    await run('GET', '/v1/manufacture_orders');
+    await run('GET', '/v1/manufacture_orders/{id}');
+    await runUpdates('/v1/manufacture_orders/{id}');
+    const plannedOrder = await run('POST', '/v1/manufacture_orders/{id}/plan');
+    await run('POST', '/v1/manufacture_orders/{id}/start');
+    for (const line of [...plannedOrder.line_items].reverse())
+      for (const action of ['release', 'start', 'complete'])
+        assert.equal((await api('POST', `/v1/work_orders/${line.work_order_id}/${action}`)).status, 200);
+    await run('POST', '/v1/manufacture_orders/{id}/complete');
+    real.manufacture_order_line_item = plannedOrder.line_items[0].id;
+    await run('GET', '/v1/manufacture_order_line_items');
+    await run('GET', '/v1/manufacture_order_line_items/{id}');
+    await run('GET', '/v1/manufacture_orders/{id}/events');
+    const spareOrder = (await api('POST', '/v1/manufacture_orders', { sku: 'WIDGET-KIT', quantity: 1 })).body;
+    await run('POST', '/v1/manufacture_orders/{id}/cancel', { id: spareOrder.manufacture_order_number });
+    const draftOrder = (await api('POST', '/v1/manufacture_orders', { sku: 'WIDGET-KIT', quantity: 1 })).body;
+    await run('DELETE', '/v1/manufacture_orders/{id}', { id: draftOrder.manufacture_order_number });
 
     real.api_key = (await run('POST', '/v1/api_keys')).id;
     await run('GET', '/v1/api_keys');

@@ -2,6 +2,7 @@
 import type { ApiKeyTables } from '../modules/api-keys/tables.js';
 import type { CustomerTables } from '../modules/customers/tables.js';
 import type { InventoryTables } from '../modules/inventory/tables.js';
+import type { ManufacturingTables } from '../modules/manufacturing/tables.js';
 import type { OrderTables } from '../modules/orders/tables.js';
 import type { PromotionTables } from '../modules/promotions/tables.js';
 import type { ReturnTables } from '../modules/returns/tables.js';
@@ -41,7 +42,14 @@ export interface CountersTable {
 }
 
 export interface Database
-  extends ApiKeyTables, CustomerTables, InventoryTables, OrderTables, PromotionTables, ReturnTables {
+  extends
+    ApiKeyTables,
+    CustomerTables,
+    InventoryTables,
+    ManufacturingTables,
+    OrderTables,
+    PromotionTables,
+    ReturnTables {
   idempotency_keys: IdempotencyKeysTable;
   events: EventsTable;
   counters: CountersTable;

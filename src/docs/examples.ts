@@ -21,12 +21,19 @@ export const GENERATED_ID_EXAMPLES = {
   return: 'ret_01jfz8qag8jkmnpqrstvwxy0b6',
   api_key: 'key_01jfz8qbh9kmpqrtvwxyz0a1c7',
   event: 'evt_01jfz8qcjkmnpqrstvwxy0b1d8',
+  bom_line_item: 'bli_01jfz8qdk0mnpqrstvwxy0b1e9',
+  work_order_line_item: 'wkl_01jfz8qem1npqrstvwxy0b1f0a',
+  manufacture_order_line_item: 'mfl_01jfz8qfn2pqrstvwxy0b1g1b',
 } as const;
 
 export const CUSTOMER_ID = 'cus_ada_lovelace';
 export const LOCATION_CODE = 'WH-EAST';
 export const ORDER_NUMBER = 'ORD-000001';
 export const OTHER_ORDER_NUMBER = 'ORD-000002';
+/** Manufacturing: a widget frame (steel bars and bolts) built into a widget kit. */
+export const BOM_NUMBER = 'BOM-000001';
+export const WORK_ORDER_NUMBER = 'WO-000001';
+export const MANUFACTURE_ORDER_NUMBER = 'MO-000001';
 
 const ADDRESS = { line1: '12 St James Square', city: 'London', postal_code: 'SW1Y 4JH', country: 'GB' };
 const WAREHOUSE_ADDRESS = {
@@ -220,6 +227,79 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   'GET /v1/refunds/{id}': id(G.refund),
   'GET /v1/returns/{id}': id(G.return),
   'GET /v1/returns/{id}/events': id(G.return),
+
+  'POST /v1/bill_of_materials': {
+    body: {
+      name: 'Widget frame',
+      sku: 'WIDGET-FRAME',
+      lead_time_days: 2,
+      labor_hours: 0.5,
+      line_items: [
+        { component_sku: 'STEEL-BAR', quantity: 2, scrap_percent: 5 },
+        { component_sku: 'BOLT-M4', quantity: 2 },
+      ],
+    },
+  },
+  'GET /v1/bill_of_materials/{id}': id(BOM_NUMBER),
+  'PATCH /v1/bill_of_materials/{id}': {
+    params: { id: BOM_NUMBER },
+    body: { description: 'Welded frame, powder coated', revision: 'B' },
+  },
+  'DELETE /v1/bill_of_materials/{id}': id(BOM_NUMBER),
+  'POST /v1/bill_of_materials/{id}/activate': id(BOM_NUMBER),
+  'POST /v1/bill_of_materials/{id}/obsolete': id(BOM_NUMBER),
+  'GET /v1/bill_of_materials/{id}/explode': { params: { id: BOM_NUMBER }, query: { quantity: '10' } },
+  'GET /v1/bill_of_materials/{id}/cost': id(BOM_NUMBER),
+  'POST /v1/bill_of_materials/{id}/build_to_stock': { params: { id: BOM_NUMBER }, body: { quantity: 2 } },
+  'GET /v1/bill_of_materials/{id}/events': id(BOM_NUMBER),
+  'POST /v1/bill_of_materials_line_items': {
+    body: { bill_of_materials_id: BOM_NUMBER, component_sku: 'WASHER-M4', quantity: 2, notes: 'Under each bolt' },
+  },
+  'GET /v1/bill_of_materials_line_items/{id}': id(G.bom_line_item),
+  'PATCH /v1/bill_of_materials_line_items/{id}': { params: { id: G.bom_line_item }, body: { quantity: 4 } },
+  'DELETE /v1/bill_of_materials_line_items/{id}': id(G.bom_line_item),
+
+  'POST /v1/work_orders': {
+    body: {
+      sku: 'WIDGET-FRAME',
+      quantity: 5,
+      priority: 'high',
+      due_date: '2027-01-12',
+      memo: 'Frames for the trade show',
+    },
+  },
+  'GET /v1/work_orders/{id}': id(WORK_ORDER_NUMBER),
+  'PATCH /v1/work_orders/{id}': { params: { id: WORK_ORDER_NUMBER }, body: { standard_labor_hours: 3 } },
+  'DELETE /v1/work_orders/{id}': id(WORK_ORDER_NUMBER),
+  'POST /v1/work_orders/{id}/release': { params: { id: WORK_ORDER_NUMBER }, body: { allow_partial: false } },
+  'POST /v1/work_orders/{id}/start': id(WORK_ORDER_NUMBER),
+  'POST /v1/work_orders/{id}/issue': {
+    params: { id: WORK_ORDER_NUMBER },
+    body: { line_items: [{ id: 'STEEL-BAR', quantity: 6 }] },
+  },
+  'POST /v1/work_orders/{id}/complete': { params: { id: WORK_ORDER_NUMBER }, body: { quantity: 2, labor_hours: 1.5 } },
+  'POST /v1/work_orders/{id}/hold': { params: { id: WORK_ORDER_NUMBER }, body: { reason: 'Welder serviced' } },
+  'POST /v1/work_orders/{id}/resume': { params: { id: WORK_ORDER_NUMBER }, body: {} },
+  'POST /v1/work_orders/{id}/cancel': { params: { id: WORK_ORDER_NUMBER }, body: { reason: 'Order withdrawn' } },
+  'POST /v1/work_orders/{id}/assign': { params: { id: WORK_ORDER_NUMBER }, body: { assignee: 'Grace' } },
+  'GET /v1/work_orders/{id}/events': id(WORK_ORDER_NUMBER),
+  'GET /v1/work_order_line_items/{id}': id(G.work_order_line_item),
+
+  'POST /v1/manufacture_orders': {
+    body: { sku: 'WIDGET-KIT', quantity: 2, due_date: '2027-01-15', priority: 'normal' },
+  },
+  'GET /v1/manufacture_orders/{id}': id(MANUFACTURE_ORDER_NUMBER),
+  'PATCH /v1/manufacture_orders/{id}': {
+    params: { id: MANUFACTURE_ORDER_NUMBER },
+    body: { memo: 'For the Berlin show' },
+  },
+  'DELETE /v1/manufacture_orders/{id}': id(MANUFACTURE_ORDER_NUMBER),
+  'POST /v1/manufacture_orders/{id}/plan': id(MANUFACTURE_ORDER_NUMBER),
+  'POST /v1/manufacture_orders/{id}/start': id(MANUFACTURE_ORDER_NUMBER),
+  'POST /v1/manufacture_orders/{id}/complete': id(MANUFACTURE_ORDER_NUMBER),
+  'POST /v1/manufacture_orders/{id}/cancel': { params: { id: MANUFACTURE_ORDER_NUMBER }, body: {} },
+  'GET /v1/manufacture_orders/{id}/events': id(MANUFACTURE_ORDER_NUMBER),
+  'GET /v1/manufacture_order_line_items/{id}': id(G.manufacture_order_line_item),
 };
 
 /** The example for an operation: its own, or, for a PUT or POST alias of a PATCH, the PATCH's. */

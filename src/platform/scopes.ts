@@ -9,15 +9,18 @@
  * resource adds its name here.
  */
 export const SCOPE_RESOURCES = [
+  'bill_of_materials',
   'customers',
   'events',
   'inventory',
   'locations',
+  'manufacture_orders',
   'orders',
   'promotions',
   'refunds',
   'returns',
   'shipments',
+  'work_orders',
 ] as const;
 
 /** Every scope a key may hold: `<resource>:read`, `<resource>:write`, `<resource>:*`, `admin` or `*`. */

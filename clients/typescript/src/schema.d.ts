@@ -161,7 +161,7 @@ export interface paths {
                      */
                     "application/json": {
                         name?: string;
-                        /** @description e.g. ["orders:read","orders:write"], "admin" or "*". One of: *, admin, customers:read, customers:write, customers:*, events:read, events:write, events:*, inventory:read, inventory:write, inventory:*, locations:read, locations:write, locations:*, orders:read, orders:write, orders:*, promotions:read, promotions:write, promotions:*, refunds:read, refunds:write, refunds:*, returns:read, returns:write, returns:*, shipments:read, shipments:write, shipments:*. A key can only grant scopes it holds itself (403 scope_not_held). */
+                        /** @description e.g. ["orders:read","orders:write"], "admin" or "*". One of: *, admin, bill_of_materials:read, bill_of_materials:write, bill_of_materials:*, customers:read, customers:write, customers:*, events:read, events:write, events:*, inventory:read, inventory:write, inventory:*, locations:read, locations:write, locations:*, manufacture_orders:read, manufacture_orders:write, manufacture_orders:*, orders:read, orders:write, orders:*, promotions:read, promotions:write, promotions:*, refunds:read, refunds:write, refunds:*, returns:read, returns:write, returns:*, shipments:read, shipments:write, shipments:*, work_orders:read, work_orders:write, work_orders:*. A key can only grant scopes it holds itself (403 scope_not_held). */
                         scopes: string[];
                         /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
                         expires_at?: string;
@@ -10813,6 +10813,5964 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/bill_of_materials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List bill of materialss */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description Skip this many records (not with cursor). */
+                    offset?: number;
+                    /** @description Opaque cursor from a previous page's next_cursor. */
+                    cursor?: string;
+                    /** @description Field to sort by; a leading "-" sorts descending. */
+                    sort?: "created_at" | "-created_at" | "updated_at" | "-updated_at" | "bom_number" | "-bom_number" | "sku" | "-sku";
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_before?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    updated_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    updated_before?: string;
+                    sku?: string;
+                    sku_in?: string;
+                    status?: "draft" | "active" | "obsolete";
+                    status_in?: string;
+                    bom_number?: string;
+                    search?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            object: "list";
+                            data: components["schemas"]["BillOfMaterials"][];
+                            has_more: boolean;
+                            total_count: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create a bill of materials
+         * @description Created as draft; activate it to build from it. A BOM that would contain itself at any depth (through the active BOMs of its components) is refused with 400 bom_cycle, naming the loop in the message and in details.path, e.g. "KIT -> SUB -> KIT". Requirements are whole units: for a BOM line, required = ceil(quantity x N x (1 + scrap_percent/100) / output_quantity) for N units of the parent, computed exactly (scrap_percent has at most 2 decimals), whatever the uom. A make component with an active BOM of its own is exploded the same way from its rounded requirement.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "Widget frame",
+                     *       "sku": "WIDGET-FRAME",
+                     *       "lead_time_days": 2,
+                     *       "labor_hours": 0.5,
+                     *       "line_items": [
+                     *         {
+                     *           "component_sku": "STEEL-BAR",
+                     *           "quantity": 2,
+                     *           "scrap_percent": 5
+                     *         },
+                     *         {
+                     *           "component_sku": "BOLT-M4",
+                     *           "quantity": 2
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        name: string;
+                        /** @description The SKU this BOM makes */
+                        sku: string;
+                        description?: string | null;
+                        /** @description Units one batch of the lines makes (default 1) */
+                        output_quantity?: number;
+                        uom?: string;
+                        /** @description Engineering revision, default "A" */
+                        revision?: string;
+                        /** @description Days it takes to make; due dates of the sub-assemblies planned for it are set this many days earlier */
+                        lead_time_days?: number;
+                        /** @description Standard labor hours per output_quantity */
+                        labor_hours?: number;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                        line_items?: {
+                            component_sku: string;
+                            /** @description Units of the component per output_quantity of the BOM */
+                            quantity: number;
+                            /** @description Unit label, default "each" */
+                            uom?: string;
+                            /** @description Extra percentage consumed as scrap, at most 2 decimals (default 0) */
+                            scrap_percent?: number;
+                            /**
+                             * @description make: built from its own active BOM (exploded, planned as a work order); buy: bought (default)
+                             * @enum {string}
+                             */
+                            supply_type?: "buy" | "make";
+                            notes?: string | null;
+                            /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                            metadata?: {
+                                [key: string]: string | number | boolean | null;
+                            };
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BillOfMaterials"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bill_of_materials/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a bill of materials
+         * @description By id or by bom_number (BOM-000001).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example BOM-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BillOfMaterials"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a bill of materials (PUT alias of PATCH)
+         * @description Draft or active BOMs. Lines change through /v1/bill_of_materials_line_items.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example BOM-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "description": "Welded frame, powder coated",
+                     *       "revision": "B"
+                     *     }
+                     */
+                    "application/json": {
+                        name?: string;
+                        description?: string | null;
+                        /** @description Units one batch of the lines makes (default 1) */
+                        output_quantity?: number;
+                        uom?: string;
+                        /** @description Engineering revision, default "A" */
+                        revision?: string;
+                        /** @description Days it takes to make; due dates of the sub-assemblies planned for it are set this many days earlier */
+                        lead_time_days?: number;
+                        /** @description Standard labor hours per output_quantity */
+                        labor_hours?: number;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BillOfMaterials"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a bill of materials (POST alias of PATCH)
+         * @description Draft or active BOMs. Lines change through /v1/bill_of_materials_line_items.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example BOM-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "description": "Welded frame, powder coated",
+                     *       "revision": "B"
+                     *     }
+                     */
+                    "application/json": {
+                        name?: string;
+                        description?: string | null;
+                        /** @description Units one batch of the lines makes (default 1) */
+                        output_quantity?: number;
+                        uom?: string;
+                        /** @description Engineering revision, default "A" */
+                        revision?: string;
+                        /** @description Days it takes to make; due dates of the sub-assemblies planned for it are set this many days earlier */
+                        lead_time_days?: number;
+                        /** @description Standard labor hours per output_quantity */
+                        labor_hours?: number;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BillOfMaterials"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Delete a bill of materials
+         * @description Draft or obsolete BOMs no work order or manufacture order used (409 bill_of_materials_in_use otherwise).
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example BOM-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            object: string;
+                            /** @enum {boolean} */
+                            deleted: true;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Update a bill of materials
+         * @description Draft or active BOMs. Lines change through /v1/bill_of_materials_line_items.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example BOM-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "description": "Welded frame, powder coated",
+                     *       "revision": "B"
+                     *     }
+                     */
+                    "application/json": {
+                        name?: string;
+                        description?: string | null;
+                        /** @description Units one batch of the lines makes (default 1) */
+                        output_quantity?: number;
+                        uom?: string;
+                        /** @description Engineering revision, default "A" */
+                        revision?: string;
+                        /** @description Days it takes to make; due dates of the sub-assemblies planned for it are set this many days earlier */
+                        lead_time_days?: number;
+                        /** @description Standard labor hours per output_quantity */
+                        labor_hours?: number;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BillOfMaterials"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/bill_of_materials/{id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate a bill of materials
+         * @description From draft or obsolete. One BOM per SKU is active: the SKU's current active BOM becomes obsolete in the same transaction (event bill_of_materials.obsoleted). A BOM that would contain itself at any depth (through the active BOMs of its components) is refused with 400 bom_cycle, naming the loop in the message and in details.path, e.g. "KIT -> SUB -> KIT".
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example BOM-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BillOfMaterials"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bill_of_materials/{id}/obsolete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a bill of materials obsolete
+         * @description From draft or active.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example BOM-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BillOfMaterials"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bill_of_materials/{id}/explode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Explode a bill of materials
+         * @description Requirements for `quantity` units at every level: make components with an active BOM are exploded through it. Each component shows on_hand, available and shortage at the location; `requirements` sums them per SKU (gross: stock of a sub-assembly is not netted off its components). Requirements are whole units: for a BOM line, required = ceil(quantity x N x (1 + scrap_percent/100) / output_quantity) for N units of the parent, computed exactly (scrap_percent has at most 2 decimals), whatever the uom. A make component with an active BOM of its own is exploded the same way from its rounded requirement. The whole tree is loaded with one query per level.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /**
+                     * @description Units of the BOM SKU to make
+                     * @example 10
+                     */
+                    quantity?: number;
+                    /** @description Where stock is counted (id or code); the default location if absent */
+                    location_id?: string;
+                };
+                header?: never;
+                path: {
+                    /** @example BOM-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BillOfMaterialsExplosion"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bill_of_materials/{id}/cost": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Roll up the cost of a bill of materials
+         * @description Standard material cost per unit in cents: bought components at their inventory unit_cost (at the location, else any location's), make components at their own BOM's rolled-up cost, quantities with scrap and unrounded (no batch rounding); rounded half up to the cent once. `levels` gives the cost bought at each level; `missing_unit_costs` the SKUs counted as 0.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Units to cost (default 1) */
+                    quantity?: number;
+                    /** @description Where unit costs are read (id or code); default location if absent */
+                    location_id?: string;
+                };
+                header?: never;
+                path: {
+                    /** @example BOM-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BillOfMaterialsCost"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bill_of_materials/{id}/build_to_stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Build to stock
+         * @description Builds `quantity` units of an active BOM's SKU now, in one transaction: every direct component is taken out of stock at the location (`production_consume` movements; sub-assemblies come from their stock, they are not built) and the output is added there (`build_to_stock`). All or nothing: a shortage of any component is a 409 insufficient_inventory listing every shortage. Requirements are whole units: for a BOM line, required = ceil(quantity x N x (1 + scrap_percent/100) / output_quantity) for N units of the parent, computed exactly (scrap_percent has at most 2 decimals), whatever the uom. A make component with an active BOM of its own is exploded the same way from its rounded requirement.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example BOM-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "quantity": 2
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Units of the BOM SKU to build */
+                        quantity: number;
+                        /** @description Where components are taken and the output lands (default location if absent) */
+                        location_id?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BuildToStockResult"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bill_of_materials_line_items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List bill of materials line items */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description Skip this many records (not with cursor). */
+                    offset?: number;
+                    /** @description Opaque cursor from a previous page's next_cursor. */
+                    cursor?: string;
+                    /** @description Field to sort by; a leading "-" sorts descending. */
+                    sort?: "created_at" | "-created_at" | "updated_at" | "-updated_at" | "position" | "-position";
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_before?: string;
+                    bill_of_materials_id?: string;
+                    component_sku?: string;
+                    component_sku_in?: string;
+                    supply_type?: "buy" | "make";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            object: "list";
+                            data: components["schemas"]["BillOfMaterialsLineItem"][];
+                            has_more: boolean;
+                            total_count: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Add a line to a bill of materials
+         * @description Draft or active BOMs. A BOM that would contain itself at any depth (through the active BOMs of its components) is refused with 400 bom_cycle, naming the loop in the message and in details.path, e.g. "KIT -> SUB -> KIT".
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "bill_of_materials_id": "BOM-000001",
+                     *       "component_sku": "WASHER-M4",
+                     *       "quantity": 2,
+                     *       "notes": "Under each bolt"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The BOM (id or bom_number) */
+                        bill_of_materials_id: string;
+                        component_sku: string;
+                        /** @description Units of the component per output_quantity of the BOM */
+                        quantity: number;
+                        /** @description Unit label, default "each" */
+                        uom?: string;
+                        /** @description Extra percentage consumed as scrap, at most 2 decimals (default 0) */
+                        scrap_percent?: number;
+                        /**
+                         * @description make: built from its own active BOM (exploded, planned as a work order); buy: bought (default)
+                         * @enum {string}
+                         */
+                        supply_type?: "buy" | "make";
+                        notes?: string | null;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BillOfMaterialsLineItem"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bill_of_materials_line_items/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a bill of materials line item
+         * @description By id (bli_...).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example bli_01jfz8qdk0mnpqrstvwxy0b1e9 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BillOfMaterialsLineItem"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a bill of materials line item (PUT alias of PATCH)
+         * @description Draft or active BOMs. A BOM that would contain itself at any depth (through the active BOMs of its components) is refused with 400 bom_cycle, naming the loop in the message and in details.path, e.g. "KIT -> SUB -> KIT".
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example bli_01jfz8qdk0mnpqrstvwxy0b1e9 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "quantity": 4
+                     *     }
+                     */
+                    "application/json": {
+                        component_sku?: string;
+                        /** @description Units of the component per output_quantity of the BOM */
+                        quantity?: number;
+                        /** @description Unit label, default "each" */
+                        uom?: string;
+                        /** @description Extra percentage consumed as scrap, at most 2 decimals (default 0) */
+                        scrap_percent?: number;
+                        /**
+                         * @description make: built from its own active BOM (exploded, planned as a work order); buy: bought (default)
+                         * @enum {string}
+                         */
+                        supply_type?: "buy" | "make";
+                        notes?: string | null;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BillOfMaterialsLineItem"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a bill of materials line item (POST alias of PATCH)
+         * @description Draft or active BOMs. A BOM that would contain itself at any depth (through the active BOMs of its components) is refused with 400 bom_cycle, naming the loop in the message and in details.path, e.g. "KIT -> SUB -> KIT".
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example bli_01jfz8qdk0mnpqrstvwxy0b1e9 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "quantity": 4
+                     *     }
+                     */
+                    "application/json": {
+                        component_sku?: string;
+                        /** @description Units of the component per output_quantity of the BOM */
+                        quantity?: number;
+                        /** @description Unit label, default "each" */
+                        uom?: string;
+                        /** @description Extra percentage consumed as scrap, at most 2 decimals (default 0) */
+                        scrap_percent?: number;
+                        /**
+                         * @description make: built from its own active BOM (exploded, planned as a work order); buy: bought (default)
+                         * @enum {string}
+                         */
+                        supply_type?: "buy" | "make";
+                        notes?: string | null;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BillOfMaterialsLineItem"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Delete a bill of materials line item
+         * @description Draft or active BOMs.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example bli_01jfz8qdk0mnpqrstvwxy0b1e9 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            object: string;
+                            /** @enum {boolean} */
+                            deleted: true;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Update a bill of materials line item
+         * @description Draft or active BOMs. A BOM that would contain itself at any depth (through the active BOMs of its components) is refused with 400 bom_cycle, naming the loop in the message and in details.path, e.g. "KIT -> SUB -> KIT".
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example bli_01jfz8qdk0mnpqrstvwxy0b1e9 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "quantity": 4
+                     *     }
+                     */
+                    "application/json": {
+                        component_sku?: string;
+                        /** @description Units of the component per output_quantity of the BOM */
+                        quantity?: number;
+                        /** @description Unit label, default "each" */
+                        uom?: string;
+                        /** @description Extra percentage consumed as scrap, at most 2 decimals (default 0) */
+                        scrap_percent?: number;
+                        /**
+                         * @description make: built from its own active BOM (exploded, planned as a work order); buy: bought (default)
+                         * @enum {string}
+                         */
+                        supply_type?: "buy" | "make";
+                        notes?: string | null;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BillOfMaterialsLineItem"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/work_orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List work orders */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description Skip this many records (not with cursor). */
+                    offset?: number;
+                    /** @description Opaque cursor from a previous page's next_cursor. */
+                    cursor?: string;
+                    /** @description Field to sort by; a leading "-" sorts descending. */
+                    sort?: "created_at" | "-created_at" | "updated_at" | "-updated_at" | "due_date" | "-due_date" | "work_order_number" | "-work_order_number";
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_before?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    updated_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    updated_before?: string;
+                    status?: "planned" | "released" | "in_progress" | "on_hold" | "completed" | "cancelled";
+                    status_in?: string;
+                    priority?: "low" | "normal" | "high" | "urgent";
+                    priority_in?: string;
+                    sku?: string;
+                    sku_in?: string;
+                    assignee?: string;
+                    bom_id?: string;
+                    manufacture_order_id?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            object: "list";
+                            data: components["schemas"]["WorkOrder"][];
+                            has_more: boolean;
+                            total_count: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create a work order
+         * @description Planned; its lines are the active BOM's requirements for the quantity, copied now. standard_labor_hours defaults to the BOM's labor_hours scaled to the quantity. Requirements are whole units: for a BOM line, required = ceil(quantity x N x (1 + scrap_percent/100) / output_quantity) for N units of the parent, computed exactly (scrap_percent has at most 2 decimals), whatever the uom. A make component with an active BOM of its own is exploded the same way from its rounded requirement. Status machine: planned -> released -> in_progress -> completed; on_hold from released or in_progress (resume returns to where it was); cancelled from planned, released or on_hold. Any other action is 409 invalid_transition naming the status.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "sku": "WIDGET-FRAME",
+                     *       "quantity": 5,
+                     *       "priority": "high",
+                     *       "due_date": "2027-01-12",
+                     *       "memo": "Frames for the trade show"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The BOM (id or bom_number); it must be active */
+                        bom_id?: string;
+                        /** @description Or the SKU, whose active BOM is used */
+                        sku?: string;
+                        quantity: number;
+                        /** @description Where components are taken (id or code; default location) */
+                        location_id?: string;
+                        /** @description Where finished goods land (default: location_id) */
+                        output_location_id?: string;
+                        /** @enum {string} */
+                        priority?: "low" | "normal" | "high" | "urgent";
+                        assignee?: string | null;
+                        due_date?: string | null;
+                        memo?: string | null;
+                        standard_labor_hours?: number;
+                        actual_labor_hours?: number;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/work_orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a work order
+         * @description By id or by work_order_number (WO-000001).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a work order (PUT alias of PATCH)
+         * @description Open work orders. Status changes through the actions; quantity and BOM are fixed at creation.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "standard_labor_hours": 3
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        priority?: "low" | "normal" | "high" | "urgent";
+                        assignee?: string | null;
+                        due_date?: string | null;
+                        memo?: string | null;
+                        standard_labor_hours?: number;
+                        actual_labor_hours?: number;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a work order (POST alias of PATCH)
+         * @description Open work orders. Status changes through the actions; quantity and BOM are fixed at creation.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "standard_labor_hours": 3
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        priority?: "low" | "normal" | "high" | "urgent";
+                        assignee?: string | null;
+                        due_date?: string | null;
+                        memo?: string | null;
+                        standard_labor_hours?: number;
+                        actual_labor_hours?: number;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Delete a work order
+         * @description Planned work orders that belong to no manufacture order; cancel others.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            object: string;
+                            /** @enum {boolean} */
+                            deleted: true;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Update a work order
+         * @description Open work orders. Status changes through the actions; quantity and BOM are fixed at creation.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "standard_labor_hours": 3
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        priority?: "low" | "normal" | "high" | "urgent";
+                        assignee?: string | null;
+                        due_date?: string | null;
+                        memo?: string | null;
+                        standard_labor_hours?: number;
+                        actual_labor_hours?: number;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/work_orders/{id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Release a work order
+         * @description Reserves every component still needed at the location through the inventory ledger (reference work_order). Short: 409 insufficient_inventory listing each shortage, nothing reserved; with allow_partial, reserves what is available and the rest when it is issued.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "allow_partial": false
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Reserve what is available instead of refusing with 409 when short */
+                        allow_partial?: boolean;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/work_orders/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a work order
+         * @description released -> in_progress.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/work_orders/{id}/issue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue components to a work order
+         * @description Consumes components (production_consume movements) from the reservations, reserving first what a line lacks (409 insufficient_inventory when short). Lines are named by id or component SKU; without line_items, everything still to issue. More than a line still needs is 409 over_issue.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "line_items": [
+                     *         {
+                     *           "id": "STEEL-BAR",
+                     *           "quantity": 6
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description What to issue; absent: everything still to issue for the whole work order */
+                        line_items?: {
+                            /** @description A line id (wkl_...) or its component_sku */
+                            id: string;
+                            quantity: number;
+                        }[];
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/work_orders/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete a work order (or part of it)
+         * @description From in_progress. Issues what each line still needs for the units completed so far (the rounding rule for the cumulative quantity), adds `quantity` finished units at output_location_id (production_output) and adds labor_hours to actual_labor_hours. When the last unit is done the work order is completed and anything still reserved is released; before that it stays in_progress (event work_order.partially_completed).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "quantity": 2,
+                     *       "labor_hours": 1.5
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Units finished now (default: all that remain) */
+                        quantity?: number;
+                        /** @description Labor hours spent, added to actual_labor_hours */
+                        labor_hours?: number;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/work_orders/{id}/hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hold a work order
+         * @description From released or in_progress; reservations stay.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "reason": "Welder serviced"
+                     *     }
+                     */
+                    "application/json": {
+                        reason?: string;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/work_orders/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a held work order
+         * @description Back to the status it was held in.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /** @example {} */
+                    "application/json": {
+                        reason?: string;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/work_orders/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a work order
+         * @description From planned, released or on_hold; releases what it has reserved (components already issued stay consumed).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "reason": "Order withdrawn"
+                     *     }
+                     */
+                    "application/json": {
+                        reason?: string;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/work_orders/{id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign a work order
+         * @description Sets (or with null clears) the assignee of an open work order.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "assignee": "Grace"
+                     *     }
+                     */
+                    "application/json": {
+                        assignee: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/work_order_line_items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List work order line items */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description Skip this many records (not with cursor). */
+                    offset?: number;
+                    /** @description Opaque cursor from a previous page's next_cursor. */
+                    cursor?: string;
+                    /** @description Field to sort by; a leading "-" sorts descending. */
+                    sort?: "created_at" | "-created_at" | "updated_at" | "-updated_at" | "position" | "-position";
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_before?: string;
+                    work_order_id?: string;
+                    component_sku?: string;
+                    component_sku_in?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            object: "list";
+                            data: components["schemas"]["WorkOrderLineItem"][];
+                            has_more: boolean;
+                            total_count: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/work_order_line_items/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a work order line item
+         * @description By id (wkl_...). Lines are copied from the BOM when the work order is created and change through its actions.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example wkl_01jfz8qem1npqrstvwxy0b1f0a */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkOrderLineItem"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/manufacture_orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List manufacture orders */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description Skip this many records (not with cursor). */
+                    offset?: number;
+                    /** @description Opaque cursor from a previous page's next_cursor. */
+                    cursor?: string;
+                    /** @description Field to sort by; a leading "-" sorts descending. */
+                    sort?: "created_at" | "-created_at" | "updated_at" | "-updated_at" | "due_date" | "-due_date" | "manufacture_order_number" | "-manufacture_order_number";
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_before?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    updated_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    updated_before?: string;
+                    status?: "planned" | "in_production" | "completed" | "cancelled";
+                    status_in?: string;
+                    priority?: "low" | "normal" | "high" | "urgent";
+                    priority_in?: string;
+                    sku?: string;
+                    sku_in?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            object: "list";
+                            data: components["schemas"]["ManufactureOrder"][];
+                            has_more: boolean;
+                            total_count: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create a manufacture order
+         * @description A demand to make `quantity` of a SKU by due_date from its active BOM (or bom_id). Planned, with one product line; plan creates its work orders. Status machine: planned -> in_production -> completed; cancelled before completion.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "sku": "WIDGET-KIT",
+                     *       "quantity": 2,
+                     *       "due_date": "2027-01-15",
+                     *       "priority": "normal"
+                     *     }
+                     */
+                    "application/json": {
+                        sku: string;
+                        quantity: number;
+                        /** @description The BOM (id or bom_number); default: the SKU's active BOM */
+                        bom_id?: string;
+                        /** @description The site: where components are taken (default location) */
+                        location_id?: string;
+                        /** @description Where the product lands (default: location_id) */
+                        yield_location_id?: string;
+                        /** @enum {string} */
+                        priority?: "low" | "normal" | "high" | "urgent";
+                        due_date?: string | null;
+                        memo?: string | null;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ManufactureOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/manufacture_orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a manufacture order
+         * @description By id or by manufacture_order_number (MO-000001).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example MO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ManufactureOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a manufacture order (PUT alias of PATCH)
+         * @description priority, due_date, memo, metadata of a planned or in-production order (planned work orders keep their due dates).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example MO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "memo": "For the Berlin show"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        priority?: "low" | "normal" | "high" | "urgent";
+                        due_date?: string | null;
+                        memo?: string | null;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ManufactureOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a manufacture order (POST alias of PATCH)
+         * @description priority, due_date, memo, metadata of a planned or in-production order (planned work orders keep their due dates).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example MO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "memo": "For the Berlin show"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        priority?: "low" | "normal" | "high" | "urgent";
+                        due_date?: string | null;
+                        memo?: string | null;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ManufactureOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Delete a manufacture order
+         * @description Only before it is planned; cancel it afterwards.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example MO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            object: string;
+                            /** @enum {boolean} */
+                            deleted: true;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Update a manufacture order
+         * @description priority, due_date, memo, metadata of a planned or in-production order (planned work orders keep their due dates).
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example MO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "memo": "For the Berlin show"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        priority?: "low" | "normal" | "high" | "urgent";
+                        due_date?: string | null;
+                        memo?: string | null;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ManufactureOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/manufacture_orders/{id}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Plan a manufacture order
+         * @description Explodes the BOM and creates one planned work order per make-level assembly (the product and every make component with an active BOM, summed per SKU), linked to the order and listed in its line_items (output_type product / component, with work_order_id). Sub-assemblies are created before what consumes them; each is due its parent BOM's lead_time_days before its parent (the product is due on the order's due_date). Sub-assemblies are made at location_id, the product lands at yield_location_id. Once only (409 already_planned).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example MO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ManufactureOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/manufacture_orders/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a manufacture order
+         * @description planned -> in_production, once planned (409 not_planned).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example MO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ManufactureOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/manufacture_orders/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete a manufacture order
+         * @description in_production -> completed, only when every work order of it (not cancelled) is completed: 409 work_orders_open listing the others.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example MO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ManufactureOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/manufacture_orders/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a manufacture order
+         * @description Cancels it and its open work orders (planned, released, on hold), releasing their reservations. A work order in progress is 409 work_order_in_progress: hold it first.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example MO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /** @example {} */
+                    "application/json": {
+                        reason?: string;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ManufactureOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/manufacture_order_line_items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List manufacture order line items */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description Skip this many records (not with cursor). */
+                    offset?: number;
+                    /** @description Opaque cursor from a previous page's next_cursor. */
+                    cursor?: string;
+                    /** @description Field to sort by; a leading "-" sorts descending. */
+                    sort?: "created_at" | "-created_at" | "updated_at" | "-updated_at" | "position" | "-position";
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_before?: string;
+                    manufacture_order_id?: string;
+                    work_order_id?: string;
+                    sku?: string;
+                    sku_in?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            object: "list";
+                            data: components["schemas"]["ManufactureOrderLineItem"][];
+                            has_more: boolean;
+                            total_count: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/manufacture_order_line_items/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a manufacture order line item
+         * @description By id (mfl_...). Written by plan.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example mfl_01jfz8qfn2pqrstvwxy0b1g1b */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ManufactureOrderLineItem"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bill_of_materials/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the events of one bill of materials
+         * @description Needs events:read besides bill_of_materials:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description Skip this many records (not with cursor). */
+                    offset?: number;
+                    /** @description Opaque cursor from a previous page's next_cursor. */
+                    cursor?: string;
+                    /** @description Field to sort by; a leading "-" sorts descending. */
+                    sort?: "created_at" | "-created_at";
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_before?: string;
+                    type?: string;
+                    type_in?: string;
+                };
+                header?: never;
+                path: {
+                    /** @example BOM-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            object: "list";
+                            data: components["schemas"]["Event"][];
+                            has_more: boolean;
+                            total_count: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/work_orders/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the events of one work order
+         * @description Needs events:read besides work_orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description Skip this many records (not with cursor). */
+                    offset?: number;
+                    /** @description Opaque cursor from a previous page's next_cursor. */
+                    cursor?: string;
+                    /** @description Field to sort by; a leading "-" sorts descending. */
+                    sort?: "created_at" | "-created_at";
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_before?: string;
+                    type?: string;
+                    type_in?: string;
+                };
+                header?: never;
+                path: {
+                    /** @example WO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            object: "list";
+                            data: components["schemas"]["Event"][];
+                            has_more: boolean;
+                            total_count: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/manufacture_orders/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the events of one manufacture order
+         * @description Needs events:read besides manufacture_orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description Skip this many records (not with cursor). */
+                    offset?: number;
+                    /** @description Opaque cursor from a previous page's next_cursor. */
+                    cursor?: string;
+                    /** @description Field to sort by; a leading "-" sorts descending. */
+                    sort?: "created_at" | "-created_at";
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_before?: string;
+                    type?: string;
+                    type_in?: string;
+                };
+                header?: never;
+                path: {
+                    /** @example MO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            object: "list";
+                            data: components["schemas"]["Event"][];
+                            has_more: boolean;
+                            total_count: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -11106,6 +17064,245 @@ export interface components {
                 /** @description On its way to this location by transfers not yet received */
                 in_transit: number;
             }[];
+        };
+        BillOfMaterialsLineItemInput: {
+            id: string;
+            /** @constant */
+            object: "bill_of_materials_line_item";
+            bill_of_materials_id: string;
+            position: number;
+            component_sku: string;
+            quantity: number;
+            uom: string;
+            scrap_percent: number;
+            /** @enum {string} */
+            supply_type: "buy" | "make";
+            notes: string | null;
+            metadata: {
+                [key: string]: unknown;
+            };
+            version: number;
+            created_at: string;
+            updated_at: string;
+        };
+        BillOfMaterialsInput: {
+            id: string;
+            /** @constant */
+            object: "bill_of_materials";
+            bom_number: string;
+            name: string;
+            sku: string;
+            description: string | null;
+            output_quantity: number;
+            uom: string;
+            revision: string;
+            /** @enum {string} */
+            status: "draft" | "active" | "obsolete";
+            lead_time_days: number;
+            labor_hours: number;
+            line_items: components["schemas"]["BillOfMaterialsLineItemInput"][];
+            metadata: {
+                [key: string]: unknown;
+            };
+            activated_at: string | null;
+            obsoleted_at: string | null;
+            /** @description Concurrency version for If-Match (the engineering revision is `revision`) */
+            version: number;
+            created_at: string;
+            updated_at: string;
+        };
+        BillOfMaterialsExplosionInput: {
+            /** @constant */
+            object: "bill_of_materials_explosion";
+            bill_of_materials_id: string;
+            sku: string;
+            quantity: number;
+            location_id: string;
+            rounding: string;
+            /** @description Depth of the tree (1: only direct components) */
+            levels: number;
+            /** @description Every node of the tree, depth first */
+            components: {
+                /** @description 1 for the direct components */
+                level: number;
+                parent_sku: string;
+                sku: string;
+                bill_of_materials_line_item_id: string;
+                quantity_per: number;
+                parent_output_quantity: number;
+                scrap_percent: number;
+                uom: string;
+                /** @enum {string} */
+                supply_type: "buy" | "make";
+                /** @description The active BOM it is exploded through (make components) */
+                bill_of_materials_id: string | null;
+                required: number;
+                on_hand: number;
+                available: number;
+                /** @description max(0, required - available) */
+                shortage: number;
+            }[];
+            /** @description Flattened: one row per component SKU, summed over every level (gross, sub-assembly stock not netted) */
+            requirements: {
+                sku: string;
+                /** @enum {string} */
+                supply_type: "buy" | "make";
+                levels: number[];
+                required: number;
+                on_hand: number;
+                available: number;
+                /** @description max(0, required - available) */
+                shortage: number;
+            }[];
+            shortages: {
+                sku: string;
+                shortage: number;
+            }[];
+        };
+        BillOfMaterialsCostInput: {
+            /** @constant */
+            object: "bill_of_materials_cost";
+            bill_of_materials_id: string;
+            sku: string;
+            quantity: number;
+            location_id: string;
+            /** @constant */
+            currency: "USD";
+            /** @description Cents per unit of the BOM SKU, rounded half up once */
+            unit_cost: number;
+            /** @description unit cost x quantity, rounded once */
+            total_cost: number;
+            levels: {
+                level: number;
+                /** @description Cents per unit of the top SKU bought at this level */
+                material_cost: number;
+            }[];
+            lines: {
+                level: number;
+                parent_sku: string;
+                sku: string;
+                /** @description Units of this component per unit of its parent, scrap included (not rounded) */
+                quantity_per_unit: number;
+                /** @description Cents per unit (a rolled-up cost for a make component) */
+                unit_cost: number | null;
+                /** @enum {string} */
+                source: "inventory" | "bill_of_materials" | "missing";
+                /** @description Cents per unit of the top SKU (not rounded) */
+                extended_cost: number;
+            }[];
+            /** @description Bought SKUs with no unit_cost (counted as 0) */
+            missing_unit_costs: string[];
+        };
+        BuildToStockResultInput: {
+            /** @constant */
+            object: "build";
+            bill_of_materials: components["schemas"]["BillOfMaterialsInput"];
+            sku: string;
+            quantity: number;
+            location_id: string;
+            consumed: {
+                sku: string;
+                quantity: number;
+                inventory_item_id: string;
+            }[];
+            output_inventory_item_id: string;
+        };
+        WorkOrderLineItemInput: {
+            id: string;
+            /** @constant */
+            object: "work_order_line_item";
+            work_order_id: string;
+            position: number;
+            component_sku: string;
+            uom: string;
+            quantity_per: number;
+            bom_output_quantity: number;
+            scrap_percent: number;
+            quantity_required: number;
+            /** @description Held for this line in the inventory ledger now */
+            quantity_reserved: number;
+            quantity_issued: number;
+            created_at: string;
+            updated_at: string;
+        };
+        WorkOrderInput: {
+            id: string;
+            /** @constant */
+            object: "work_order";
+            work_order_number: string;
+            bom_id: string;
+            sku: string;
+            quantity: number;
+            quantity_completed: number;
+            location_id: string;
+            output_location_id: string;
+            manufacture_order_id: string | null;
+            /** @enum {string} */
+            priority: "low" | "normal" | "high" | "urgent";
+            assignee: string | null;
+            due_date: string | null;
+            /** @enum {string} */
+            status: "planned" | "released" | "in_progress" | "on_hold" | "completed" | "cancelled";
+            standard_labor_hours: number;
+            actual_labor_hours: number;
+            memo: string | null;
+            line_items: components["schemas"]["WorkOrderLineItemInput"][];
+            metadata: {
+                [key: string]: unknown;
+            };
+            released_at: string | null;
+            started_at: string | null;
+            completed_at: string | null;
+            cancelled_at: string | null;
+            version: number;
+            created_at: string;
+            updated_at: string;
+        };
+        ManufactureOrderLineItemInput: {
+            id: string;
+            /** @constant */
+            object: "manufacture_order_line_item";
+            manufacture_order_id: string;
+            position: number;
+            sku: string;
+            quantity: number;
+            /** @enum {string} */
+            output_type: "product" | "component";
+            /** @description 0 for the product, 1 for its sub-assemblies, ... */
+            level: number;
+            bom_id: string | null;
+            work_order_id: string | null;
+            due_date: string | null;
+            created_at: string;
+            updated_at: string;
+        };
+        ManufactureOrderInput: {
+            id: string;
+            /** @constant */
+            object: "manufacture_order";
+            manufacture_order_number: string;
+            sku: string;
+            bom_id: string;
+            quantity: number;
+            /** @enum {string} */
+            priority: "low" | "normal" | "high" | "urgent";
+            location_id: string;
+            yield_location_id: string;
+            due_date: string | null;
+            /** @enum {string} */
+            status: "planned" | "in_production" | "completed" | "cancelled";
+            memo: string | null;
+            line_items: components["schemas"]["ManufactureOrderLineItemInput"][];
+            metadata: {
+                [key: string]: unknown;
+            };
+            planned_at: string | null;
+            started_at: string | null;
+            completed_at: string | null;
+            cancelled_at: string | null;
+            version: number;
+            created_at: string;
+            updated_at: string;
         };
         PromotionInput: {
             id: string;
@@ -11699,6 +17896,245 @@ export interface components {
                 /** @description On its way to this location by transfers not yet received */
                 in_transit: number;
             }[];
+        };
+        BillOfMaterialsLineItem: {
+            id: string;
+            /** @constant */
+            object: "bill_of_materials_line_item";
+            bill_of_materials_id: string;
+            position: number;
+            component_sku: string;
+            quantity: number;
+            uom: string;
+            scrap_percent: number;
+            /** @enum {string} */
+            supply_type: "buy" | "make";
+            notes: string | null;
+            metadata: {
+                [key: string]: unknown;
+            };
+            version: number;
+            created_at: string;
+            updated_at: string;
+        };
+        BillOfMaterials: {
+            id: string;
+            /** @constant */
+            object: "bill_of_materials";
+            bom_number: string;
+            name: string;
+            sku: string;
+            description: string | null;
+            output_quantity: number;
+            uom: string;
+            revision: string;
+            /** @enum {string} */
+            status: "draft" | "active" | "obsolete";
+            lead_time_days: number;
+            labor_hours: number;
+            line_items: components["schemas"]["BillOfMaterialsLineItem"][];
+            metadata: {
+                [key: string]: unknown;
+            };
+            activated_at: string | null;
+            obsoleted_at: string | null;
+            /** @description Concurrency version for If-Match (the engineering revision is `revision`) */
+            version: number;
+            created_at: string;
+            updated_at: string;
+        };
+        BillOfMaterialsExplosion: {
+            /** @constant */
+            object: "bill_of_materials_explosion";
+            bill_of_materials_id: string;
+            sku: string;
+            quantity: number;
+            location_id: string;
+            rounding: string;
+            /** @description Depth of the tree (1: only direct components) */
+            levels: number;
+            /** @description Every node of the tree, depth first */
+            components: {
+                /** @description 1 for the direct components */
+                level: number;
+                parent_sku: string;
+                sku: string;
+                bill_of_materials_line_item_id: string;
+                quantity_per: number;
+                parent_output_quantity: number;
+                scrap_percent: number;
+                uom: string;
+                /** @enum {string} */
+                supply_type: "buy" | "make";
+                /** @description The active BOM it is exploded through (make components) */
+                bill_of_materials_id: string | null;
+                required: number;
+                on_hand: number;
+                available: number;
+                /** @description max(0, required - available) */
+                shortage: number;
+            }[];
+            /** @description Flattened: one row per component SKU, summed over every level (gross, sub-assembly stock not netted) */
+            requirements: {
+                sku: string;
+                /** @enum {string} */
+                supply_type: "buy" | "make";
+                levels: number[];
+                required: number;
+                on_hand: number;
+                available: number;
+                /** @description max(0, required - available) */
+                shortage: number;
+            }[];
+            shortages: {
+                sku: string;
+                shortage: number;
+            }[];
+        };
+        BillOfMaterialsCost: {
+            /** @constant */
+            object: "bill_of_materials_cost";
+            bill_of_materials_id: string;
+            sku: string;
+            quantity: number;
+            location_id: string;
+            /** @constant */
+            currency: "USD";
+            /** @description Cents per unit of the BOM SKU, rounded half up once */
+            unit_cost: number;
+            /** @description unit cost x quantity, rounded once */
+            total_cost: number;
+            levels: {
+                level: number;
+                /** @description Cents per unit of the top SKU bought at this level */
+                material_cost: number;
+            }[];
+            lines: {
+                level: number;
+                parent_sku: string;
+                sku: string;
+                /** @description Units of this component per unit of its parent, scrap included (not rounded) */
+                quantity_per_unit: number;
+                /** @description Cents per unit (a rolled-up cost for a make component) */
+                unit_cost: number | null;
+                /** @enum {string} */
+                source: "inventory" | "bill_of_materials" | "missing";
+                /** @description Cents per unit of the top SKU (not rounded) */
+                extended_cost: number;
+            }[];
+            /** @description Bought SKUs with no unit_cost (counted as 0) */
+            missing_unit_costs: string[];
+        };
+        BuildToStockResult: {
+            /** @constant */
+            object: "build";
+            bill_of_materials: components["schemas"]["BillOfMaterials"];
+            sku: string;
+            quantity: number;
+            location_id: string;
+            consumed: {
+                sku: string;
+                quantity: number;
+                inventory_item_id: string;
+            }[];
+            output_inventory_item_id: string;
+        };
+        WorkOrderLineItem: {
+            id: string;
+            /** @constant */
+            object: "work_order_line_item";
+            work_order_id: string;
+            position: number;
+            component_sku: string;
+            uom: string;
+            quantity_per: number;
+            bom_output_quantity: number;
+            scrap_percent: number;
+            quantity_required: number;
+            /** @description Held for this line in the inventory ledger now */
+            quantity_reserved: number;
+            quantity_issued: number;
+            created_at: string;
+            updated_at: string;
+        };
+        WorkOrder: {
+            id: string;
+            /** @constant */
+            object: "work_order";
+            work_order_number: string;
+            bom_id: string;
+            sku: string;
+            quantity: number;
+            quantity_completed: number;
+            location_id: string;
+            output_location_id: string;
+            manufacture_order_id: string | null;
+            /** @enum {string} */
+            priority: "low" | "normal" | "high" | "urgent";
+            assignee: string | null;
+            due_date: string | null;
+            /** @enum {string} */
+            status: "planned" | "released" | "in_progress" | "on_hold" | "completed" | "cancelled";
+            standard_labor_hours: number;
+            actual_labor_hours: number;
+            memo: string | null;
+            line_items: components["schemas"]["WorkOrderLineItem"][];
+            metadata: {
+                [key: string]: unknown;
+            };
+            released_at: string | null;
+            started_at: string | null;
+            completed_at: string | null;
+            cancelled_at: string | null;
+            version: number;
+            created_at: string;
+            updated_at: string;
+        };
+        ManufactureOrderLineItem: {
+            id: string;
+            /** @constant */
+            object: "manufacture_order_line_item";
+            manufacture_order_id: string;
+            position: number;
+            sku: string;
+            quantity: number;
+            /** @enum {string} */
+            output_type: "product" | "component";
+            /** @description 0 for the product, 1 for its sub-assemblies, ... */
+            level: number;
+            bom_id: string | null;
+            work_order_id: string | null;
+            due_date: string | null;
+            created_at: string;
+            updated_at: string;
+        };
+        ManufactureOrder: {
+            id: string;
+            /** @constant */
+            object: "manufacture_order";
+            manufacture_order_number: string;
+            sku: string;
+            bom_id: string;
+            quantity: number;
+            /** @enum {string} */
+            priority: "low" | "normal" | "high" | "urgent";
+            location_id: string;
+            yield_location_id: string;
+            due_date: string | null;
+            /** @enum {string} */
+            status: "planned" | "in_production" | "completed" | "cancelled";
+            memo: string | null;
+            line_items: components["schemas"]["ManufactureOrderLineItem"][];
+            metadata: {
+                [key: string]: unknown;
+            };
+            planned_at: string | null;
+            started_at: string | null;
+            completed_at: string | null;
+            cancelled_at: string | null;
+            version: number;
+            created_at: string;
+            updated_at: string;
         };
         Promotion: {
             id: string;

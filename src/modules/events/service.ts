@@ -40,15 +40,19 @@ export const EventSchema = z
  * needs `*` (refused by default rather than shown to everyone).
  */
 export const EVENT_OBJECT_SCOPES: Readonly<Record<string, string>> = {
+  bill_of_materials: 'bill_of_materials:read',
+  bill_of_materials_line_item: 'bill_of_materials:read',
   customer: 'customers:read',
   inventory_item: 'inventory:read',
   transfer: 'inventory:read',
   location: 'locations:read',
+  manufacture_order: 'manufacture_orders:read',
   order: 'orders:read',
   promotion: 'promotions:read',
   refund: 'refunds:read',
   return: 'returns:read',
   shipment: 'shipments:read',
+  work_order: 'work_orders:read',
 };
 
 export function eventReadScope(objectType: string): string {

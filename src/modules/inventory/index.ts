@@ -34,6 +34,7 @@ export {
   postMovement,
   releaseByReference,
   releaseReservation,
+  reservedForDocuments,
   reserveStock,
   type LedgerReference,
   type MovementInput,

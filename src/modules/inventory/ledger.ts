@@ -540,3 +540,26 @@ export async function moveReservation(
     .execute();
   return id;
 }
+
+/**
+ * What is held now for documents of one type, per document line (a read for rendering documents
+ * such as work orders: `quantity_reserved` per line), in one query for many documents.
+ */
+export async function reservedForDocuments(
+  db: Executor,
+  referenceType: string,
+  referenceIds: string[],
+): Promise<Map<string, number>> {
+  const held = new Map<string, number>();
+  if (referenceIds.length === 0) return held;
+  const rows = await db
+    .selectFrom('inventory_reservations')
+    .select(['reference_line_id', (eb) => eb.fn.sum<number | string>('quantity').as('quantity')])
+    .where('reference_type', '=', referenceType)
+    .where('reference_id', 'in', referenceIds)
+    .where('status', '=', 'active')
+    .groupBy('reference_line_id')
+    .execute();
+  for (const r of rows) if (r.reference_line_id) held.set(r.reference_line_id, Number(r.quantity));
+  return held;
+}
