@@ -19,6 +19,7 @@ import { eventRoutes } from './modules/events/index.js';
 import { inventoryRoutes } from './modules/inventory/index.js';
 import { orderRoutes, refundRoutes, shipmentRoutes } from './modules/orders/index.js';
 import { promotionRoutes } from './modules/promotions/index.js';
+import { purchasingRoutes } from './modules/purchasing/index.js';
 import { returnRoutes } from './modules/returns/index.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -177,5 +178,6 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
   await app.register(shipmentRoutes, deps);
   await app.register(refundRoutes, deps);
   await app.register(returnRoutes, deps);
+  await app.register(purchasingRoutes, deps);
   return app;
 }

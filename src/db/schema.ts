@@ -1,9 +1,12 @@
 // Type-only: each module owns its tables' types; the database is their union.
 import type { ApiKeyTables } from '../modules/api-keys/tables.js';
 import type { CustomerTables } from '../modules/customers/tables.js';
+import type { CycleCountTables } from '../modules/cycle-counts/tables.js';
 import type { InventoryTables } from '../modules/inventory/tables.js';
 import type { OrderTables } from '../modules/orders/tables.js';
+import type { PackingTables } from '../modules/packing/tables.js';
 import type { PromotionTables } from '../modules/promotions/tables.js';
+import type { PurchasingTables } from '../modules/purchasing/tables.js';
 import type { ReturnTables } from '../modules/returns/tables.js';
 
 /**
@@ -41,7 +44,15 @@ export interface CountersTable {
 }
 
 export interface Database
-  extends ApiKeyTables, CustomerTables, InventoryTables, OrderTables, PromotionTables, ReturnTables {
+  extends ApiKeyTables,
+    CustomerTables,
+    InventoryTables,
+    OrderTables,
+    PromotionTables,
+    ReturnTables,
+    PurchasingTables,
+    PackingTables,
+    CycleCountTables {
   idempotency_keys: IdempotencyKeysTable;
   events: EventsTable;
   counters: CountersTable;

@@ -10,14 +10,18 @@
  */
 export const SCOPE_RESOURCES = [
   'customers',
+  'cycle_counts',
   'events',
   'inventory',
   'locations',
   'orders',
+  'packing_lists',
   'promotions',
+  'purchase_orders',
   'refunds',
   'returns',
   'shipments',
+  'suppliers',
 ] as const;
 
 /** Every scope a key may hold: `<resource>:read`, `<resource>:write`, `<resource>:*`, `admin` or `*`. */

@@ -41,14 +41,18 @@ export const EventSchema = z
  */
 export const EVENT_OBJECT_SCOPES: Readonly<Record<string, string>> = {
   customer: 'customers:read',
+  cycle_count: 'cycle_counts:read',
   inventory_item: 'inventory:read',
   transfer: 'inventory:read',
   location: 'locations:read',
   order: 'orders:read',
+  packing_list: 'packing_lists:read',
   promotion: 'promotions:read',
+  purchase_order: 'purchase_orders:read',
   refund: 'refunds:read',
   return: 'returns:read',
   shipment: 'shipments:read',
+  supplier: 'suppliers:read',
 };
 
 export function eventReadScope(objectType: string): string {
