@@ -15,6 +15,7 @@ import { newId } from './db/ids.js';
 import { registerAuthFailureLimit, registerRateLimit } from './platform/rate-limit.js';
 import { apiKeyRoutes, findActiveKey, touchApiKey } from './modules/api-keys/index.js';
 import { customerRoutes } from './modules/customers/index.js';
+import { cycleCountRoutes } from './modules/cycle-counts/index.js';
 import { eventRoutes } from './modules/events/index.js';
 import { inventoryRoutes } from './modules/inventory/index.js';
 import { orderRoutes, refundRoutes, shipmentRoutes } from './modules/orders/index.js';
@@ -179,5 +180,6 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
   await app.register(refundRoutes, deps);
   await app.register(returnRoutes, deps);
   await app.register(purchasingRoutes, deps);
+  await app.register(cycleCountRoutes, deps);
   return app;
 }
