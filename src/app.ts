@@ -19,6 +19,7 @@ import { cycleCountRoutes } from './modules/cycle-counts/index.js';
 import { eventRoutes } from './modules/events/index.js';
 import { inventoryRoutes } from './modules/inventory/index.js';
 import { orderRoutes, refundRoutes, shipmentRoutes } from './modules/orders/index.js';
+import { packingListRoutes } from './modules/packing/index.js';
 import { promotionRoutes } from './modules/promotions/index.js';
 import { purchasingRoutes } from './modules/purchasing/index.js';
 import { returnRoutes } from './modules/returns/index.js';
@@ -181,5 +182,6 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
   await app.register(returnRoutes, deps);
   await app.register(purchasingRoutes, deps);
   await app.register(cycleCountRoutes, deps);
+  await app.register(packingListRoutes, deps);
   return app;
 }
