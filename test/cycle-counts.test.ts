@@ -5,7 +5,13 @@ import { getTestContext, unique, type TestContext } from './helpers.js';
 import { assertError } from './support.js';
 import { assertLedgerClean, eventTypes, newWarehouse, stockOf } from './supply-helpers.js';
 
-async function stockUp(t: TestContext, location: string, sku: string, onHand: number, fields: Record<string, unknown> = {}) {
+async function stockUp(
+  t: TestContext,
+  location: string,
+  sku: string,
+  onHand: number,
+  fields: Record<string, unknown> = {},
+) {
   const res = await t.api('POST', '/v1/inventory_items', { sku, location_id: location, on_hand: onHand, ...fields });
   assert.equal(res.status, 201, res.raw);
   return res.body;
@@ -50,7 +56,14 @@ describe('cycle counts', () => {
     );
     const listed = await t.api('GET', `/v1/cycle_counts?location_id=${wh.id}&status=draft`);
     assert.equal(listed.body.total_count, 1);
-    assertError(await t.api('POST', `/v1/cycle_counts/${cc.id}/count`, { line_items: [{ id: `${prefix}-A`, counted_quantity: 1 }] }), 409, 'conflict', 'invalid_transition');
+    assertError(
+      await t.api('POST', `/v1/cycle_counts/${cc.id}/count`, {
+        line_items: [{ id: `${prefix}-A`, counted_quantity: 1 }],
+      }),
+      409,
+      'conflict',
+      'invalid_transition',
+    );
     assertError(await t.api('POST', `/v1/cycle_counts/${cc.id}/reconcile`), 409, 'conflict', 'invalid_transition');
 
     const started = await t.api('POST', `/v1/cycle_counts/${cc.cycle_count_number}/start`);
@@ -59,7 +72,9 @@ describe('cycle counts', () => {
       started.body.line_items.map((l: any) => l.expected_quantity),
       [10, 5],
     );
-    await t.api('POST', `/v1/cycle_counts/${cc.id}/count`, { line_items: [{ id: `${prefix}-A`, counted_quantity: 3 }] });
+    await t.api('POST', `/v1/cycle_counts/${cc.id}/count`, {
+      line_items: [{ id: `${prefix}-A`, counted_quantity: 3 }],
+    });
     assertError(await t.api('POST', `/v1/cycle_counts/${cc.id}/complete`), 409, 'conflict', 'lines_not_counted');
     const counted = await t.api('POST', `/v1/cycle_counts/${cc.id}/count`, {
       line_items: [
@@ -89,7 +104,11 @@ describe('cycle counts', () => {
     assert.equal(countMoves[0].quantity, -2);
     assert.equal(countMoves[0].reference.id, cc.id);
     const bMoves = await t.api('GET', `/v1/inventory_items/${b.id}/movements`);
-    assert.equal(bMoves.body.data.filter((m: any) => m.reason === 'cycle_count').length, 0, 'no movement for no variance');
+    assert.equal(
+      bMoves.body.data.filter((m: any) => m.reason === 'cycle_count').length,
+      0,
+      'no movement for no variance',
+    );
     // Crossing the reorder point (9) on the way down to 8 is a low_stock event.
     assert.ok((await eventTypes(t, a.id)).includes('inventory_item.low_stock'));
     assertError(await t.api('POST', `/v1/cycle_counts/${cc.id}/cancel`), 409, 'conflict', 'invalid_transition');

@@ -270,7 +270,13 @@ describe('/docs', () => {
     await run('POST', '/v1/purchase_orders/{id}/finance');
     await run('POST', '/v1/purchase_orders/{id}/receive');
     const anotherPurchaseOrder = async () =>
-      (await api('POST', '/v1/purchase_orders', doc.paths['/v1/purchase_orders'].post.requestBody.content['application/json'].example)).body;
+      (
+        await api(
+          'POST',
+          '/v1/purchase_orders',
+          doc.paths['/v1/purchase_orders'].post.requestBody.content['application/json'].example,
+        )
+      ).body;
     await run('DELETE', '/v1/purchase_orders/{id}', { id: (await anotherPurchaseOrder()).id });
     await run('POST', '/v1/purchase_orders/{id}/cancel', { id: (await anotherPurchaseOrder()).id });
 

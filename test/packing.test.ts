@@ -72,13 +72,10 @@ describe('packing lists', () => {
       'packing_list.verified',
     ]);
     const movements = await t.api('GET', `/v1/inventory_items/${a.id}/movements`);
-    assert.deepEqual(
-      movements.body.data.map((m: any) => [m.reason, m.reference?.type, m.quantity]).sort(),
-      [
-        ['receipt', 'purchase_order', 2],
-        ['receipt', 'purchase_order', 4],
-      ],
-    );
+    assert.deepEqual(movements.body.data.map((m: any) => [m.reason, m.reference?.type, m.quantity]).sort(), [
+      ['receipt', 'purchase_order', 2],
+      ['receipt', 'purchase_order', 4],
+    ]);
     await assertLedgerClean(t);
   });
 
@@ -140,7 +137,11 @@ describe('packing lists', () => {
       400,
       'invalid_request_error',
     );
-    assertError(await t.api('POST', '/v1/packing_lists', { direction: 'outbound', shipment_id: 'shp_nope' }), 404, 'not_found');
+    assertError(
+      await t.api('POST', '/v1/packing_lists', { direction: 'outbound', shipment_id: 'shp_nope' }),
+      404,
+      'not_found',
+    );
     await assertLedgerClean(t);
   });
 
@@ -167,7 +168,10 @@ describe('packing lists', () => {
     assert.equal(patched.body.quantity, 3);
     assert.equal((await t.api('GET', `/v1/packing_list_items?packing_list_id=${list.id}`)).body.total_count, 2);
     assert.equal((await t.api('DELETE', `/v1/packing_list_items/${added.body.id}`)).body.deleted, true);
-    assert.equal((await t.api('PATCH', `/v1/packing_lists/${list.id}`, { invoice_number: 'INV-9' })).body.invoice_number, 'INV-9');
+    assert.equal(
+      (await t.api('PATCH', `/v1/packing_lists/${list.id}`, { invoice_number: 'INV-9' })).body.invoice_number,
+      'INV-9',
+    );
     await t.api('POST', `/v1/packing_lists/${list.id}/submit`);
     assertError(
       await t.api('POST', '/v1/packing_list_items', { packing_list_id: list.id, sku, quantity: 1 }),
@@ -176,12 +180,22 @@ describe('packing lists', () => {
       'invalid_transition',
     );
     assert.equal((await t.api('POST', `/v1/packing_lists/${list.id}/cancel`)).body.status, 'cancelled');
-    assertError(await t.api('PATCH', `/v1/packing_lists/${list.id}`, { notes: 'x' }), 409, 'conflict', 'invalid_transition');
+    assertError(
+      await t.api('PATCH', `/v1/packing_lists/${list.id}`, { notes: 'x' }),
+      409,
+      'conflict',
+      'invalid_transition',
+    );
     const draft = (await t.api('POST', '/v1/packing_lists', { direction: 'inbound', purchase_order_id: po.id })).body;
     assert.equal((await t.api('DELETE', `/v1/packing_lists/${draft.id}`)).body.deleted, true);
     // A draft PO cannot have inbound lists.
     const sup = (await t.api('GET', `/v1/purchase_orders/${po.id}`)).body.supplier_id;
-    const draftPo = (await t.api('POST', '/v1/purchase_orders', { supplier_id: sup, line_items: [{ sku, quantity_ordered: 1, unit_cost: 1 }] })).body;
+    const draftPo = (
+      await t.api('POST', '/v1/purchase_orders', {
+        supplier_id: sup,
+        line_items: [{ sku, quantity_ordered: 1, unit_cost: 1 }],
+      })
+    ).body;
     assertError(
       await t.api('POST', '/v1/packing_lists', { direction: 'inbound', purchase_order_id: draftPo.id }),
       409,

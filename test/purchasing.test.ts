@@ -127,7 +127,12 @@ describe('purchase orders', () => {
     assert.equal((await t.api('PATCH', `/v1/purchase_orders/${po.id}`, { notes: 'dock 4' })).body.notes, 'dock 4');
     assertError(await t.api('DELETE', `/v1/purchase_order_line_items/${added.body.id}`), 409, 'conflict');
     assertError(await t.api('DELETE', `/v1/purchase_orders/${po.id}`), 409, 'conflict', 'invalid_transition');
-    assertError(await t.api('POST', `/v1/purchase_orders/${po.id}/receive`, { line_items: [{ id: `${sku}-A`, quantity: 1 }] }), 409, 'conflict', 'invalid_transition');
+    assertError(
+      await t.api('POST', `/v1/purchase_orders/${po.id}/receive`, { line_items: [{ id: `${sku}-A`, quantity: 1 }] }),
+      409,
+      'conflict',
+      'invalid_transition',
+    );
 
     assert.equal((await stockOf(t, `${sku}-B`, wh.id)) ?? null, null);
     const approved = await t.api('POST', `/v1/purchase_orders/${po.id}/approve`);
@@ -141,7 +146,12 @@ describe('purchase orders', () => {
 
     const financed = await t.api('POST', `/v1/purchase_orders/${po.id}/finance`, { financer: 'Kickfurther' });
     assert.equal(financed.body.financed.financer, 'Kickfurther');
-    assertError(await t.api('POST', `/v1/purchase_orders/${po.id}/finance`, { financer: 'Other' }), 409, 'conflict', 'already_financed');
+    assertError(
+      await t.api('POST', `/v1/purchase_orders/${po.id}/finance`, { financer: 'Other' }),
+      409,
+      'conflict',
+      'already_financed',
+    );
 
     // Cancel an approved order: incoming goes back down.
     const cancelled = await t.api('POST', `/v1/purchase_orders/${po.id}/cancel`);
@@ -173,7 +183,9 @@ describe('purchase orders', () => {
       { sku: `${sku}-X`, quantity_ordered: 2, unit_cost: 50 },
     ]);
     const line = po.line_items[0];
-    const partial = await t.api('POST', `/v1/purchase_orders/${po.id}/receive`, { line_items: [{ id: line.id, quantity: 4 }] });
+    const partial = await t.api('POST', `/v1/purchase_orders/${po.id}/receive`, {
+      line_items: [{ id: line.id, quantity: 4 }],
+    });
     assert.equal(partial.status, 200, partial.raw);
     assert.equal(partial.body.status, 'partially_received');
     assert.equal(partial.body.line_items[0].quantity_received, 4);
@@ -182,7 +194,9 @@ describe('purchase orders', () => {
     // (10 x 100 + 4 x 200) / 14 = 128.57 -> 129
     assert.equal(stock.unit_cost, 129);
 
-    const over = await t.api('POST', `/v1/purchase_orders/${po.id}/receive`, { line_items: [{ id: sku, quantity: 7 }] });
+    const over = await t.api('POST', `/v1/purchase_orders/${po.id}/receive`, {
+      line_items: [{ id: sku, quantity: 7 }],
+    });
     assertError(over, 409, 'conflict', 'over_receipt');
     assert.equal(over.body.error.details.quantity_open, 6);
     assert.deepEqual([(await stockOf(t, sku, wh.id)).on_hand], [14], 'a refused receipt leaves no trace');
@@ -203,7 +217,9 @@ describe('purchase orders', () => {
     assertError(await t.api('POST', `/v1/purchase_orders/${po.id}/cancel`), 409, 'conflict', 'invalid_transition');
 
     const movements = await t.api('GET', `/v1/inventory_items/${item.body.id}/movements`);
-    const receipts = movements.body.data.filter((m: any) => m.reason === 'receipt' && m.reference?.type === 'purchase_order');
+    const receipts = movements.body.data.filter(
+      (m: any) => m.reason === 'receipt' && m.reference?.type === 'purchase_order',
+    );
     assert.equal(receipts.length, 2);
     for (const m of receipts) {
       assert.equal(m.reference.id, po.id);
@@ -211,9 +227,7 @@ describe('purchase orders', () => {
     }
     const completed = await t.api('POST', `/v1/purchase_orders/${po.id}/complete`);
     assert.equal(completed.body.status, 'completed');
-    assert.ok(
-      (await eventTypes(t, po.id)).filter((e) => e === 'purchase_order.received').length === 2,
-    );
+    assert.ok((await eventTypes(t, po.id)).filter((e) => e === 'purchase_order.received').length === 2);
     await assertLedgerClean(t);
   });
 
@@ -242,7 +256,9 @@ describe('purchase orders', () => {
     const po = await approvedPurchaseOrder(t, wh.id, [{ sku, quantity_ordered: 10, unit_cost: 100 }]);
     const results = await Promise.all(
       Array.from({ length: 8 }, () =>
-        t.api('POST', `/v1/purchase_orders/${po.id}/receive`, { line_items: [{ id: po.line_items[0].id, quantity: 3 }] }),
+        t.api('POST', `/v1/purchase_orders/${po.id}/receive`, {
+          line_items: [{ id: po.line_items[0].id, quantity: 3 }],
+        }),
       ),
     );
     const ok = results.filter((r) => r.status === 200);
@@ -264,7 +280,12 @@ describe('purchase orders', () => {
     });
     assertError(bad, 400, 'invalid_request_error', 'validation_error');
     const draft = await t.api('POST', '/v1/purchase_orders', { supplier_id: supplier.id });
-    assertError(await t.api('POST', `/v1/purchase_orders/${draft.body.id}/submit`), 409, 'conflict', 'purchase_order_empty');
+    assertError(
+      await t.api('POST', `/v1/purchase_orders/${draft.body.id}/submit`),
+      409,
+      'conflict',
+      'purchase_order_empty',
+    );
     const del = await t.api('DELETE', `/v1/purchase_orders/${draft.body.id}`);
     assert.equal(del.body.deleted, true);
     assertError(await t.api('GET', `/v1/purchase_orders/${draft.body.id}`), 404, 'not_found');

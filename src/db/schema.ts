@@ -44,7 +44,8 @@ export interface CountersTable {
 }
 
 export interface Database
-  extends ApiKeyTables,
+  extends
+    ApiKeyTables,
     CustomerTables,
     InventoryTables,
     OrderTables,

@@ -52,7 +52,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
-    .addCheckConstraint('purchase_orders_money_non_negative', sql`subtotal >= 0 AND tax >= 0 AND shipping >= 0 AND total >= 0`)
+    .addCheckConstraint(
+      'purchase_orders_money_non_negative',
+      sql`subtotal >= 0 AND tax >= 0 AND shipping >= 0 AND total >= 0`,
+    )
     .execute();
   await db.schema.createIndex('purchase_orders_created').on('purchase_orders').columns(['created_at', 'id']).execute();
   await db.schema

@@ -117,7 +117,11 @@ export async function cycleCountRoutes(app: FastifyInstance, { db }: { db: DB })
   );
   const actions = [
     ['start', 'Start a cycle count', "draft -> in_progress: snapshots each line's expected_quantity (on_hand now)."],
-    ['complete', 'Complete a cycle count', 'in_progress -> completed; every line must be counted (409 lines_not_counted).'],
+    [
+      'complete',
+      'Complete a cycle count',
+      'in_progress -> completed; every line must be counted (409 lines_not_counted).',
+    ],
     [
       'reconcile',
       'Reconcile a cycle count',

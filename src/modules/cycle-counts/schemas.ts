@@ -12,7 +12,12 @@ const editable = {
 
 export const CreateCycleCountBody = z
   .strictObject({
-    location_id: z.string().min(1).max(100).optional().describe('Location id or code; the default location when omitted'),
+    location_id: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('Location id or code; the default location when omitted'),
     sku_filter: z
       .string()
       .min(1)

@@ -164,7 +164,11 @@ export async function createCycleCount(db: DB, ctx: RequestContext, input: Creat
       if (missing.length)
         throw new ValidationError(
           `No inventory item at location ${locationId} for SKU ${missing.join(', ')}.`,
-          missing.map((s) => ({ path: `skus[${skus.indexOf(s)}]`, code: 'unknown_sku', message: `Not stocked at this location` })),
+          missing.map((s) => ({
+            path: `skus[${skus.indexOf(s)}]`,
+            code: 'unknown_sku',
+            message: `Not stocked at this location`,
+          })),
         );
     }
     if (found.length === 0)

@@ -1,8 +1,7 @@
 import { defineStateMachine, type TransitionTable } from '../../platform/state-machine.js';
 import type { CycleCountStatus } from './tables.js';
 
-export type CycleCountAction =
-  'update' | 'delete' | 'start' | 'count' | 'complete' | 'reconcile' | 'cancel';
+export type CycleCountAction = 'update' | 'delete' | 'start' | 'count' | 'complete' | 'reconcile' | 'cancel';
 
 /** draft -> in_progress -> completed -> reconciled; cancelled any time before reconciled. */
 export const cycleCountTransitions: TransitionTable<CycleCountStatus, CycleCountAction> = {

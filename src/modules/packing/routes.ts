@@ -142,8 +142,7 @@ export async function packingListRoutes(app: FastifyInstance, { db }: { db: DB }
         response: { 200: PackingListSchema, ...errorResponses(404, 409, 412) },
       },
     },
-    async (req) =>
-      packingListAction(db, contextOf(req), req.params.id, 'arrive', req.body ?? {}, expectedVersion(req)),
+    async (req) => packingListAction(db, contextOf(req), req.params.id, 'arrive', req.body ?? {}, expectedVersion(req)),
   );
   registerTimelineRoute(app, db, {
     resource: 'packing_lists',

@@ -30,7 +30,7 @@ const ItemInput = z.strictObject({
     .min(1)
     .max(100)
     .optional()
-    .describe("Inbound: the purchase order line (pol_...); or name it by sku when one line has it"),
+    .describe('Inbound: the purchase order line (pol_...); or name it by sku when one line has it'),
   sku: z.string().min(1).max(100).optional(),
   description: z.string().max(500).nullish(),
   quantity: QuantitySchema,
@@ -57,7 +57,7 @@ export const CreatePackingListBody = z.strictObject({
     .min(1)
     .max(500)
     .optional()
-    .describe("Inbound only: omitted, every line of the purchase order with what it still expects"),
+    .describe('Inbound only: omitted, every line of the purchase order with what it still expects'),
   ...editable,
 });
 export type CreatePackingListInput = z.output<typeof CreatePackingListBody>;
@@ -67,7 +67,9 @@ export type UpdatePackingListInput = z.output<typeof UpdatePackingListBody>;
 
 export const ArriveBody = z.strictObject({
   line_items: z
-    .array(z.strictObject({ id: z.string().min(1).max(100).describe('Item id (pli_...) or SKU'), quantity: QuantitySchema }))
+    .array(
+      z.strictObject({ id: z.string().min(1).max(100).describe('Item id (pli_...) or SKU'), quantity: QuantitySchema }),
+    )
     .min(1)
     .max(500)
     .optional()

@@ -183,7 +183,11 @@ const RECEIVABLE = ['approved', 'partially_received'];
  * Inbound: against an approved purchase order, its lines (or the items given) with what they
  * still expect. Outbound: the lines of an order's shipment, read through the orders module.
  */
-export async function createPackingList(db: DB, ctx: RequestContext, input: CreatePackingListInput): Promise<PackingList> {
+export async function createPackingList(
+  db: DB,
+  ctx: RequestContext,
+  input: CreatePackingListInput,
+): Promise<PackingList> {
   return inTransaction(db, async (trx) => {
     const now = nowIso();
     const id = newId('pkl');
@@ -195,7 +199,8 @@ export async function createPackingList(db: DB, ctx: RequestContext, input: Crea
           { path: 'purchase_order_id', message: 'Required for an inbound list' },
         ]);
       const po = await getPurchaseOrder(trx, input.purchase_order_id).catch((err) => {
-        if (err instanceof NotFoundError) throw new NotFoundError('purchase order', input.purchase_order_id!, 'purchase_order_id');
+        if (err instanceof NotFoundError)
+          throw new NotFoundError('purchase order', input.purchase_order_id!, 'purchase_order_id');
         throw err;
       });
       if (!RECEIVABLE.includes(po.status))
@@ -210,7 +215,12 @@ export async function createPackingList(db: DB, ctx: RequestContext, input: Crea
             const line = poLineFor(po, i, `line_items[${n}]`);
             return newItem(
               id,
-              { sku: line.sku, description: i.description ?? line.description, quantity: i.quantity, purchase_order_line_item_id: line.id },
+              {
+                sku: line.sku,
+                description: i.description ?? line.description,
+                quantity: i.quantity,
+                purchase_order_line_item_id: line.id,
+              },
               now,
             );
           })
@@ -219,7 +229,12 @@ export async function createPackingList(db: DB, ctx: RequestContext, input: Crea
             .map((l) =>
               newItem(
                 id,
-                { sku: l.sku, description: l.description, quantity: l.quantity_open, purchase_order_line_item_id: l.id },
+                {
+                  sku: l.sku,
+                  description: l.description,
+                  quantity: l.quantity_open,
+                  purchase_order_line_item_id: l.id,
+                },
                 now,
               ),
             );
@@ -229,7 +244,9 @@ export async function createPackingList(db: DB, ctx: RequestContext, input: Crea
         purchase_order_id: po.id,
         order_id: null,
         shipment_id: null,
-        location_id: input.location_id ? await resolveLocationId(trx, input.location_id, 'location_id') : po.location_id,
+        location_id: input.location_id
+          ? await resolveLocationId(trx, input.location_id, 'location_id')
+          : po.location_id,
       };
     } else {
       if (!input.shipment_id || input.purchase_order_id || input.line_items)
@@ -249,9 +266,18 @@ export async function createPackingList(db: DB, ctx: RequestContext, input: Crea
           ]);
       }
       if (shipment.status === 'cancelled')
-        throw new ConflictError('shipment_cancelled', `Shipment ${shipment.id} is cancelled.`, undefined, 'shipment_id');
+        throw new ConflictError(
+          'shipment_cancelled',
+          `Shipment ${shipment.id} is cancelled.`,
+          undefined,
+          'shipment_id',
+        );
       items = (shipment.line_items as Array<{ order_line_item_id: string; sku: string; quantity: number }>).map((l) =>
-        newItem(id, { sku: l.sku, description: null, quantity: l.quantity, order_line_item_id: l.order_line_item_id }, now),
+        newItem(
+          id,
+          { sku: l.sku, description: null, quantity: l.quantity, order_line_item_id: l.order_line_item_id },
+          now,
+        ),
       );
       links = {
         purchase_order_id: null,
@@ -502,7 +528,12 @@ export async function createPackingListItem(
       const line = poLineFor(po, input, 'purchase_order_line_item_id');
       item = newItem(
         row.id,
-        { sku: line.sku, description: input.description ?? line.description, quantity: input.quantity, purchase_order_line_item_id: line.id },
+        {
+          sku: line.sku,
+          description: input.description ?? line.description,
+          quantity: input.quantity,
+          purchase_order_line_item_id: line.id,
+        },
         now,
       );
     } else {

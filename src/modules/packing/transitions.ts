@@ -2,15 +2,7 @@ import { defineStateMachine, type TransitionTable } from '../../platform/state-m
 import type { PackingListStatus } from './tables.js';
 
 export type PackingListAction =
-  | 'update'
-  | 'edit_items'
-  | 'delete'
-  | 'submit'
-  | 'ship'
-  | 'arrive'
-  | 'arrive_all'
-  | 'verify'
-  | 'cancel';
+  'update' | 'edit_items' | 'delete' | 'submit' | 'ship' | 'arrive' | 'arrive_all' | 'verify' | 'cancel';
 
 /** draft -> submitted -> shipped -> (partially_arrived) -> arrived -> verified; cancelled before shipped. */
 export const packingListTransitions: TransitionTable<PackingListStatus, PackingListAction> = {

@@ -116,7 +116,8 @@ export async function purchasingRoutes(app: FastifyInstance, { db }: { db: DB })
       schema: {
         tags: supplierTags,
         summary: 'Delete a supplier',
-        description: 'Refused (409 supplier_has_purchase_orders) once any purchase order names it: deactivate it instead.',
+        description:
+          'Refused (409 supplier_has_purchase_orders) once any purchase order names it: deactivate it instead.',
         params: IdParams,
         response: { 200: DeletedSchema, ...errorResponses(404, 409, 412) },
       },
@@ -246,14 +247,14 @@ export async function purchasingRoutes(app: FastifyInstance, { db }: { db: DB })
       schema: {
         tags: poTags,
         summary: 'Record who finances a purchase order',
-        description: "StateSet's finance action: sets financed {financer, financed_at}; once only (409 already_financed).",
+        description:
+          "StateSet's finance action: sets financed {financer, financed_at}; once only (409 already_financed).",
         params: IdParams,
         body: FinanceBody,
         response: { 200: PurchaseOrderSchema, ...errorResponses(404, 409, 412) },
       },
     },
-    async (req) =>
-      purchaseOrderAction(db, contextOf(req), req.params.id, 'finance', req.body, expectedVersion(req)),
+    async (req) => purchaseOrderAction(db, contextOf(req), req.params.id, 'finance', req.body, expectedVersion(req)),
   );
   r.post(
     '/v1/purchase_orders/:id/receive',

@@ -89,7 +89,11 @@ export async function resolvePurchaseOrderId(db: Executor, idOrNumber: string, p
   const row = await db
     .selectFrom('purchase_orders')
     .select('id')
-    .where(isPoNumber(idOrNumber) ? 'po_number' : 'id', '=', isPoNumber(idOrNumber) ? idOrNumber.toUpperCase() : idOrNumber)
+    .where(
+      isPoNumber(idOrNumber) ? 'po_number' : 'id',
+      '=',
+      isPoNumber(idOrNumber) ? idOrNumber.toUpperCase() : idOrNumber,
+    )
     .executeTakeFirst();
   if (!row) throw new NotFoundError('purchase order', idOrNumber, param);
   return row.id;
@@ -265,7 +269,8 @@ export async function updatePurchaseOrder(
   return inTransaction(db, async (trx) => {
     const { row, lines } = await lockPurchaseOrder(trx, idOrNumber, expected);
     const before = toPurchaseOrder(row, lines);
-    const money = (input.tax !== undefined && input.tax !== before.totals.tax) ||
+    const money =
+      (input.tax !== undefined && input.tax !== before.totals.tax) ||
       (input.shipping !== undefined && input.shipping !== before.totals.shipping);
     const { event } = purchaseOrderMachine.transition(money ? 'edit_lines' : 'update', row.status);
     const changes: Partial<PurchaseOrdersTable> = {
@@ -282,12 +287,7 @@ export async function updatePurchaseOrder(
   });
 }
 
-export async function deletePurchaseOrder(
-  db: DB,
-  ctx: RequestContext,
-  idOrNumber: string,
-  expected?: ExpectedVersion,
-) {
+export async function deletePurchaseOrder(db: DB, ctx: RequestContext, idOrNumber: string, expected?: ExpectedVersion) {
   return inTransaction(db, async (trx) => {
     const { row, lines } = await lockPurchaseOrder(trx, idOrNumber, expected);
     const { event } = purchaseOrderMachine.transition('delete', row.status);
@@ -429,13 +429,15 @@ export async function receiveAgainstPurchaseOrder(
   }
   const now = nowIso();
   // Lines first (this order's rows, locked through the order), then stock in item order.
-  const stock: Array<{ itemId: string; line: PurchaseOrderLineItemsTable; quantity: number; incomingDrop: number }> = [];
+  const stock: Array<{ itemId: string; line: PurchaseOrderLineItemsTable; quantity: number; incomingDrop: number }> =
+    [];
   for (const { line, quantity, locationId } of resolved) {
     let update = trx
       .updateTable('purchase_order_line_items')
       .set((eb) => ({ quantity_received: eb('quantity_received', '+', quantity), updated_at: now }))
       .where('id', '=', line.id);
-    if (!options.allow_over_receipt) update = update.where((eb) => eb(eb('quantity_received', '+', quantity), '<=', eb.ref('quantity_ordered')));
+    if (!options.allow_over_receipt)
+      update = update.where((eb) => eb(eb('quantity_received', '+', quantity), '<=', eb.ref('quantity_ordered')));
     const after = await update.returning(['quantity_received', 'quantity_ordered']).executeTakeFirst();
     if (!after) {
       const current = await trx
@@ -535,7 +537,13 @@ export async function getPurchaseOrderLine(db: Executor, id: string): Promise<Pu
 export async function createPurchaseOrderLine(
   db: DB,
   ctx: RequestContext,
-  input: { purchase_order_id: string; sku: string; description?: string | null; quantity_ordered: number; unit_cost: number },
+  input: {
+    purchase_order_id: string;
+    sku: string;
+    description?: string | null;
+    quantity_ordered: number;
+    unit_cost: number;
+  },
 ): Promise<PurchaseOrderLineItem> {
   return inTransaction(db, async (trx) => {
     const poId = await resolvePurchaseOrderId(trx, input.purchase_order_id, 'purchase_order_id');
@@ -570,7 +578,13 @@ export async function updatePurchaseOrderLine(
     const now = nowIso();
     await trx
       .updateTable('purchase_order_line_items')
-      .set({ quantity_ordered: quantity, unit_cost: unitCost, description, total: quantity * unitCost, updated_at: now })
+      .set({
+        quantity_ordered: quantity,
+        unit_cost: unitCost,
+        description,
+        total: quantity * unitCost,
+        updated_at: now,
+      })
       .where('id', '=', id)
       .execute();
     await savePurchaseOrder(trx, ctx, toPurchaseOrder(row, lines), row, {}, event);
@@ -588,4 +602,3 @@ export async function deletePurchaseOrderLine(db: DB, ctx: RequestContext, id: s
     return { id, object: 'purchase_order_line_item' as const, deleted: true as const };
   });
 }
-

@@ -8,12 +8,7 @@ import { ConflictError, NotFoundError, refuseDuplicate } from '../../platform/er
 import { recordEvent } from '../../platform/events.js';
 import { parseJson, toJson } from '../../platform/json.js';
 import { containsText, runList, toEnvelope, type ListSpec } from '../../platform/list.js';
-import {
-  SUPPLIER_STATUSES,
-  type CreateSupplierInput,
-  type Supplier,
-  type UpdateSupplierInput,
-} from './schemas.js';
+import { SUPPLIER_STATUSES, type CreateSupplierInput, type Supplier, type UpdateSupplierInput } from './schemas.js';
 import type { SuppliersTable } from './tables.js';
 
 export function toSupplier(row: SuppliersTable): Supplier {
