@@ -182,7 +182,10 @@ describe('cycle counts', () => {
       'not_found',
     );
     assert.equal((await t.api('POST', `/v1/cycle_counts/${cc.id}/cancel`)).body.status, 'cancelled');
+    // An empty item a count names cannot be deleted from under it.
+    const empty = await stockUp(t, wh.id, unique('EMPTY-'), 0);
     const draft = (await t.api('POST', '/v1/cycle_counts', { location_id: wh.id })).body;
+    assertError(await t.api('DELETE', `/v1/inventory_items/${empty.id}`), 409, 'conflict', 'inventory_item_in_use');
     assert.equal((await t.api('DELETE', `/v1/cycle_counts/${draft.id}`)).body.deleted, true);
     assertError(await t.api('GET', `/v1/cycle_counts/${draft.id}`), 404, 'not_found');
     await assertLedgerClean(t);
