@@ -15,11 +15,14 @@ import { newId } from './db/ids.js';
 import { registerAuthFailureLimit, registerRateLimit } from './platform/rate-limit.js';
 import { apiKeyRoutes, findActiveKey, touchApiKey } from './modules/api-keys/index.js';
 import { customerRoutes } from './modules/customers/index.js';
+import { cycleCountRoutes } from './modules/cycle-counts/index.js';
 import { eventRoutes } from './modules/events/index.js';
 import { inventoryRoutes } from './modules/inventory/index.js';
 import { manufacturingRoutes } from './modules/manufacturing/index.js';
 import { orderRoutes, refundRoutes, shipmentRoutes } from './modules/orders/index.js';
+import { packingListRoutes } from './modules/packing/index.js';
 import { promotionRoutes } from './modules/promotions/index.js';
+import { purchasingRoutes } from './modules/purchasing/index.js';
 import { returnRoutes } from './modules/returns/index.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -179,5 +182,8 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
   await app.register(refundRoutes, deps);
   await app.register(returnRoutes, deps);
   await app.register(manufacturingRoutes, deps);
+  await app.register(purchasingRoutes, deps);
+  await app.register(cycleCountRoutes, deps);
+  await app.register(packingListRoutes, deps);
   return app;
 }

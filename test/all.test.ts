@@ -30,5 +30,8 @@ import './locations-allocation.test.js';
 import './operator-experience.test.js';
 import './docs.test.js';
 import './client.test.js';
+import './purchasing.test.js';
+import './cycle-counts.test.js';
+import './packing.test.js';
 
 after(closeTestDatabase);

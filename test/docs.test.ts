@@ -20,6 +20,9 @@ import {
   MANUFACTURE_ORDER_NUMBER,
   ORDER_NUMBER,
   WORK_ORDER_NUMBER,
+  CYCLE_COUNT_NUMBER,
+  PACKING_LIST_NUMBER,
+  PO_NUMBER,
 } from '../src/docs/examples.js';
 import { defaultAppOptions, makeApi, type TestContext } from './helpers.js';
 
@@ -245,6 +248,76 @@ describe('/docs', () => {
     assert.equal(spareItem.status, 201, spareItem.raw);
     real.inventory_item = spareItem.body.id;
     await run('DELETE', '/v1/inventory_items/{id}');
+
+    // Supply: a supplier, a purchase order for the warehouse, a partial receipt, an inbound packing
+    // list for the rest, a cycle count. Cancel and delete examples get records of their own.
+    await run('POST', '/v1/suppliers');
+    await run('GET', '/v1/suppliers');
+    await run('GET', '/v1/suppliers/{id}');
+    await runUpdates('/v1/suppliers/{id}');
+    await run('GET', '/v1/suppliers/{id}/events');
+    const spareSupplier = await api('POST', '/v1/suppliers', { name: 'Spare supplier' });
+    await run('DELETE', '/v1/suppliers/{id}', { id: spareSupplier.body.id });
+    const purchaseOrder = await run('POST', '/v1/purchase_orders');
+    assert.equal(purchaseOrder.po_number, PO_NUMBER);
+    await run('GET', '/v1/purchase_orders');
+    await run('GET', '/v1/purchase_orders/{id}');
+    await runUpdates('/v1/purchase_orders/{id}');
+    real.purchase_order_line = (await run('POST', '/v1/purchase_order_line_items')).id;
+    await run('GET', '/v1/purchase_order_line_items');
+    await run('GET', '/v1/purchase_order_line_items/{id}');
+    await runUpdates('/v1/purchase_order_line_items/{id}');
+    await run('DELETE', '/v1/purchase_order_line_items/{id}');
+    await run('POST', '/v1/purchase_orders/{id}/submit');
+    await run('POST', '/v1/purchase_orders/{id}/approve');
+    await run('POST', '/v1/purchase_orders/{id}/finance');
+    await run('POST', '/v1/purchase_orders/{id}/receive');
+    const anotherPurchaseOrder = async () =>
+      (
+        await api(
+          'POST',
+          '/v1/purchase_orders',
+          doc.paths['/v1/purchase_orders'].post.requestBody.content['application/json'].example,
+        )
+      ).body;
+    await run('DELETE', '/v1/purchase_orders/{id}', { id: (await anotherPurchaseOrder()).id });
+    await run('POST', '/v1/purchase_orders/{id}/cancel', { id: (await anotherPurchaseOrder()).id });
+
+    assert.equal((await run('POST', '/v1/packing_lists')).packing_list_number, PACKING_LIST_NUMBER);
+    await run('GET', '/v1/packing_lists');
+    await run('GET', '/v1/packing_lists/{id}');
+    await runUpdates('/v1/packing_lists/{id}');
+    real.packing_list_item = (await run('POST', '/v1/packing_list_items')).id;
+    await run('GET', '/v1/packing_list_items');
+    await run('GET', '/v1/packing_list_items/{id}');
+    await runUpdates('/v1/packing_list_items/{id}');
+    await run('DELETE', '/v1/packing_list_items/{id}');
+    const anotherPackingList = async () =>
+      (await api('POST', '/v1/packing_lists', { direction: 'inbound', purchase_order_id: PO_NUMBER })).body;
+    await run('DELETE', '/v1/packing_lists/{id}', { id: (await anotherPackingList()).id });
+    await run('POST', '/v1/packing_lists/{id}/cancel', { id: (await anotherPackingList()).id });
+    await run('POST', '/v1/packing_lists/{id}/submit');
+    await run('POST', '/v1/packing_lists/{id}/ship');
+    await run('POST', '/v1/packing_lists/{id}/arrive');
+    assert.equal((await api('POST', `/v1/packing_lists/${PACKING_LIST_NUMBER}/arrive`)).body.status, 'arrived');
+    await run('POST', '/v1/packing_lists/{id}/verify');
+    await run('GET', '/v1/packing_lists/{id}/events');
+    await run('POST', '/v1/purchase_orders/{id}/complete');
+    await run('GET', '/v1/purchase_orders/{id}/events');
+
+    assert.equal((await run('POST', '/v1/cycle_counts')).cycle_count_number, CYCLE_COUNT_NUMBER);
+    await run('GET', '/v1/cycle_counts');
+    await run('GET', '/v1/cycle_counts/{id}');
+    await runUpdates('/v1/cycle_counts/{id}');
+    await run('GET', '/v1/cycle_counts/{id}/line_items');
+    await run('POST', '/v1/cycle_counts/{id}/start');
+    await run('POST', '/v1/cycle_counts/{id}/count');
+    await run('POST', '/v1/cycle_counts/{id}/complete');
+    await run('POST', '/v1/cycle_counts/{id}/reconcile');
+    await run('GET', '/v1/cycle_counts/{id}/events');
+    const anotherCount = async () => (await api('POST', '/v1/cycle_counts', { location_id: LOCATION_CODE })).body;
+    await run('DELETE', '/v1/cycle_counts/{id}', { id: (await anotherCount()).id });
+    await run('POST', '/v1/cycle_counts/{id}/cancel', { id: (await anotherCount()).id });
 
     await run('GET', '/v1/promotions');
     await run('GET', '/v1/promotions/{id}');

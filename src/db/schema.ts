@@ -1,10 +1,13 @@
 // Type-only: each module owns its tables' types; the database is their union.
 import type { ApiKeyTables } from '../modules/api-keys/tables.js';
 import type { CustomerTables } from '../modules/customers/tables.js';
+import type { CycleCountTables } from '../modules/cycle-counts/tables.js';
 import type { InventoryTables } from '../modules/inventory/tables.js';
 import type { ManufacturingTables } from '../modules/manufacturing/tables.js';
 import type { OrderTables } from '../modules/orders/tables.js';
+import type { PackingTables } from '../modules/packing/tables.js';
 import type { PromotionTables } from '../modules/promotions/tables.js';
+import type { PurchasingTables } from '../modules/purchasing/tables.js';
 import type { ReturnTables } from '../modules/returns/tables.js';
 
 /**
@@ -49,7 +52,10 @@ export interface Database
     ManufacturingTables,
     OrderTables,
     PromotionTables,
-    ReturnTables {
+    ReturnTables,
+    PurchasingTables,
+    PackingTables,
+    CycleCountTables {
   idempotency_keys: IdempotencyKeysTable;
   events: EventsTable;
   counters: CountersTable;

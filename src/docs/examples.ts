@@ -24,6 +24,8 @@ export const GENERATED_ID_EXAMPLES = {
   bom_line_item: 'bli_01jfz8qdk0mnpqrstvwxy0b1e9',
   work_order_line_item: 'wkl_01jfz8qem1npqrstvwxy0b1f0a',
   manufacture_order_line_item: 'mfl_01jfz8qfn2pqrstvwxy0b1g1b',
+  purchase_order_line: 'pol_01jfz8qdkmnpqrstvwxy0b1d9',
+  packing_list_item: 'pli_01jfz8qemnpqrstvwxy0b1d2e',
 } as const;
 
 export const CUSTOMER_ID = 'cus_ada_lovelace';
@@ -34,6 +36,10 @@ export const OTHER_ORDER_NUMBER = 'ORD-000002';
 export const BOM_NUMBER = 'BOM-000001';
 export const WORK_ORDER_NUMBER = 'WO-000001';
 export const MANUFACTURE_ORDER_NUMBER = 'MO-000001';
+export const SUPPLIER_CODE = 'ACME';
+export const PO_NUMBER = 'PO-000001';
+export const PACKING_LIST_NUMBER = 'PKL-000001';
+export const CYCLE_COUNT_NUMBER = 'CC-000001';
 
 const ADDRESS = { line1: '12 St James Square', city: 'London', postal_code: 'SW1Y 4JH', country: 'GB' };
 const WAREHOUSE_ADDRESS = {
@@ -300,6 +306,98 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   'POST /v1/manufacture_orders/{id}/cancel': { params: { id: MANUFACTURE_ORDER_NUMBER }, body: {} },
   'GET /v1/manufacture_orders/{id}/events': id(MANUFACTURE_ORDER_NUMBER),
   'GET /v1/manufacture_order_line_items/{id}': id(G.manufacture_order_line_item),
+  'POST /v1/suppliers': {
+    body: {
+      name: 'Acme Ceramics',
+      code: SUPPLIER_CODE,
+      email: 'orders@acme-ceramics.example',
+      phone: '+14155550123',
+      payment_terms: 'NET30',
+      lead_time_days: 21,
+    },
+  },
+  'GET /v1/suppliers/{id}': id(SUPPLIER_CODE),
+  'PATCH /v1/suppliers/{id}': { params: { id: SUPPLIER_CODE }, body: { payment_terms: 'NET45', lead_time_days: 14 } },
+  'DELETE /v1/suppliers/{id}': id(SUPPLIER_CODE),
+  'GET /v1/suppliers/{id}/events': id(SUPPLIER_CODE),
+
+  'POST /v1/purchase_orders': {
+    body: {
+      supplier_id: SUPPLIER_CODE,
+      location_id: LOCATION_CODE,
+      expected_date: '2027-01-15',
+      shipping: 4500,
+      line_items: [
+        { sku: 'MUG-BLUE', description: 'Blue enamel mug, 350 ml', quantity_ordered: 48, unit_cost: 450 },
+        { sku: 'TEE-BLACK-M', description: 'Black tee, M', quantity_ordered: 24, unit_cost: 900 },
+      ],
+    },
+  },
+  'GET /v1/purchase_orders/{id}': id(PO_NUMBER),
+  'PATCH /v1/purchase_orders/{id}': {
+    params: { id: PO_NUMBER },
+    body: { notes: 'Deliver to dock 4, weekdays before noon.' },
+  },
+  'DELETE /v1/purchase_orders/{id}': id(PO_NUMBER),
+  'POST /v1/purchase_orders/{id}/submit': id(PO_NUMBER),
+  'POST /v1/purchase_orders/{id}/approve': id(PO_NUMBER),
+  'POST /v1/purchase_orders/{id}/receive': {
+    params: { id: PO_NUMBER },
+    body: { line_items: [{ id: 'MUG-BLUE', quantity: 24 }] },
+  },
+  'POST /v1/purchase_orders/{id}/finance': { params: { id: PO_NUMBER }, body: { financer: 'Kickfurther' } },
+  'POST /v1/purchase_orders/{id}/complete': id(PO_NUMBER),
+  'POST /v1/purchase_orders/{id}/cancel': id(PO_NUMBER),
+  'GET /v1/purchase_orders/{id}/events': id(PO_NUMBER),
+  'POST /v1/purchase_order_line_items': {
+    body: { purchase_order_id: PO_NUMBER, sku: 'TEE-BLACK-L', quantity_ordered: 12, unit_cost: 900 },
+  },
+  'GET /v1/purchase_order_line_items/{id}': id(G.purchase_order_line),
+  'PATCH /v1/purchase_order_line_items/{id}': { params: { id: G.purchase_order_line }, body: { quantity_ordered: 18 } },
+  'DELETE /v1/purchase_order_line_items/{id}': id(G.purchase_order_line),
+
+  'POST /v1/packing_lists': {
+    body: {
+      direction: 'inbound',
+      purchase_order_id: PO_NUMBER,
+      carrier: 'Maersk',
+      tracking_number: 'MAEU1234567',
+      invoice_number: 'ACME-INV-7781',
+    },
+  },
+  'GET /v1/packing_lists/{id}': id(PACKING_LIST_NUMBER),
+  'PATCH /v1/packing_lists/{id}': { params: { id: PACKING_LIST_NUMBER }, body: { delivery_date: '2027-01-14' } },
+  'DELETE /v1/packing_lists/{id}': id(PACKING_LIST_NUMBER),
+  'POST /v1/packing_lists/{id}/submit': id(PACKING_LIST_NUMBER),
+  'POST /v1/packing_lists/{id}/ship': id(PACKING_LIST_NUMBER),
+  'POST /v1/packing_lists/{id}/arrive': {
+    params: { id: PACKING_LIST_NUMBER },
+    body: { line_items: [{ id: 'TEE-BLACK-M', quantity: 12 }] },
+  },
+  'POST /v1/packing_lists/{id}/verify': id(PACKING_LIST_NUMBER),
+  'POST /v1/packing_lists/{id}/cancel': id(PACKING_LIST_NUMBER),
+  'GET /v1/packing_lists/{id}/events': id(PACKING_LIST_NUMBER),
+  'POST /v1/packing_list_items': { body: { packing_list_id: PACKING_LIST_NUMBER, sku: 'MUG-BLUE', quantity: 1 } },
+  'GET /v1/packing_list_items/{id}': id(G.packing_list_item),
+  'PATCH /v1/packing_list_items/{id}': { params: { id: G.packing_list_item }, body: { quantity: 2 } },
+  'DELETE /v1/packing_list_items/{id}': id(G.packing_list_item),
+
+  'POST /v1/cycle_counts': {
+    body: { location_id: LOCATION_CODE, skus: ['MUG-BLUE'], counter: 'Grace Hopper', scheduled_date: '2027-01-18' },
+  },
+  'GET /v1/cycle_counts/{id}': id(CYCLE_COUNT_NUMBER),
+  'PATCH /v1/cycle_counts/{id}': { params: { id: CYCLE_COUNT_NUMBER }, body: { notes: 'Aisle 3, top shelf first.' } },
+  'DELETE /v1/cycle_counts/{id}': id(CYCLE_COUNT_NUMBER),
+  'GET /v1/cycle_counts/{id}/line_items': id(CYCLE_COUNT_NUMBER),
+  'POST /v1/cycle_counts/{id}/start': id(CYCLE_COUNT_NUMBER),
+  'POST /v1/cycle_counts/{id}/count': {
+    params: { id: CYCLE_COUNT_NUMBER },
+    body: { line_items: [{ id: 'MUG-BLUE', counted_quantity: 46 }] },
+  },
+  'POST /v1/cycle_counts/{id}/complete': id(CYCLE_COUNT_NUMBER),
+  'POST /v1/cycle_counts/{id}/reconcile': id(CYCLE_COUNT_NUMBER),
+  'POST /v1/cycle_counts/{id}/cancel': id(CYCLE_COUNT_NUMBER),
+  'GET /v1/cycle_counts/{id}/events': id(CYCLE_COUNT_NUMBER),
 };
 
 /** The example for an operation: its own, or, for a PUT or POST alias of a PATCH, the PATCH's. */

@@ -11,16 +11,20 @@
 export const SCOPE_RESOURCES = [
   'bill_of_materials',
   'customers',
+  'cycle_counts',
   'events',
   'inventory',
   'locations',
   'manufacture_orders',
   'orders',
+  'packing_lists',
   'promotions',
+  'purchase_orders',
   'refunds',
   'returns',
   'shipments',
   'work_orders',
+  'suppliers',
 ] as const;
 
 /** Every scope a key may hold: `<resource>:read`, `<resource>:write`, `<resource>:*`, `admin` or `*`. */

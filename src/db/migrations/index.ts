@@ -7,6 +7,7 @@ import * as orderEditRefunds from './0005_order_edit_refunds.js';
 import * as idempotencyRecovery from './0006_idempotency_recovery.js';
 import * as inTransit from './0007_in_transit.js';
 import * as manufacturing from './0010_manufacturing.js';
+import * as supply from './0009_supply.js';
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006_idempotency_recovery': idempotencyRecovery,
   '0007_in_transit': inTransit,
   '0010_manufacturing': manufacturing,
+  '0009_supply': supply,
 };

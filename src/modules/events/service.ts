@@ -43,16 +43,20 @@ export const EVENT_OBJECT_SCOPES: Readonly<Record<string, string>> = {
   bill_of_materials: 'bill_of_materials:read',
   bill_of_materials_line_item: 'bill_of_materials:read',
   customer: 'customers:read',
+  cycle_count: 'cycle_counts:read',
   inventory_item: 'inventory:read',
   transfer: 'inventory:read',
   location: 'locations:read',
   manufacture_order: 'manufacture_orders:read',
   order: 'orders:read',
+  packing_list: 'packing_lists:read',
   promotion: 'promotions:read',
+  purchase_order: 'purchase_orders:read',
   refund: 'refunds:read',
   return: 'returns:read',
   shipment: 'shipments:read',
   work_order: 'work_orders:read',
+  supplier: 'suppliers:read',
 };
 
 export function eventReadScope(objectType: string): string {

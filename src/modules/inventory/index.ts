@@ -23,6 +23,7 @@ export {
 } from './allocation.js';
 export {
   activeReservations,
+  adjustIncoming,
   consumeReservation,
   ensureItem,
   findOrCreateItem,
@@ -32,6 +33,7 @@ export {
   moveReservation,
   postInTransit,
   postMovement,
+  receiveStock,
   releaseByReference,
   releaseReservation,
   reservedForDocuments,

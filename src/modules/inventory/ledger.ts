@@ -563,3 +563,57 @@ export async function reservedForDocuments(
   for (const r of rows) if (r.reference_line_id) held.set(r.reference_line_id, Number(r.quantity));
   return held;
 }
+
+/**
+ * Changes an item's `incoming` (open purchase-order quantity) by `delta`: purchase orders add their
+ * open quantities when approved and take them off as they are received, completed or cancelled.
+ * Conditional, so incoming never goes below zero whatever runs concurrently.
+ */
+export async function adjustIncoming(trx: Trx, itemId: string, delta: number): Promise<void> {
+  if (!Number.isInteger(delta)) throw new ValidationError('An incoming change must be an integer.');
+  if (delta === 0) return;
+  const updated = await trx
+    .updateTable('inventory_items')
+    .set({ incoming: sql`incoming + ${delta}`, version: sql`version + 1`, updated_at: nowIso() })
+    .where('id', '=', itemId)
+    .where(sql<boolean>`incoming + ${delta} >= 0`)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) {
+    await getItemTotals(trx, itemId); // 404 when the item is gone
+    throw new ConflictError('incoming_negative', `Inventory item ${itemId} has less than ${-delta} incoming.`);
+  }
+}
+
+/**
+ * Receives stock bought at `unitCost` cents each: the item's unit_cost becomes the moving average
+ * of what it held and what arrives (rounded half-up; what it held counts only when positive), then
+ * a `receipt` movement raises on_hand. One conditional statement each, in the caller's transaction.
+ */
+export async function receiveStock(
+  trx: Trx,
+  ctx: RequestContext,
+  input: { itemId: string; quantity: number; unitCost: number | null; reference: LedgerReference; note?: string },
+): Promise<ItemTotals & { movement_id: string }> {
+  positive(input.quantity, 'A received quantity');
+  if (input.unitCost !== null) {
+    const q = input.quantity;
+    const c = input.unitCost;
+    await trx
+      .updateTable('inventory_items')
+      .set({
+        // Parameters are cast: SQLite binds JavaScript numbers as REAL, which would divide exactly.
+        unit_cost: sql`case when unit_cost is null or on_hand <= 0 then cast(${c} as bigint)
+          else (on_hand * unit_cost + cast(${q * c} as bigint) + (on_hand + cast(${q} as bigint)) / 2) / (on_hand + cast(${q} as bigint)) end`,
+      })
+      .where('id', '=', input.itemId)
+      .execute();
+  }
+  return postMovement(trx, ctx, {
+    itemId: input.itemId,
+    quantity: input.quantity,
+    reason: 'receipt',
+    reference: input.reference,
+    note: input.note ?? null,
+    unitCost: input.unitCost,
+  });
+}

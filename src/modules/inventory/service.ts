@@ -4,7 +4,13 @@ import type { DB, Executor, Trx } from '../../db/connection.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { isPostgres } from '../../db/connection.js';
 import { lockRecord, selectForUpdate } from '../../platform/db-helpers.js';
-import { ConflictError, NotFoundError, refuseDuplicate, ValidationError } from '../../platform/errors.js';
+import {
+  ConflictError,
+  isForeignKeyViolation,
+  NotFoundError,
+  refuseDuplicate,
+  ValidationError,
+} from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { newId, nowIso } from '../../db/ids.js';
 import { parseJson, toJson } from '../../platform/json.js';
@@ -366,7 +372,18 @@ export async function deleteInventoryItem(db: DB, ctx: RequestContext, id: strin
         `Inventory item ${id} has ledger history (movements, reservations or transfers), which is kept; it stays at zero stock.`,
       );
     }
-    await trx.deleteFrom('inventory_items').where('id', '=', id).execute();
+    // Documents that name the item (a purchase order line, a cycle count line) keep it, too.
+    await trx
+      .deleteFrom('inventory_items')
+      .where('id', '=', id)
+      .execute()
+      .catch((err) => {
+        if (!isForeignKeyViolation(err)) throw err;
+        throw new ConflictError(
+          'inventory_item_in_use',
+          `Inventory item ${id} is named by other records (a purchase order or a cycle count); it stays at zero stock.`,
+        );
+      });
     await recordEvent(trx, ctx, 'inventory_item.deleted', item);
     return { id, object: 'inventory_item' as const, deleted: true as const };
   });

@@ -13,7 +13,7 @@ export {
   type LineRef,
   type PlaceOrderExtras,
 } from './service.js';
-export { exchangeOrder, refundOrder, returnOrder, shipOrder } from './fulfillment.js';
+export { exchangeOrder, getShipment, refundOrder, returnOrder, shipOrder } from './fulfillment.js';
 export { insertRefund, toRefund, type NewRefund } from './refunds.js';
 export { cloneDraft, isOrderNumber, loadOrder, lockOrder, saveOrder, toOrder, type OrderDraft } from './store.js';
 export { orderRoutes, refundRoutes, shipmentRoutes } from './routes.js';
