@@ -19,7 +19,8 @@ import { eventRoutes } from './modules/events/index.js';
 import { inventoryRoutes } from './modules/inventory/index.js';
 import { orderRoutes, refundRoutes, shipmentRoutes } from './modules/orders/index.js';
 import { promotionRoutes } from './modules/promotions/index.js';
-import { returnRoutes } from './modules/returns/index.js';
+import { refundReturnThroughOrder, returnRoutes } from './modules/returns/index.js';
+import { warrantyRoutes } from './modules/warranties/index.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 // StateSet's older singular paths (/v1/order/:id/ship, /v1/customer) answer as today's plural ones.
@@ -172,10 +173,16 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
   await app.register(eventRoutes, deps);
   await app.register(customerRoutes, deps);
   await app.register(inventoryRoutes, deps);
-  await app.register(orderRoutes, deps);
+  // A refund naming a return (return_id) is the returns module's: orders never imports returns.
+  await app.register(orderRoutes, {
+    ...deps,
+    refundReturn: (ctx, orderId, input, expected) =>
+      refundReturnThroughOrder(database.db, ctx, orderId, input, expected),
+  });
   await app.register(promotionRoutes, deps);
   await app.register(shipmentRoutes, deps);
   await app.register(refundRoutes, deps);
   await app.register(returnRoutes, deps);
+  await app.register(warrantyRoutes, deps);
   return app;
 }

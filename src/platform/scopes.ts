@@ -18,6 +18,7 @@ export const SCOPE_RESOURCES = [
   'refunds',
   'returns',
   'shipments',
+  'warranties',
 ] as const;
 
 /** Every scope a key may hold: `<resource>:read`, `<resource>:write`, `<resource>:*`, `admin` or `*`. */
