@@ -49,9 +49,7 @@ export const EVENT_OBJECT_SCOPES: Readonly<Record<string, string>> = {
   refund: 'refunds:read',
   return: 'returns:read',
   shipment: 'shipments:read',
-  return_line_item: 'returns:read',
   warranty: 'warranties:read',
-  warranty_line_item: 'warranties:read',
 };
 
 export function eventReadScope(objectType: string): string {

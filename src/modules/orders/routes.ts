@@ -269,7 +269,7 @@ export async function orderRoutes(
   action(
     'refund',
     'Refund money',
-    "Creates a Refund for amount, or the value of line_items (units never refunded twice), or a return's refund_total (return_id), or by default everything refundable; never more than paid minus refunded (409 refund_exceeds_paid), nor, with both amount and line_items, more than those units are worth (409 refund_exceeds_lines). payment_status becomes partially_refunded or refunded. " +
+    "Creates a Refund for amount, or the value of line_items (units never refunded twice), or by default everything refundable; never more than paid minus refunded (409 refund_exceeds_paid), nor, with both amount and line_items, more than those units are worth (409 refund_exceeds_lines). With return_id, the refund is the return's (see Refund a return): by default what the return has not had refunded (its units then count as refunded), never more than its refund_total over all its refunds (409 refund_exceeds_return, return_already_refunded); a return of another order is a 400. payment_status becomes partially_refunded or refunded. " +
       LINE_BY_SKU,
     RefundBody.nullish(),
     (id, body, v, ctx) =>

@@ -461,7 +461,7 @@ export function refundReturn(
   input: ReturnRefundInput,
   expected?: ExpectedVersion,
 ) {
-  return returnAndOrderCommand(db, ctx, idOrRma, expected, async (_trx, next, order, now) => {
+  return returnAndOrderCommand(db, ctx, idOrRma, expected, async (trx, next, order, now) => {
     const r = next.row;
     if (!returnMachine.can('refund_in_advance', r.status)) transitionReturn('refund', r);
     if (input.restocking_fee !== undefined && input.restocking_fee !== Number(r.restocking_fee)) {
@@ -481,7 +481,7 @@ export function refundReturn(
       return { returnEvent: event, orderEvent: null };
     }
     const lineItems = Number(r.refunded_amount) === 0 ? returnUnitsAsRefunded(next, order, 'id') : [];
-    return payReturn(_trx, ctx, next, order, {
+    return payReturn(trx, ctx, next, order, {
       amount: unrefunded,
       lineItems,
       linesNamed: false,
