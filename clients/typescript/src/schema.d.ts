@@ -525,7 +525,7 @@ export interface paths {
         };
         /**
          * List events
-         * @description An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others. The list leaves out events the key may not read; a filter that names only such events (object_type=customer, type=customer.created or type_in with one) is refused with 403 missing_scope instead of answering an empty page.
+         * @description An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. The list leaves out events the key may not read; a filter that names only such events (object_type=customer, type=customer.created or type_in with one) is refused with 403 missing_scope instead of answering an empty page.
          */
         get: {
             parameters: {
@@ -634,7 +634,7 @@ export interface paths {
         };
         /**
          * Retrieve an event
-         * @description An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others. An event the key may not read is refused with 403 missing_scope.
+         * @description An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. An event the key may not read is refused with 403 missing_scope.
          */
         get: {
             parameters: {
@@ -1696,7 +1696,7 @@ export interface paths {
         };
         /**
          * List the events of one customer
-         * @description Needs events:read besides customers:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides customers:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
          */
         get: {
             parameters: {
@@ -2624,7 +2624,7 @@ export interface paths {
         };
         /**
          * List the events of one location
-         * @description Needs events:read besides locations:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides locations:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
          */
         get: {
             parameters: {
@@ -4309,7 +4309,7 @@ export interface paths {
         };
         /**
          * List the events of one inventory item
-         * @description Needs events:read besides inventory:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides inventory:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
          */
         get: {
             parameters: {
@@ -4841,7 +4841,7 @@ export interface paths {
         };
         /**
          * List the events of one transfer
-         * @description Needs events:read besides inventory:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides inventory:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
          */
         get: {
             parameters: {
@@ -7131,7 +7131,7 @@ export interface paths {
         put?: never;
         /**
          * Refund money
-         * @description Creates a Refund for amount, or the value of line_items (units never refunded twice), or a return's refund_total (return_id), or by default everything refundable; never more than paid minus refunded (409 refund_exceeds_paid), nor, with both amount and line_items, more than those units are worth (409 refund_exceeds_lines). payment_status becomes partially_refunded or refunded. A line is named by its id or by {sku} when exactly one line of the order has that SKU (400 ambiguous_sku listing the candidates' ids when several do). Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow. Send If-Match: <version> to refuse (412) if the order changed since you read it.
+         * @description Creates a Refund for amount, or the value of line_items (units never refunded twice), or by default everything refundable; never more than paid minus refunded (409 refund_exceeds_paid), nor, with both amount and line_items, more than those units are worth (409 refund_exceeds_lines). With return_id, the refund is the return's (see Refund a return): by default what the return has not had refunded (its units then count as refunded), never more than its refund_total over all its refunds (409 refund_exceeds_return, return_already_refunded); a return of another order is a 400. payment_status becomes partially_refunded or refunded. A line is named by its id or by {sku} when exactly one line of the order has that SKU (400 ambiguous_sku listing the candidates' ids when several do). Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow. Send If-Match: <version> to refuse (412) if the order changed since you read it.
          */
         post: {
             parameters: {
@@ -8130,7 +8130,7 @@ export interface paths {
         };
         /**
          * List the events of one order
-         * @description Needs events:read besides orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
          */
         get: {
             parameters: {
@@ -9054,7 +9054,7 @@ export interface paths {
         };
         /**
          * List the events of one promotion
-         * @description Needs events:read besides promotions:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides promotions:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
          */
         get: {
             parameters: {
@@ -9845,7 +9845,7 @@ export interface paths {
         };
         /**
          * List the events of one shipment
-         * @description Needs events:read besides shipments:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides shipments:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
          */
         get: {
             parameters: {
@@ -12590,7 +12590,7 @@ export interface paths {
         };
         /**
          * List the events of one return
-         * @description Needs events:read besides returns:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides returns:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
          */
         get: {
             parameters: {
@@ -15306,7 +15306,7 @@ export interface paths {
         };
         /**
          * List the events of one warranty
-         * @description Needs events:read besides warranties:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides warranties:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
          */
         get: {
             parameters: {
