@@ -405,3 +405,58 @@ describe('returns: exact under parallel requests', () => {
     await verifyClean(t);
   });
 });
+
+describe('returns: the transition table', () => {
+  it('refuses every action from every status the table does not allow, with 409 invalid_transition', async () => {
+    const t = await getTestContext();
+    const [sku, other] = await stockedSkus(t, 20, 5);
+    const o = await shippedOrder(t, sku, 8, 1000);
+    const steps: Record<string, Array<[string, unknown?]>> = {
+      requested: [],
+      approved: [['approve']],
+      received: [['approve'], ['receive', {}]],
+      inspected: [['approve'], ['receive', {}], ['inspect', {}]],
+      completed: [['approve'], ['receive', {}], ['inspect', {}], ['refund', {}]],
+      closed: [['approve'], ['receive', {}], ['inspect', {}], ['refund', {}], ['close']],
+      rejected: [['reject', { reason: 'no' }]],
+      cancelled: [['cancel', {}]],
+    };
+    // Which table rows each public action may use.
+    const rows: Record<string, string[]> = {
+      update: ['update'],
+      approve: ['approve'],
+      reject: ['reject'],
+      cancel: ['cancel'],
+      receive: ['receive'],
+      inspect: ['inspect'],
+      restock: ['restock'],
+      refund: ['refund', 'refund_in_advance', 'complete'],
+      exchange: ['exchange', 'exchange_in_advance'],
+      close: ['close'],
+      reopen: ['reopen'],
+    };
+    const bodies: Record<string, unknown> = {
+      reject: { reason: 'x' },
+      exchange: { new_items: [{ sku: other, quantity: 1, price: 1 }] },
+    };
+    const { returnTransitions } = await import('../src/modules/returns/transitions.js');
+    let refused = 0;
+    for (const [status, path] of Object.entries(steps)) {
+      const ret = await post(t, '/v1/returns', { order_id: o.id, line_items: [{ sku, quantity: 1 }] }, 201);
+      for (const [action, body] of path) await post(t, `/v1/returns/${ret.id}/${action}`, body);
+      assert.equal((await t.api('GET', `/v1/returns/${ret.id}`)).body.status, status);
+      for (const [action, uses] of Object.entries(rows)) {
+        const allowed = uses.some((u) => (returnTransitions as any)[u].from.includes(status));
+        if (allowed) continue;
+        const res =
+          action === 'update'
+            ? await t.api('PATCH', `/v1/returns/${ret.id}`, { customer_notes: 'x' })
+            : await t.api('POST', `/v1/returns/${ret.id}/${action}`, bodies[action] ?? {});
+        assertInvalidTransition(res, status, action);
+        refused++;
+      }
+    }
+    assert.ok(refused >= 50, `${refused} refusals checked`);
+    await verifyClean(t);
+  });
+});

@@ -159,3 +159,40 @@ describe('warranties', () => {
     );
   });
 });
+
+describe('warranties: the transition table', () => {
+  it('refuses every action from every status the table does not allow, with 409 invalid_transition', async () => {
+    const t = await getTestContext();
+    const [sku] = await stockedSkus(t, 10);
+    const o = await placeOrder(t, { line_items: [{ sku, quantity: 1, price: 100 }], payment: { status: 'paid' } });
+    await post(t, `/v1/orders/${o.id}/ship`, {});
+    const steps: Record<string, Array<[string, unknown?]>> = {
+      submitted: [],
+      inspecting: [['inspect', {}]],
+      approved: [['approve']],
+      in_repair: [['approve'], ['repair', {}]],
+      replacement_sent: [['approve'], ['replace', {}]],
+      resolved: [['approve'], ['resolve', {}]],
+      rejected: [['reject', { reason: 'no' }]],
+      closed: [['approve'], ['resolve', {}], ['close', {}]],
+    };
+    const actions = ['update', 'inspect', 'approve', 'reject', 'repair', 'replace', 'resolve', 'close', 'reopen'];
+    const { warrantyTransitions } = await import('../src/modules/warranties/transitions.js');
+    let refused = 0;
+    for (const [status, path] of Object.entries(steps)) {
+      const w = await post(t, '/v1/warranties', { order_id: o.id, sku, issue_description: 'x' }, 201);
+      for (const [action, body] of path) await post(t, `/v1/warranties/${w.id}/${action}`, body);
+      assert.equal((await t.api('GET', `/v1/warranties/${w.id}`)).body.status, status);
+      for (const action of actions) {
+        if ((warrantyTransitions as any)[action].from.includes(status)) continue;
+        const res =
+          action === 'update'
+            ? await t.api('PATCH', `/v1/warranties/${w.id}`, { reported_condition: 'x' })
+            : await t.api('POST', `/v1/warranties/${w.id}/${action}`, action === 'reject' ? { reason: 'x' } : {});
+        assertInvalidTransition(res, status, action);
+        refused++;
+      }
+    }
+    assert.ok(refused >= 40, `${refused} refusals checked`);
+  });
+});
