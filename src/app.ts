@@ -23,7 +23,8 @@ import { orderRoutes, refundRoutes, shipmentRoutes } from './modules/orders/inde
 import { packingListRoutes } from './modules/packing/index.js';
 import { promotionRoutes } from './modules/promotions/index.js';
 import { purchasingRoutes } from './modules/purchasing/index.js';
-import { returnRoutes } from './modules/returns/index.js';
+import { refundReturnThroughOrder, returnRoutes } from './modules/returns/index.js';
+import { warrantyRoutes } from './modules/warranties/index.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 // StateSet's older singular paths (/v1/order/:id/ship, /v1/customer) answer as today's plural ones.
@@ -176,7 +177,12 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
   await app.register(eventRoutes, deps);
   await app.register(customerRoutes, deps);
   await app.register(inventoryRoutes, deps);
-  await app.register(orderRoutes, deps);
+  // A refund naming a return (return_id) is the returns module's: orders never imports returns.
+  await app.register(orderRoutes, {
+    ...deps,
+    refundReturn: (ctx, orderId, input, expected) =>
+      refundReturnThroughOrder(database.db, ctx, orderId, input, expected),
+  });
   await app.register(promotionRoutes, deps);
   await app.register(shipmentRoutes, deps);
   await app.register(refundRoutes, deps);
@@ -185,5 +191,6 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
   await app.register(purchasingRoutes, deps);
   await app.register(cycleCountRoutes, deps);
   await app.register(packingListRoutes, deps);
+  await app.register(warrantyRoutes, deps);
   return app;
 }

@@ -17,6 +17,8 @@ import './orders-fulfillment.test.js';
 import './orders-restructure.test.js';
 import './orders-money-checks.test.js';
 import './orders-line-sku.test.js';
+import './returns.test.js';
+import './warranties.test.js';
 import './order-documents.test.js';
 import './promotions.test.js';
 import './manufacturing.test.js';

@@ -215,6 +215,61 @@ describe('/docs', () => {
     await run('GET', '/v1/returns/{id}/events');
     await run('GET', '/v1/orders/{id}/events');
 
+    // The returns desk (issue 12): a return made directly (RMA-000003) and edited, RMA-000001
+    // rejected, a damaged line added to RMA-000003 and removed, RMA-000001 closed, reopened and
+    // cancelled; RMA-000003 approved, received, inspected, restocked and refunded.
+    assert.equal((await run('POST', '/v1/returns')).rma, 'RMA-000003');
+    await runUpdates('/v1/returns/{id}');
+    await run('POST', '/v1/returns/{id}/reject');
+    real.return_line_item = (await run('POST', '/v1/return_line_items')).id;
+    await run('GET', '/v1/return_line_items');
+    await run('GET', '/v1/return_line_items/{id}');
+    await runUpdates('/v1/return_line_items/{id}');
+    await run('DELETE', '/v1/return_line_items/{id}');
+    await run('POST', '/v1/returns/{id}/close');
+    await run('POST', '/v1/returns/{id}/reopen');
+    await run('POST', '/v1/returns/{id}/cancel');
+    await run('POST', '/v1/returns/{id}/approve');
+    await run('POST', '/v1/returns/{id}/receive');
+    await run('POST', '/v1/returns/{id}/inspect');
+    await run('POST', '/v1/returns/{id}/restock');
+    const refundedReturn = await run('POST', '/v1/returns/{id}/refund');
+    assert.equal(refundedReturn.status, 'completed');
+    // A return to delete and one to exchange, each of the mug RMA-000001 gave back.
+    const mugReturn = () =>
+      api('POST', '/v1/returns', { order_id: ORDER_NUMBER, line_items: [{ sku: 'MUG-BLUE', quantity: 1 }] });
+    real.return = (await mugReturn()).body.id;
+    await run('DELETE', '/v1/returns/{id}');
+    real.return = (await mugReturn()).body.id;
+    await run('POST', '/v1/returns/{id}/exchange');
+
+    // Warranty claims: WTY-000001 inspected, approved, replaced, resolved, closed, reopened and
+    // deleted; WTY-000002 rejected (after a line item came and went); WTY-000003 repaired.
+    assert.equal((await run('POST', '/v1/warranties')).warranty_number, 'WTY-000001');
+    await run('GET', '/v1/warranties');
+    await run('GET', '/v1/warranties/{id}');
+    await runUpdates('/v1/warranties/{id}');
+    await run('POST', '/v1/warranties/{id}/inspect');
+    await run('POST', '/v1/warranties/{id}/approve');
+    assert.match((await run('POST', '/v1/warranties/{id}/replace')).replacement_order_id, /^ord_/);
+    await run('POST', '/v1/warranties/{id}/resolve');
+    await run('POST', '/v1/warranties/{id}/close');
+    await run('POST', '/v1/warranties/{id}/reopen');
+    await run('GET', '/v1/warranties/{id}/events');
+    const claim = () =>
+      api('POST', '/v1/warranties', { order_id: ORDER_NUMBER, sku: 'MUG-BLUE', issue_description: 'Cracked' });
+    assert.equal((await claim()).body.warranty_number, 'WTY-000002');
+    real.warranty_line_item = (await run('POST', '/v1/warranty_line_items')).id;
+    await run('GET', '/v1/warranty_line_items');
+    await run('GET', '/v1/warranty_line_items/{id}');
+    await runUpdates('/v1/warranty_line_items/{id}');
+    await run('DELETE', '/v1/warranty_line_items/{id}');
+    await run('POST', '/v1/warranties/{id}/reject');
+    assert.equal((await claim()).body.warranty_number, 'WTY-000003');
+    assert.equal((await api('POST', '/v1/warranties/WTY-000003/approve')).status, 200);
+    await run('POST', '/v1/warranties/{id}/repair');
+    await run('DELETE', '/v1/warranties/{id}');
+
     // A shipment cancelled and an order cancelled need orders of their own.
     const toShip = await anotherOrder();
     await api('POST', `/v1/orders/${toShip.id}/ship`, {});

@@ -9,6 +9,7 @@ import type { PackingTables } from '../modules/packing/tables.js';
 import type { PromotionTables } from '../modules/promotions/tables.js';
 import type { PurchasingTables } from '../modules/purchasing/tables.js';
 import type { ReturnTables } from '../modules/returns/tables.js';
+import type { WarrantyTables } from '../modules/warranties/tables.js';
 
 /**
  * Kysely table types. Both dialects store the same shapes: text ids, ISO-8601 text timestamps,
@@ -55,7 +56,8 @@ export interface Database
     ReturnTables,
     PurchasingTables,
     PackingTables,
-    CycleCountTables {
+    CycleCountTables,
+    WarrantyTables {
   idempotency_keys: IdempotencyKeysTable;
   events: EventsTable;
   counters: CountersTable;

@@ -26,6 +26,8 @@ export const GENERATED_ID_EXAMPLES = {
   manufacture_order_line_item: 'mfl_01jfz8qfn2pqrstvwxy0b1g1b',
   purchase_order_line: 'pol_01jfz8qdkmnpqrstvwxy0b1d9',
   packing_list_item: 'pli_01jfz8qemnpqrstvwxy0b1d2e',
+  return_line_item: 'rli_01jfz8qdkmnpqrstvwxy0b1d9',
+  warranty_line_item: 'wli_01jfz8qemnpqrstvwxy0b1d2e',
 } as const;
 
 export const CUSTOMER_ID = 'cus_ada_lovelace';
@@ -398,6 +400,120 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   'POST /v1/cycle_counts/{id}/reconcile': id(CYCLE_COUNT_NUMBER),
   'POST /v1/cycle_counts/{id}/cancel': id(CYCLE_COUNT_NUMBER),
   'GET /v1/cycle_counts/{id}/events': id(CYCLE_COUNT_NUMBER),
+  // The returns desk: RMA-000001 is the order's return above (rejected, closed, reopened,
+  // cancelled), RMA-000002 its exchange, RMA-000003 the return made here (received, inspected,
+  // restocked, refunded with a restocking fee).
+  'POST /v1/returns': {
+    body: {
+      order_id: ORDER_NUMBER,
+      line_items: [{ sku: 'MUG-BLUE', quantity: 1, reason: 'Changed her mind', condition: 'new' }],
+      reason_code: 'not_satisfied',
+      type: 'refund',
+    },
+  },
+  'PATCH /v1/returns/{id}': {
+    params: { id: 'RMA-000003' },
+    body: { carrier: 'Royal Mail', tracking_number: 'RN123456785GB', customer_notes: 'Sent back in the original box.' },
+  },
+  'DELETE /v1/returns/{id}': id(G.return),
+  'POST /v1/returns/{id}/approve': id('RMA-000003'),
+  'POST /v1/returns/{id}/reject': {
+    params: { id: 'RMA-000001' },
+    body: { reason: 'The photos show the chip was caused after delivery.' },
+  },
+  'POST /v1/returns/{id}/cancel': { params: { id: 'RMA-000001' }, body: { reason: 'Customer kept the mug' } },
+  'POST /v1/returns/{id}/receive': {
+    params: { id: 'RMA-000003' },
+    body: { carrier: 'Royal Mail', tracking_number: 'RN123456785GB' },
+  },
+  'POST /v1/returns/{id}/inspect': {
+    params: { id: 'RMA-000003' },
+    body: { condition: 'like_new', notes: 'Unused, box intact.', defects: [], recommended_action: 'restock' },
+  },
+  'POST /v1/returns/{id}/restock': { params: { id: 'RMA-000003' }, body: {} },
+  'POST /v1/returns/{id}/refund': {
+    params: { id: 'RMA-000003' },
+    body: { restocking_fee: 200, reason: 'Returned unused' },
+  },
+  'POST /v1/returns/{id}/exchange': {
+    params: { id: G.return },
+    body: { new_items: [{ sku: 'TEE-BLACK-L', name: 'Black tee, L', quantity: 1, price: 2400 }] },
+  },
+  'POST /v1/returns/{id}/close': id('RMA-000001'),
+  'POST /v1/returns/{id}/reopen': id('RMA-000001'),
+  'POST /v1/return_line_items': {
+    body: {
+      return_id: 'RMA-000003',
+      sku: 'MUG-BLUE',
+      quantity: 1,
+      reason: 'Handle cracked',
+      condition: 'damaged',
+      resellable: false,
+    },
+  },
+  'GET /v1/return_line_items/{id}': id(G.return_line_item),
+  'PATCH /v1/return_line_items/{id}': {
+    params: { id: G.return_line_item },
+    body: { reason: 'Handle cracked in transit', condition: 'damaged' },
+  },
+  'DELETE /v1/return_line_items/{id}': id(G.return_line_item),
+
+  // A warranty claim for one of Ada's delivered mugs (WTY-000001), then one that is rejected
+  // (WTY-000002) and one sent to repair (WTY-000003).
+  'POST /v1/warranties': {
+    body: {
+      order_id: ORDER_NUMBER,
+      sku: 'MUG-BLUE',
+      serial_number: 'MUG-2026-000123',
+      issue_description: 'The enamel is flaking inside the rim.',
+      reported_condition: 'flaking enamel',
+      coverage_days: 365,
+      line_items: [{ sku: 'MUG-BLUE', quantity: 1, serial_number: 'MUG-2026-000123', price: 1250 }],
+    },
+  },
+  'GET /v1/warranties': { query: { status: 'submitted' } },
+  'GET /v1/warranties/{id}': id('WTY-000001'),
+  'PATCH /v1/warranties/{id}': {
+    params: { id: 'WTY-000001' },
+    body: { reported_condition: 'flaking enamel, photos attached', metadata: { photos: '3' } },
+  },
+  'DELETE /v1/warranties/{id}': id('WTY-000001'),
+  'GET /v1/warranties/{id}/events': id('WTY-000001'),
+  'POST /v1/warranties/{id}/inspect': {
+    params: { id: 'WTY-000001' },
+    body: { notes: 'Ask for the mug back to check the enamel batch.' },
+  },
+  'POST /v1/warranties/{id}/approve': id('WTY-000001'),
+  'POST /v1/warranties/{id}/reject': {
+    params: { id: 'WTY-000002' },
+    body: { reason: 'Damage from a dishwasher cycle the care label rules out.' },
+  },
+  'POST /v1/warranties/{id}/repair': {
+    params: { id: 'WTY-000003' },
+    body: { type: 'cosmetic', location: 'Newark repair bench', estimated_cost: 800, ticket: 'RPR-1042' },
+  },
+  'POST /v1/warranties/{id}/replace': {
+    params: { id: 'WTY-000001' },
+    body: { items: [{ sku: 'MUG-BLUE', quantity: 1 }], shipping_address: ADDRESS },
+  },
+  'POST /v1/warranties/{id}/resolve': {
+    params: { id: 'WTY-000001' },
+    body: { resolution_notes: 'Replacement delivered.' },
+  },
+  'POST /v1/warranties/{id}/close': {
+    params: { id: 'WTY-000001' },
+    body: { resolution_notes: 'Customer confirmed the new mug is fine.' },
+  },
+  'POST /v1/warranties/{id}/reopen': id('WTY-000001'),
+  'POST /v1/warranty_line_items': {
+    body: { warranty_id: 'WTY-000002', sku: 'MUG-BLUE', quantity: 1, serial_number: 'MUG-2026-000124', price: 1250 },
+  },
+  'GET /v1/warranty_line_items/{id}': id(G.warranty_line_item),
+  'PATCH /v1/warranty_line_items/{id}': {
+    params: { id: G.warranty_line_item },
+    body: { condition: 'chipped rim' },
+  },
+  'DELETE /v1/warranty_line_items/{id}': id(G.warranty_line_item),
 };
 
 /** The example for an operation: its own, or, for a PUT or POST alias of a PATCH, the PATCH's. */

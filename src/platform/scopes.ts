@@ -25,6 +25,7 @@ export const SCOPE_RESOURCES = [
   'shipments',
   'work_orders',
   'suppliers',
+  'warranties',
 ] as const;
 
 /** Every scope a key may hold: `<resource>:read`, `<resource>:write`, `<resource>:*`, `admin` or `*`. */

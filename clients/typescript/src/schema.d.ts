@@ -161,7 +161,7 @@ export interface paths {
                      */
                     "application/json": {
                         name?: string;
-                        /** @description e.g. ["orders:read","orders:write"], "admin" or "*". One of: *, admin, bill_of_materials:read, bill_of_materials:write, bill_of_materials:*, customers:read, customers:write, customers:*, cycle_counts:read, cycle_counts:write, cycle_counts:*, events:read, events:write, events:*, inventory:read, inventory:write, inventory:*, locations:read, locations:write, locations:*, manufacture_orders:read, manufacture_orders:write, manufacture_orders:*, orders:read, orders:write, orders:*, packing_lists:read, packing_lists:write, packing_lists:*, promotions:read, promotions:write, promotions:*, purchase_orders:read, purchase_orders:write, purchase_orders:*, refunds:read, refunds:write, refunds:*, returns:read, returns:write, returns:*, shipments:read, shipments:write, shipments:*, work_orders:read, work_orders:write, work_orders:*, suppliers:read, suppliers:write, suppliers:*. A key can only grant scopes it holds itself (403 scope_not_held). */
+                        /** @description e.g. ["orders:read","orders:write"], "admin" or "*". One of: *, admin, bill_of_materials:read, bill_of_materials:write, bill_of_materials:*, customers:read, customers:write, customers:*, cycle_counts:read, cycle_counts:write, cycle_counts:*, events:read, events:write, events:*, inventory:read, inventory:write, inventory:*, locations:read, locations:write, locations:*, manufacture_orders:read, manufacture_orders:write, manufacture_orders:*, orders:read, orders:write, orders:*, packing_lists:read, packing_lists:write, packing_lists:*, promotions:read, promotions:write, promotions:*, purchase_orders:read, purchase_orders:write, purchase_orders:*, refunds:read, refunds:write, refunds:*, returns:read, returns:write, returns:*, shipments:read, shipments:write, shipments:*, work_orders:read, work_orders:write, work_orders:*, suppliers:read, suppliers:write, suppliers:*, warranties:read, warranties:write, warranties:*. A key can only grant scopes it holds itself (403 scope_not_held). */
                         scopes: string[];
                         /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
                         expires_at?: string;
@@ -525,7 +525,7 @@ export interface paths {
         };
         /**
          * List events
-         * @description An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others. The list leaves out events the key may not read; a filter that names only such events (object_type=customer, type=customer.created or type_in with one) is refused with 403 missing_scope instead of answering an empty page.
+         * @description An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. The list leaves out events the key may not read; a filter that names only such events (object_type=customer, type=customer.created or type_in with one) is refused with 403 missing_scope instead of answering an empty page.
          */
         get: {
             parameters: {
@@ -634,7 +634,7 @@ export interface paths {
         };
         /**
          * Retrieve an event
-         * @description An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others. An event the key may not read is refused with 403 missing_scope.
+         * @description An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. An event the key may not read is refused with 403 missing_scope.
          */
         get: {
             parameters: {
@@ -1696,7 +1696,7 @@ export interface paths {
         };
         /**
          * List the events of one customer
-         * @description Needs events:read besides customers:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides customers:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
          */
         get: {
             parameters: {
@@ -2624,7 +2624,7 @@ export interface paths {
         };
         /**
          * List the events of one location
-         * @description Needs events:read besides locations:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides locations:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
          */
         get: {
             parameters: {
@@ -4309,7 +4309,7 @@ export interface paths {
         };
         /**
          * List the events of one inventory item
-         * @description Needs events:read besides inventory:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides inventory:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
          */
         get: {
             parameters: {
@@ -4841,7 +4841,7 @@ export interface paths {
         };
         /**
          * List the events of one transfer
-         * @description Needs events:read besides inventory:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides inventory:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
          */
         get: {
             parameters: {
@@ -7120,166 +7120,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/orders/{id}/return": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Return shipped units
-         * @description Creates a Return (status requested) for shipped units, never more than shipped minus already returned (409 return_exceeds_shipped). Each return line is valued at its share of the order line total. Answers the order and the return. A line is named by its id or by {sku} when exactly one line of the order has that SKU (400 ambiguous_sku listing the candidates' ids when several do). Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow. Send If-Match: <version> to refuse (412) if the order changed since you read it.
-         */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @example ORD-000001 */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "line_items": [
-                     *         {
-                     *           "sku": "MUG-BLUE",
-                     *           "quantity": 1,
-                     *           "reason": "Chipped rim",
-                     *           "condition": "damaged"
-                     *         }
-                     *       ],
-                     *       "reason_code": "damaged_in_transit",
-                     *       "type": "refund"
-                     *     }
-                     */
-                    "application/json": {
-                        line_items: ({
-                            /** @description Order line item id (oli_...); send id or sku */
-                            id?: string;
-                            /** @description The SKU of the line, when exactly one line of the order has it; send id or sku */
-                            sku?: string;
-                            quantity: number;
-                            reason?: string | null;
-                            condition?: ("new" | "like_new" | "good" | "fair" | "poor" | "damaged") | null;
-                            resellable?: boolean;
-                        } & (unknown | unknown))[];
-                        /**
-                         * @default other
-                         * @enum {string}
-                         */
-                        reason_code?: "defective" | "not_as_described" | "wrong_item" | "damaged" | "damaged_in_transit" | "arrived_late" | "not_satisfied" | "other";
-                        /**
-                         * @default refund
-                         * @enum {string}
-                         */
-                        type?: "refund" | "replacement" | "store_credit";
-                        customer_notes?: string | null;
-                        tracking_number?: string | null;
-                        carrier?: string | null;
-                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
-                        metadata?: {
-                            [key: string]: string | number | boolean | null;
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OrderReturn"];
-                    };
-                };
-                /** @description Bad request: invalid input (validation_error and others; details name each field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Unauthorized: no valid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Forbidden: the key lacks the scope */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict with the current state (error.code says which) */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Precondition failed: If-Match names an older version */
-                412: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests: rate limited */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Internal error, logged with its request id */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/orders/{id}/refund": {
         parameters: {
             query?: never;
@@ -7291,7 +7131,7 @@ export interface paths {
         put?: never;
         /**
          * Refund money
-         * @description Creates a Refund for amount, or the value of line_items (units never refunded twice), or a return's refund_total (return_id), or by default everything refundable; never more than paid minus refunded (409 refund_exceeds_paid), nor, with both amount and line_items, more than those units are worth (409 refund_exceeds_lines). payment_status becomes partially_refunded or refunded. A line is named by its id or by {sku} when exactly one line of the order has that SKU (400 ambiguous_sku listing the candidates' ids when several do). Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow. Send If-Match: <version> to refuse (412) if the order changed since you read it.
+         * @description Creates a Refund for amount, or the value of line_items (units never refunded twice), or by default everything refundable; never more than paid minus refunded (409 refund_exceeds_paid), nor, with both amount and line_items, more than those units are worth (409 refund_exceeds_lines). With return_id, the refund is the return's (see Refund a return): by default what the return has not had refunded (its units then count as refunded), never more than its refund_total over all its refunds (409 refund_exceeds_return, return_already_refunded); a return of another order is a 400. payment_status becomes partially_refunded or refunded. A line is named by its id or by {sku} when exactly one line of the order has that SKU (400 ambiguous_sku listing the candidates' ids when several do). Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow. Send If-Match: <version> to refuse (412) if the order changed since you read it.
          */
         post: {
             parameters: {
@@ -7338,178 +7178,6 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Order"];
-                    };
-                };
-                /** @description Bad request: invalid input (validation_error and others; details name each field) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Unauthorized: no valid API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Forbidden: the key lacks the scope */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict with the current state (error.code says which) */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Precondition failed: If-Match names an older version */
-                412: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many requests: rate limited */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Internal error, logged with its request id */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/orders/{id}/exchange": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Exchange shipped units for new items
-         * @description Creates the return and a new order (exchange_for_return_id) for new_items, reserving their stock. What the returned units are worth, up to what was paid, pays the new order (an exchange_credit refund here and a payment there); any rest is refunded. price_difference > 0 is charged: the new order stays unpaid for it. return_items: A line is named by its id or by {sku} when exactly one line of the order has that SKU (400 ambiguous_sku listing the candidates' ids when several do). Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow. Send If-Match: <version> to refuse (412) if the order changed since you read it.
-         */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @example ORD-000001 */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "return_items": [
-                     *         {
-                     *           "sku": "TEE-BLACK-M",
-                     *           "quantity": 1,
-                     *           "reason": "Too small",
-                     *           "condition": "new",
-                     *           "resellable": true
-                     *         }
-                     *       ],
-                     *       "new_items": [
-                     *         {
-                     *           "sku": "TEE-BLACK-L",
-                     *           "name": "Black tee, L",
-                     *           "quantity": 1,
-                     *           "price": 2400
-                     *         }
-                     *       ],
-                     *       "reason_code": "not_satisfied"
-                     *     }
-                     */
-                    "application/json": {
-                        return_items: ({
-                            /** @description Order line item id (oli_...); send id or sku */
-                            id?: string;
-                            /** @description The SKU of the line, when exactly one line of the order has it; send id or sku */
-                            sku?: string;
-                            quantity: number;
-                            reason?: string | null;
-                            condition?: ("new" | "like_new" | "good" | "fair" | "poor" | "damaged") | null;
-                            resellable?: boolean;
-                        } & (unknown | unknown))[];
-                        new_items: {
-                            sku: string;
-                            quantity: number;
-                            /** @description Unit price in cents */
-                            price: number;
-                            name?: string | null;
-                            /** @description Location id or code to reserve this line's stock at; when absent, the order's location_id (on create), else the allocation rule (see Create an order) */
-                            location_id?: string | null;
-                            /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
-                            metadata?: {
-                                [key: string]: string | number | boolean | null;
-                            };
-                        }[];
-                        /**
-                         * @default other
-                         * @enum {string}
-                         */
-                        reason_code?: "defective" | "not_as_described" | "wrong_item" | "damaged" | "damaged_in_transit" | "arrived_late" | "not_satisfied" | "other";
-                        customer_notes?: string | null;
-                        /** @default false */
-                        allow_backorder?: boolean;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OrderExchange"];
                     };
                 };
                 /** @description Bad request: invalid input (validation_error and others; details name each field) */
@@ -8462,7 +8130,7 @@ export interface paths {
         };
         /**
          * List the events of one order
-         * @description Needs events:read besides orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
          */
         get: {
             parameters: {
@@ -9386,7 +9054,7 @@ export interface paths {
         };
         /**
          * List the events of one promotion
-         * @description Needs events:read besides promotions:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides promotions:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
          */
         get: {
             parameters: {
@@ -10177,7 +9845,7 @@ export interface paths {
         };
         /**
          * List the events of one shipment
-         * @description Needs events:read besides shipments:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides shipments:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
          */
         get: {
             parameters: {
@@ -10486,6 +10154,341 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orders/{id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Return shipped units
+         * @description Creates a Return (status requested) for shipped units, never more than shipped minus already returned (409 return_exceeds_shipped). Each return line is valued at its share of the order line total; several items may name one order line (one per unit condition). Answers the order and the return, which then follows the returns workflow (/v1/returns/:id/approve, receive, inspect, restock, refund). A line is named by its id or by {sku} when exactly one line of the order has that SKU (400 ambiguous_sku listing the candidates' ids when several do). Refused with 409 invalid_transition before anything shipped. Send If-Match: <version> to refuse (412) if the order changed since you read it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example ORD-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "line_items": [
+                     *         {
+                     *           "sku": "MUG-BLUE",
+                     *           "quantity": 1,
+                     *           "reason": "Chipped rim",
+                     *           "condition": "damaged"
+                     *         }
+                     *       ],
+                     *       "reason_code": "damaged_in_transit",
+                     *       "type": "refund"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Order lines (by id or SKU) and quantities; several items may name one line (one per unit condition) */
+                        line_items: ({
+                            /** @description Order line item id (oli_...); send id or sku */
+                            id?: string;
+                            /** @description The SKU of the line, when exactly one line of the order has it; send id or sku */
+                            sku?: string;
+                            quantity: number;
+                            reason?: string | null;
+                            condition?: ("new" | "like_new" | "good" | "fair" | "poor" | "damaged") | null;
+                            /** @description Default: true unless the condition is poor or damaged */
+                            resellable?: boolean;
+                        } & (unknown | unknown))[];
+                        /**
+                         * @default other
+                         * @enum {string}
+                         */
+                        reason_code?: "defective" | "not_as_described" | "wrong_item" | "damaged" | "damaged_in_transit" | "arrived_late" | "not_satisfied" | "other";
+                        /**
+                         * @default refund
+                         * @enum {string}
+                         */
+                        type?: "refund" | "replacement" | "store_credit";
+                        customer_notes?: string | null;
+                        tracking_number?: string | null;
+                        carrier?: string | null;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OrderReturn"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/{id}/exchange": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange shipped units for new items
+         * @description Creates the return (type replacement) and a new order (exchange_for_return_id) for new_items, reserving their stock. What the returned units are worth, up to what was paid, pays the new order (an exchange_credit refund here and a payment there); any rest is refunded. price_difference > 0 is charged: the new order stays unpaid for it. The return then follows the returns workflow (receive, inspect, restock; refund completes it). return_items: A line is named by its id or by {sku} when exactly one line of the order has that SKU (400 ambiguous_sku listing the candidates' ids when several do). Refused with 409 invalid_transition before anything shipped. Send If-Match: <version> to refuse (412) if the order changed since you read it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example ORD-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "return_items": [
+                     *         {
+                     *           "sku": "TEE-BLACK-M",
+                     *           "quantity": 1,
+                     *           "reason": "Too small",
+                     *           "condition": "new",
+                     *           "resellable": true
+                     *         }
+                     *       ],
+                     *       "new_items": [
+                     *         {
+                     *           "sku": "TEE-BLACK-L",
+                     *           "name": "Black tee, L",
+                     *           "quantity": 1,
+                     *           "price": 2400
+                     *         }
+                     *       ],
+                     *       "reason_code": "not_satisfied"
+                     *     }
+                     */
+                    "application/json": {
+                        return_items: ({
+                            /** @description Order line item id (oli_...); send id or sku */
+                            id?: string;
+                            /** @description The SKU of the line, when exactly one line of the order has it; send id or sku */
+                            sku?: string;
+                            quantity: number;
+                            reason?: string | null;
+                            condition?: ("new" | "like_new" | "good" | "fair" | "poor" | "damaged") | null;
+                            /** @description Default: true unless the condition is poor or damaged */
+                            resellable?: boolean;
+                        } & (unknown | unknown))[];
+                        new_items: {
+                            sku: string;
+                            quantity: number;
+                            /** @description Unit price in cents */
+                            price: number;
+                            name?: string | null;
+                            /** @description Location id or code to reserve this line's stock at; when absent, the order's location_id (on create), else the allocation rule (see Create an order) */
+                            location_id?: string | null;
+                            /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                            metadata?: {
+                                [key: string]: string | number | boolean | null;
+                            };
+                        }[];
+                        /**
+                         * @default other
+                         * @enum {string}
+                         */
+                        reason_code?: "defective" | "not_as_described" | "wrong_item" | "damaged" | "damaged_in_transit" | "arrived_late" | "not_satisfied" | "other";
+                        customer_notes?: string | null;
+                        /** @default false */
+                        allow_backorder?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OrderExchange"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/returns": {
         parameters: {
             query?: never;
@@ -10493,7 +10496,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List returns */
+        /**
+         * List returns
+         * @description Filters: status(_in), order_id, customer_id, rma, reason_code(_in), type, created/updated ranges.
+         */
         get: {
             parameters: {
                 query?: {
@@ -10592,7 +10598,146 @@ export interface paths {
             };
         };
         put?: never;
-        post?: never;
+        /**
+         * Create a return
+         * @description For an order (order_id: id or number) and its shipped units: line_items name order lines and quantities, never more than shipped minus already returned (409 return_exceeds_shipped). Same as the order's return action. A line is named by its id or by {sku} when exactly one line of the order has that SKU (400 ambiguous_sku listing the candidates' ids when several do).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "order_id": "ORD-000001",
+                     *       "line_items": [
+                     *         {
+                     *           "sku": "MUG-BLUE",
+                     *           "quantity": 1,
+                     *           "reason": "Changed her mind",
+                     *           "condition": "new"
+                     *         }
+                     *       ],
+                     *       "reason_code": "not_satisfied",
+                     *       "type": "refund"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The order (id or number, ORD-000123) whose shipped units come back */
+                        order_id: string;
+                        /** @description Order lines (by id or SKU) and quantities; several items may name one line (one per unit condition) */
+                        line_items: ({
+                            /** @description Order line item id (oli_...); send id or sku */
+                            id?: string;
+                            /** @description The SKU of the line, when exactly one line of the order has it; send id or sku */
+                            sku?: string;
+                            quantity: number;
+                            reason?: string | null;
+                            condition?: ("new" | "like_new" | "good" | "fair" | "poor" | "damaged") | null;
+                            /** @description Default: true unless the condition is poor or damaged */
+                            resellable?: boolean;
+                        } & (unknown | unknown))[];
+                        /**
+                         * @default other
+                         * @enum {string}
+                         */
+                        reason_code?: "defective" | "not_as_described" | "wrong_item" | "damaged" | "damaged_in_transit" | "arrived_late" | "not_satisfied" | "other";
+                        /**
+                         * @default refund
+                         * @enum {string}
+                         */
+                        type?: "refund" | "replacement" | "store_credit";
+                        customer_notes?: string | null;
+                        tracking_number?: string | null;
+                        carrier?: string | null;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                        /** @description Cents kept from the refund; at most refund_subtotal */
+                        restocking_fee?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Return"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -10608,7 +10753,7 @@ export interface paths {
         };
         /**
          * Retrieve a return
-         * @description By id or by RMA number (RMA-000045).
+         * @description By id or by RMA number (RMA-000045); every /v1/returns/:id route accepts either.
          */
         get: {
             parameters: {
@@ -10687,8 +10832,1749 @@ export interface paths {
                 };
             };
         };
+        /**
+         * Update a return (PUT alias of PATCH)
+         * @description type, reason_code, customer_notes, tracking_number, carrier, restocking_fee (at most what the lines are worth: 409 restocking_fee_exceeds_refund), metadata. Only while requested. Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow: requested -> approved -> received -> inspected -> completed; rejected and cancelled from requested/approved; closed from completed/rejected; reopen closed -> requested. Send If-Match: <version> to refuse (412) if the return changed since you read it.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example RMA-000003 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "carrier": "Royal Mail",
+                     *       "tracking_number": "RN123456785GB",
+                     *       "customer_notes": "Sent back in the original box."
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        type?: "refund" | "replacement" | "store_credit";
+                        /** @enum {string} */
+                        reason_code?: "defective" | "not_as_described" | "wrong_item" | "damaged" | "damaged_in_transit" | "arrived_late" | "not_satisfied" | "other";
+                        customer_notes?: string | null;
+                        tracking_number?: string | null;
+                        carrier?: string | null;
+                        /** @description Integer cents */
+                        restocking_fee?: number;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Return"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a return (POST alias of PATCH)
+         * @description type, reason_code, customer_notes, tracking_number, carrier, restocking_fee (at most what the lines are worth: 409 restocking_fee_exceeds_refund), metadata. Only while requested. Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow: requested -> approved -> received -> inspected -> completed; rejected and cancelled from requested/approved; closed from completed/rejected; reopen closed -> requested. Send If-Match: <version> to refuse (412) if the return changed since you read it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example RMA-000003 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "carrier": "Royal Mail",
+                     *       "tracking_number": "RN123456785GB",
+                     *       "customer_notes": "Sent back in the original box."
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        type?: "refund" | "replacement" | "store_credit";
+                        /** @enum {string} */
+                        reason_code?: "defective" | "not_as_described" | "wrong_item" | "damaged" | "damaged_in_transit" | "arrived_late" | "not_satisfied" | "other";
+                        customer_notes?: string | null;
+                        tracking_number?: string | null;
+                        carrier?: string | null;
+                        /** @description Integer cents */
+                        restocking_fee?: number;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Return"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Delete a return
+         * @description Only while requested and nothing refunded; its units no longer count as returned on the order. Send If-Match: <version> to refuse (412) if the return changed since you read it.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example ret_01jfz8qag8jkmnpqrstvwxy0b6 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            object: string;
+                            /** @enum {boolean} */
+                            deleted: true;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Update a return
+         * @description type, reason_code, customer_notes, tracking_number, carrier, restocking_fee (at most what the lines are worth: 409 restocking_fee_exceeds_refund), metadata. Only while requested. Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow: requested -> approved -> received -> inspected -> completed; rejected and cancelled from requested/approved; closed from completed/rejected; reopen closed -> requested. Send If-Match: <version> to refuse (412) if the return changed since you read it.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example RMA-000003 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "carrier": "Royal Mail",
+                     *       "tracking_number": "RN123456785GB",
+                     *       "customer_notes": "Sent back in the original box."
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        type?: "refund" | "replacement" | "store_credit";
+                        /** @enum {string} */
+                        reason_code?: "defective" | "not_as_described" | "wrong_item" | "damaged" | "damaged_in_transit" | "arrived_late" | "not_satisfied" | "other";
+                        customer_notes?: string | null;
+                        tracking_number?: string | null;
+                        carrier?: string | null;
+                        /** @description Integer cents */
+                        restocking_fee?: number;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Return"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/returns/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
         put?: never;
-        post?: never;
+        /**
+         * Approve a return
+         * @description requested -> approved. Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow: requested -> approved -> received -> inspected -> completed; rejected and cancelled from requested/approved; closed from completed/rejected; reopen closed -> requested. Send If-Match: <version> to refuse (412) if the return changed since you read it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example RMA-000003 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Return"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/returns/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a return
+         * @description From requested or approved, with a reason. Its units no longer count as returned on the order. Refused once anything of it was refunded (409 return_already_refunded). Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow: requested -> approved -> received -> inspected -> completed; rejected and cancelled from requested/approved; closed from completed/rejected; reopen closed -> requested. Send If-Match: <version> to refuse (412) if the return changed since you read it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example RMA-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "reason": "The photos show the chip was caused after delivery."
+                     *     }
+                     */
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Return"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/returns/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a return
+         * @description From requested or approved. Its units no longer count as returned on the order. Refused once anything of it was refunded (409 return_already_refunded). Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow: requested -> approved -> received -> inspected -> completed; rejected and cancelled from requested/approved; closed from completed/rejected; reopen closed -> requested. Send If-Match: <version> to refuse (412) if the return changed since you read it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example RMA-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "reason": "Customer kept the mug"
+                     *     }
+                     */
+                    "application/json": {
+                        reason?: string | null;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Return"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/returns/{id}/receive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive returned units
+         * @description line_items [{id (rli_...), quantity}], default every unit not received yet. Partial receipts add up; never past a line quantity (409 receive_exceeds_quantity). From approved (or received, for the next parcel). Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow: requested -> approved -> received -> inspected -> completed; rejected and cancelled from requested/approved; closed from completed/rejected; reopen closed -> requested. Send If-Match: <version> to refuse (412) if the return changed since you read it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example RMA-000003 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "carrier": "Royal Mail",
+                     *       "tracking_number": "RN123456785GB"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Default: every unit not received yet. Partial receipts add up, never past the line quantity */
+                        line_items?: {
+                            /** @description Return line item id (rli_...) */
+                            id: string;
+                            quantity: number;
+                        }[];
+                        tracking_number?: string | null;
+                        carrier?: string | null;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Return"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/returns/{id}/inspect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Inspect a return
+         * @description Records the inspection {condition, notes, defects, recommended_action: restock|refurbish|liquidate|dispose} and, per line, its condition and whether it is resellable. From received (or inspected, to inspect again). Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow: requested -> approved -> received -> inspected -> completed; rejected and cancelled from requested/approved; closed from completed/rejected; reopen closed -> requested. Send If-Match: <version> to refuse (412) if the return changed since you read it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example RMA-000003 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "condition": "like_new",
+                     *       "notes": "Unused, box intact.",
+                     *       "defects": [],
+                     *       "recommended_action": "restock"
+                     *     }
+                     */
+                    "application/json": {
+                        condition?: ("new" | "like_new" | "good" | "fair" | "poor" | "damaged") | null;
+                        notes?: string | null;
+                        defects?: string[];
+                        recommended_action?: ("restock" | "refurbish" | "liquidate" | "dispose") | null;
+                        /** @description Each line's condition and whether its units may be restocked */
+                        line_items?: {
+                            /** @description Return line item id (rli_...) */
+                            id: string;
+                            condition?: ("new" | "like_new" | "good" | "fair" | "poor" | "damaged") | null;
+                            resellable?: boolean;
+                        }[];
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Return"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/returns/{id}/restock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restock returned units
+         * @description Puts received resellable units back on hand through the inventory ledger (a return_restock movement per line) at location_id (id or code; default the order line's location). line_items [{id, quantity}] default to every received resellable unit not restocked yet. Each unit once, ever: 409 not_resellable, restock_exceeds_received, nothing_to_restock. From received, inspected or completed. Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow: requested -> approved -> received -> inspected -> completed; rejected and cancelled from requested/approved; closed from completed/rejected; reopen closed -> requested. Send If-Match: <version> to refuse (412) if the return changed since you read it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example RMA-000003 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /** @example {} */
+                    "application/json": {
+                        /** @description Location (id or code) the units go back to; default: the order line's location */
+                        location_id?: string | null;
+                        /** @description Default: every received resellable unit not restocked yet */
+                        line_items?: {
+                            /** @description Return line item id (rli_...) */
+                            id: string;
+                            quantity: number;
+                        }[];
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Return"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/returns/{id}/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund a return
+         * @description One Refund on the order for refund_total (what the lines are worth less the restocking_fee, which may be set here before anything is refunded); the return's units count as refunded on the order, whose refunded total and payment_status follow. Never more than the order has paid and not refunded (409 refund_exceeds_paid). Once: a return with nothing left to refund is refused (409 return_already_refunded), except that once its goods are in the call completes a return whose money went back earlier. Completes a received or inspected return; from requested or approved it refunds in advance and the status stays. Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow: requested -> approved -> received -> inspected -> completed; rejected and cancelled from requested/approved; closed from completed/rejected; reopen closed -> requested. Send If-Match: <version> to refuse (412) if the return changed since you read it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example RMA-000003 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "restocking_fee": 200,
+                     *       "reason": "Returned unused"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Cents kept from the refund (at most refund_subtotal); only before anything of the return is refunded */
+                        restocking_fee?: number;
+                        reason?: string | null;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Return"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/returns/{id}/exchange": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange a return for new items
+         * @description Creates the exchange order for new_items (reserving their stock, 409 insufficient_inventory unless allow_backorder) paid with what the return has not had refunded, up to what the order has paid and not refunded (an exchange_credit refund on the order and a payment on the new one); any rest is refunded. The return becomes type replacement with exchange_order_id; one exchange per return (409 return_already_exchanged). Completes a received or inspected return. Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow: requested -> approved -> received -> inspected -> completed; rejected and cancelled from requested/approved; closed from completed/rejected; reopen closed -> requested. Send If-Match: <version> to refuse (412) if the return changed since you read it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example ret_01jfz8qag8jkmnpqrstvwxy0b6 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "new_items": [
+                     *         {
+                     *           "sku": "TEE-BLACK-L",
+                     *           "name": "Black tee, L",
+                     *           "quantity": 1,
+                     *           "price": 2400
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        new_items: {
+                            sku: string;
+                            quantity: number;
+                            /** @description Unit price in cents */
+                            price: number;
+                            name?: string | null;
+                            /** @description Location id or code to reserve this line's stock at; when absent, the order's location_id (on create), else the allocation rule (see Create an order) */
+                            location_id?: string | null;
+                            /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                            metadata?: {
+                                [key: string]: string | number | boolean | null;
+                            };
+                        }[];
+                        /** @default false */
+                        allow_backorder?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Return"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/returns/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close a return
+         * @description From completed or rejected. Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow: requested -> approved -> received -> inspected -> completed; rejected and cancelled from requested/approved; closed from completed/rejected; reopen closed -> requested. Send If-Match: <version> to refuse (412) if the return changed since you read it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example RMA-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Return"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/returns/{id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reopen a return
+         * @description closed -> requested. A return closed after being rejected counts its units as returned again (409 return_exceeds_shipped if they were returned since). Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow: requested -> approved -> received -> inspected -> completed; rejected and cancelled from requested/approved; closed from completed/rejected; reopen closed -> requested. Send If-Match: <version> to refuse (412) if the return changed since you read it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example RMA-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Return"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -10704,7 +12590,7 @@ export interface paths {
         };
         /**
          * List the events of one return
-         * @description Needs events:read besides returns:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides returns:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
          */
         get: {
             parameters: {
@@ -10811,6 +12697,759 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/return_line_items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List return line items
+         * @description Filters: return_id, order_line_item_id, sku, created range.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description Skip this many records (not with cursor). */
+                    offset?: number;
+                    /** @description Opaque cursor from a previous page's next_cursor. */
+                    cursor?: string;
+                    /** @description Field to sort by; a leading "-" sorts descending. */
+                    sort?: "created_at" | "-created_at" | "updated_at" | "-updated_at";
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_before?: string;
+                    return_id?: string;
+                    order_line_item_id?: string;
+                    sku?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            object: "list";
+                            data: components["schemas"]["ReturnLineItem"][];
+                            has_more: boolean;
+                            total_count: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Add a return line item
+         * @description To a requested return (409 invalid_transition after): an order line (order_line_item_id, or sku when exactly one line of the order has it) and a quantity, never more than shipped minus already returned (409 return_exceeds_shipped). A return may carry several lines for one order line (one per unit condition).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "return_id": "RMA-000003",
+                     *       "sku": "MUG-BLUE",
+                     *       "quantity": 1,
+                     *       "reason": "Handle cracked",
+                     *       "condition": "damaged",
+                     *       "resellable": false
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Return id or RMA */
+                        return_id: string;
+                        /** @description The order line (oli_...); or name it by sku */
+                        order_line_item_id?: string;
+                        /** @description The SKU of the order line, when exactly one line has it */
+                        sku?: string;
+                        quantity: number;
+                        reason?: string | null;
+                        condition?: ("new" | "like_new" | "good" | "fair" | "poor" | "damaged") | null;
+                        resellable?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReturnLineItem"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/return_line_items/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a return line item */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example rli_01jfz8qdkmnpqrstvwxy0b1d9 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReturnLineItem"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a return line item (PUT alias of PATCH)
+         * @description quantity (recounted on the order line), reason, condition, resellable. Only while the return is requested (409 invalid_transition after). If-Match is the return's version.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example rli_01jfz8qdkmnpqrstvwxy0b1d9 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "reason": "Handle cracked in transit",
+                     *       "condition": "damaged"
+                     *     }
+                     */
+                    "application/json": {
+                        quantity?: number;
+                        reason?: string | null;
+                        condition?: ("new" | "like_new" | "good" | "fair" | "poor" | "damaged") | null;
+                        resellable?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReturnLineItem"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a return line item (POST alias of PATCH)
+         * @description quantity (recounted on the order line), reason, condition, resellable. Only while the return is requested (409 invalid_transition after). If-Match is the return's version.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example rli_01jfz8qdkmnpqrstvwxy0b1d9 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "reason": "Handle cracked in transit",
+                     *       "condition": "damaged"
+                     *     }
+                     */
+                    "application/json": {
+                        quantity?: number;
+                        reason?: string | null;
+                        condition?: ("new" | "like_new" | "good" | "fair" | "poor" | "damaged") | null;
+                        resellable?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReturnLineItem"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Delete a return line item
+         * @description Only while the return is requested; a return keeps at least one line (409 return_must_keep_a_line). Its units no longer count as returned on the order.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example rli_01jfz8qdkmnpqrstvwxy0b1d9 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            object: string;
+                            /** @enum {boolean} */
+                            deleted: true;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Update a return line item
+         * @description quantity (recounted on the order line), reason, condition, resellable. Only while the return is requested (409 invalid_transition after). If-Match is the return's version.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example rli_01jfz8qdkmnpqrstvwxy0b1d9 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "reason": "Handle cracked in transit",
+                     *       "condition": "damaged"
+                     *     }
+                     */
+                    "application/json": {
+                        quantity?: number;
+                        reason?: string | null;
+                        condition?: ("new" | "like_new" | "good" | "fair" | "poor" | "damaged") | null;
+                        resellable?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReturnLineItem"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v1/bill_of_materials": {
@@ -16426,7 +19065,7 @@ export interface paths {
         };
         /**
          * List the events of one bill of materials
-         * @description Needs events:read besides bill_of_materials:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides bill_of_materials:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
          */
         get: {
             parameters: {
@@ -16544,7 +19183,7 @@ export interface paths {
         };
         /**
          * List the events of one work order
-         * @description Needs events:read besides work_orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides work_orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
          */
         get: {
             parameters: {
@@ -16662,7 +19301,7 @@ export interface paths {
         };
         /**
          * List the events of one manufacture order
-         * @description Needs events:read besides manufacture_orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides manufacture_orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
          */
         get: {
             parameters: {
@@ -17601,7 +20240,7 @@ export interface paths {
         };
         /**
          * List the events of one supplier
-         * @description Needs events:read besides suppliers:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides suppliers:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
          */
         get: {
             parameters: {
@@ -19243,7 +21882,7 @@ export interface paths {
         };
         /**
          * List the events of one purchase order
-         * @description Needs events:read besides purchase_orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides purchase_orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
          */
         get: {
             parameters: {
@@ -21534,7 +24173,7 @@ export interface paths {
         };
         /**
          * List the events of one cycle count
-         * @description Needs events:read besides cycle_counts:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides cycle_counts:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
          */
         get: {
             parameters: {
@@ -23034,7 +25673,7 @@ export interface paths {
         };
         /**
          * List the events of one packing list
-         * @description Needs events:read besides packing_lists:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides packing_lists:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
          */
         get: {
             parameters: {
@@ -23844,6 +26483,2741 @@ export interface paths {
         };
         trace?: never;
     };
+    "/v1/warranties": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List warranty claims
+         * @description Filters: status(_in), customer_id, order_id, sku, serial_number, warranty_number, resolution, created/updated ranges.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description Skip this many records (not with cursor). */
+                    offset?: number;
+                    /** @description Opaque cursor from a previous page's next_cursor. */
+                    cursor?: string;
+                    /** @description Field to sort by; a leading "-" sorts descending. */
+                    sort?: "created_at" | "-created_at" | "updated_at" | "-updated_at";
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_before?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    updated_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    updated_before?: string;
+                    /** @example submitted */
+                    status?: "submitted" | "inspecting" | "approved" | "in_repair" | "replacement_sent" | "resolved" | "rejected" | "closed";
+                    status_in?: string;
+                    customer_id?: string;
+                    order_id?: string;
+                    sku?: string;
+                    serial_number?: string;
+                    warranty_number?: string;
+                    resolution?: "repair" | "replace" | "refund" | "none";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            object: "list";
+                            data: components["schemas"]["Warranty"][];
+                            has_more: boolean;
+                            total_count: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * File a warranty claim
+         * @description A claim (status submitted) for a customer (customer_id, or the order's), optionally naming the order (id or number) and its line (order_line_item_id, or sku when one line has it), a serial number and line items. Coverage: as given, else from the order's delivery (else shipping) date for coverage_days (the claim's, else warranty_days in the metadata of the SKU's inventory item, else 365). A claim filed after coverage.ends_at is refused (409 warranty_expired) unless override=true (then coverage.overridden is true).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "order_id": "ORD-000001",
+                     *       "sku": "MUG-BLUE",
+                     *       "serial_number": "MUG-2026-000123",
+                     *       "issue_description": "The enamel is flaking inside the rim.",
+                     *       "reported_condition": "flaking enamel",
+                     *       "coverage_days": 365,
+                     *       "line_items": [
+                     *         {
+                     *           "sku": "MUG-BLUE",
+                     *           "quantity": 1,
+                     *           "serial_number": "MUG-2026-000123",
+                     *           "price": 1250
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Default: the order's customer */
+                        customer_id?: string;
+                        /** @description The order (id or number) the unit came from */
+                        order_id?: string;
+                        /** @description The order line; or name it by sku when exactly one line has it */
+                        order_line_item_id?: string;
+                        sku?: string;
+                        serial_number?: string | null;
+                        coverage?: {
+                            starts_at?: string | null;
+                            ends_at?: string | null;
+                            terms?: string | null;
+                        };
+                        /** @description Days of coverage from starts_at; default the SKU's (warranty_days in its inventory item's metadata), else 365 */
+                        coverage_days?: number;
+                        issue_description: string;
+                        reported_condition?: string | null;
+                        line_items?: {
+                            sku: string;
+                            /** @default 1 */
+                            quantity?: number;
+                            serial_number?: string | null;
+                            condition?: string | null;
+                            /**
+                             * @description Cents
+                             * @default 0
+                             */
+                            price?: number;
+                            /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                            metadata?: {
+                                [key: string]: string | number | boolean | null;
+                            };
+                        }[];
+                        /**
+                         * @description Accept a claim filed after coverage.ends_at
+                         * @default false
+                         */
+                        override?: boolean;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Warranty"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/warranties/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a warranty claim
+         * @description By id or by warranty number (WTY-000001); every /v1/warranties/:id route accepts either.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WTY-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Warranty"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a warranty claim (PUT alias of PATCH)
+         * @description serial_number, issue_description, reported_condition, coverage_terms, metadata; while submitted, inspecting or approved. Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow: submitted -> (inspecting) -> approved -> in_repair | replacement_sent -> resolved -> closed; rejected from submitted/inspecting; reopen closed/rejected -> submitted. Send If-Match: <version> to refuse (412) if the claim changed since you read it.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WTY-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "reported_condition": "flaking enamel, photos attached",
+                     *       "metadata": {
+                     *         "photos": "3"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        serial_number?: string | null;
+                        issue_description?: string;
+                        reported_condition?: string | null;
+                        coverage_terms?: string | null;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Warranty"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a warranty claim (POST alias of PATCH)
+         * @description serial_number, issue_description, reported_condition, coverage_terms, metadata; while submitted, inspecting or approved. Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow: submitted -> (inspecting) -> approved -> in_repair | replacement_sent -> resolved -> closed; rejected from submitted/inspecting; reopen closed/rejected -> submitted. Send If-Match: <version> to refuse (412) if the claim changed since you read it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WTY-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "reported_condition": "flaking enamel, photos attached",
+                     *       "metadata": {
+                     *         "photos": "3"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        serial_number?: string | null;
+                        issue_description?: string;
+                        reported_condition?: string | null;
+                        coverage_terms?: string | null;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Warranty"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Delete a warranty claim
+         * @description Only while submitted or inspecting. Send If-Match: <version> to refuse (412) if the claim changed since you read it.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WTY-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            object: string;
+                            /** @enum {boolean} */
+                            deleted: true;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Update a warranty claim
+         * @description serial_number, issue_description, reported_condition, coverage_terms, metadata; while submitted, inspecting or approved. Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow: submitted -> (inspecting) -> approved -> in_repair | replacement_sent -> resolved -> closed; rejected from submitted/inspecting; reopen closed/rejected -> submitted. Send If-Match: <version> to refuse (412) if the claim changed since you read it.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WTY-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "reported_condition": "flaking enamel, photos attached",
+                     *       "metadata": {
+                     *         "photos": "3"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        serial_number?: string | null;
+                        issue_description?: string;
+                        reported_condition?: string | null;
+                        coverage_terms?: string | null;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Warranty"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/warranties/{id}/inspect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request an inspection
+         * @description submitted -> inspecting, recording {notes, findings, condition}. Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow: submitted -> (inspecting) -> approved -> in_repair | replacement_sent -> resolved -> closed; rejected from submitted/inspecting; reopen closed/rejected -> submitted. Send If-Match: <version> to refuse (412) if the claim changed since you read it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WTY-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "notes": "Ask for the mug back to check the enamel batch."
+                     *     }
+                     */
+                    "application/json": {
+                        notes?: string | null;
+                        findings?: string | null;
+                        condition?: string | null;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Warranty"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/warranties/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a claim
+         * @description From submitted or inspecting. Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow: submitted -> (inspecting) -> approved -> in_repair | replacement_sent -> resolved -> closed; rejected from submitted/inspecting; reopen closed/rejected -> submitted. Send If-Match: <version> to refuse (412) if the claim changed since you read it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WTY-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Warranty"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/warranties/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a claim
+         * @description From submitted or inspecting, with a reason. Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow: submitted -> (inspecting) -> approved -> in_repair | replacement_sent -> resolved -> closed; rejected from submitted/inspecting; reopen closed/rejected -> submitted. Send If-Match: <version> to refuse (412) if the claim changed since you read it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WTY-000002 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "reason": "Damage from a dishwasher cycle the care label rules out."
+                     *     }
+                     */
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Warranty"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/warranties/{id}/repair": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a claim to repair
+         * @description approved -> in_repair with {type: hardware|software|cosmetic, location, estimated_cost (cents), ticket}; resolution becomes repair. Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow: submitted -> (inspecting) -> approved -> in_repair | replacement_sent -> resolved -> closed; rejected from submitted/inspecting; reopen closed/rejected -> submitted. Send If-Match: <version> to refuse (412) if the claim changed since you read it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WTY-000003 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "cosmetic",
+                     *       "location": "Newark repair bench",
+                     *       "estimated_cost": 800,
+                     *       "ticket": "RPR-1042"
+                     *     }
+                     */
+                    "application/json": {
+                        type?: ("hardware" | "software" | "cosmetic") | null;
+                        location?: string | null;
+                        estimated_cost?: number | null;
+                        ticket?: string | null;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Warranty"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/warranties/{id}/replace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a replacement
+         * @description approved -> replacement_sent: creates a zero-priced order for the claim's customer (items, default the claim's line items or one unit of its SKU; shipping_address, default the original order's) that reserves stock like any order (409 insufficient_inventory unless allow_backorder) and links it (replacement_order_id; the order's metadata names the claim). Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow: submitted -> (inspecting) -> approved -> in_repair | replacement_sent -> resolved -> closed; rejected from submitted/inspecting; reopen closed/rejected -> submitted. Send If-Match: <version> to refuse (412) if the claim changed since you read it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WTY-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "sku": "MUG-BLUE",
+                     *           "quantity": 1
+                     *         }
+                     *       ],
+                     *       "shipping_address": {
+                     *         "line1": "12 St James Square",
+                     *         "city": "London",
+                     *         "postal_code": "SW1Y 4JH",
+                     *         "country": "GB"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Default: the claim's line items, else one unit of its SKU */
+                        items?: {
+                            sku: string;
+                            /** @default 1 */
+                            quantity?: number;
+                            name?: string | null;
+                            location_id?: string | null;
+                        }[];
+                        /** @description Default: the original order's shipping address */
+                        shipping_address?: {
+                            line1: string;
+                            line2?: string | null;
+                            city: string;
+                            state?: string | null;
+                            postal_code?: string | null;
+                            /** @description ISO 3166-1 alpha-2 country code */
+                            country: string;
+                        } | null;
+                        /** @default false */
+                        allow_backorder?: boolean;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Warranty"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/warranties/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve a claim
+         * @description From approved, in_repair or replacement_sent; resolution (repair|replace|refund|none) defaults to what was done. Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow: submitted -> (inspecting) -> approved -> in_repair | replacement_sent -> resolved -> closed; rejected from submitted/inspecting; reopen closed/rejected -> submitted. Send If-Match: <version> to refuse (412) if the claim changed since you read it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WTY-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "resolution_notes": "Replacement delivered."
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Default: repair or replace as it went, else none
+                         * @enum {string}
+                         */
+                        resolution?: "repair" | "replace" | "refund" | "none";
+                        resolution_notes?: string | null;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Warranty"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/warranties/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close a claim
+         * @description From resolved or rejected; {resolution_notes}. Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow: submitted -> (inspecting) -> approved -> in_repair | replacement_sent -> resolved -> closed; rejected from submitted/inspecting; reopen closed/rejected -> submitted. Send If-Match: <version> to refuse (412) if the claim changed since you read it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WTY-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "resolution_notes": "Customer confirmed the new mug is fine."
+                     *     }
+                     */
+                    "application/json": {
+                        resolution_notes?: string | null;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Warranty"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/warranties/{id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reopen a claim
+         * @description closed or rejected -> submitted. Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow: submitted -> (inspecting) -> approved -> in_repair | replacement_sent -> resolved -> closed; rejected from submitted/inspecting; reopen closed/rejected -> submitted. Send If-Match: <version> to refuse (412) if the claim changed since you read it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WTY-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Warranty"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/warranties/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the events of one warranty
+         * @description Needs events:read besides warranties:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description Skip this many records (not with cursor). */
+                    offset?: number;
+                    /** @description Opaque cursor from a previous page's next_cursor. */
+                    cursor?: string;
+                    /** @description Field to sort by; a leading "-" sorts descending. */
+                    sort?: "created_at" | "-created_at";
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_before?: string;
+                    type?: string;
+                    type_in?: string;
+                };
+                header?: never;
+                path: {
+                    /** @example WTY-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            object: "list";
+                            data: components["schemas"]["Event"][];
+                            has_more: boolean;
+                            total_count: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/warranty_line_items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List warranty line items
+         * @description Filters: warranty_id, sku, serial_number, created range.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description Skip this many records (not with cursor). */
+                    offset?: number;
+                    /** @description Opaque cursor from a previous page's next_cursor. */
+                    cursor?: string;
+                    /** @description Field to sort by; a leading "-" sorts descending. */
+                    sort?: "created_at" | "-created_at" | "updated_at" | "-updated_at";
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_before?: string;
+                    warranty_id?: string;
+                    sku?: string;
+                    serial_number?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            object: "list";
+                            data: components["schemas"]["WarrantyLineItem"][];
+                            has_more: boolean;
+                            total_count: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Add a warranty line item
+         * @description To a claim that is submitted or inspecting (409 invalid_transition after).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "warranty_id": "WTY-000002",
+                     *       "sku": "MUG-BLUE",
+                     *       "quantity": 1,
+                     *       "serial_number": "MUG-2026-000124",
+                     *       "price": 1250
+                     *     }
+                     */
+                    "application/json": {
+                        sku: string;
+                        /** @default 1 */
+                        quantity?: number;
+                        serial_number?: string | null;
+                        condition?: string | null;
+                        /**
+                         * @description Cents
+                         * @default 0
+                         */
+                        price?: number;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                        warranty_id: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WarrantyLineItem"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/warranty_line_items/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a warranty line item */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example wli_01jfz8qemnpqrstvwxy0b1d2e */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WarrantyLineItem"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a warranty line item (PUT alias of PATCH)
+         * @description While the claim is submitted or inspecting. If-Match is the claim's version.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example wli_01jfz8qemnpqrstvwxy0b1d2e */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "condition": "chipped rim"
+                     *     }
+                     */
+                    "application/json": {
+                        sku?: string;
+                        quantity?: number;
+                        serial_number?: string | null;
+                        condition?: string | null;
+                        /** @description Integer cents */
+                        price?: number;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WarrantyLineItem"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a warranty line item (POST alias of PATCH)
+         * @description While the claim is submitted or inspecting. If-Match is the claim's version.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example wli_01jfz8qemnpqrstvwxy0b1d2e */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "condition": "chipped rim"
+                     *     }
+                     */
+                    "application/json": {
+                        sku?: string;
+                        quantity?: number;
+                        serial_number?: string | null;
+                        condition?: string | null;
+                        /** @description Integer cents */
+                        price?: number;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WarrantyLineItem"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Delete a warranty line item
+         * @description While the claim is submitted or inspecting. If-Match is the claim's version.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example wli_01jfz8qemnpqrstvwxy0b1d2e */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            object: string;
+                            /** @enum {boolean} */
+                            deleted: true;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Update a warranty line item
+         * @description While the claim is submitted or inspecting. If-Match is the claim's version.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example wli_01jfz8qemnpqrstvwxy0b1d2e */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "condition": "chipped rim"
+                     *     }
+                     */
+                    "application/json": {
+                        sku?: string;
+                        quantity?: number;
+                        serial_number?: string | null;
+                        condition?: string | null;
+                        /** @description Integer cents */
+                        price?: number;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WarrantyLineItem"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -24446,59 +29820,6 @@ export interface components {
             created_at: string;
             updated_at: string;
         };
-        ReturnLineItemInput: {
-            id: string;
-            /** @constant */
-            object: "return_line_item";
-            return_id: string;
-            order_line_item_id: string;
-            sku: string;
-            quantity: number;
-            reason: string | null;
-            condition: ("new" | "like_new" | "good" | "fair" | "poor" | "damaged") | null;
-            resellable: boolean;
-            /** @description What these units are worth: their share of the order line total, cents */
-            refund_amount: number;
-            quantity_received: number;
-            quantity_restocked: number;
-            created_at: string;
-            updated_at: string;
-        };
-        ReturnInput: {
-            id: string;
-            /** @constant */
-            object: "return";
-            rma: string;
-            order_id: string;
-            customer_id: string;
-            /** @enum {string} */
-            status: "requested" | "approved" | "received" | "inspected" | "completed" | "rejected" | "cancelled" | "closed";
-            /** @enum {string} */
-            type: "refund" | "replacement" | "store_credit";
-            /** @enum {string} */
-            reason_code: "defective" | "not_as_described" | "wrong_item" | "damaged" | "damaged_in_transit" | "arrived_late" | "not_satisfied" | "other";
-            customer_notes: string | null;
-            line_items: components["schemas"]["ReturnLineItemInput"][];
-            tracking_number: string | null;
-            carrier: string | null;
-            inspection: {
-                [key: string]: unknown;
-            } | null;
-            currency: string;
-            totals: {
-                refund_subtotal: number;
-                restocking_fee: number;
-                refund_total: number;
-            };
-            refund_id: string | null;
-            exchange_order_id: string | null;
-            metadata: {
-                [key: string]: unknown;
-            };
-            version: number;
-            created_at: string;
-            updated_at: string;
-        };
         OrderLineItemInput: {
             id: string;
             /** @constant */
@@ -24698,27 +30019,6 @@ export interface components {
             /** @description The new order holding the moved quantities */
             split_order: components["schemas"]["OrderInput"];
         };
-        OrderExchangeInput: {
-            /** @constant */
-            object: "order_exchange";
-            /** @description The original order */
-            order: components["schemas"]["OrderInput"];
-            return: components["schemas"]["ReturnInput"];
-            exchange_order: components["schemas"]["OrderInput"];
-            /** @description What the returned units are worth (their share of line totals) */
-            return_value: number;
-            /** @description Paid money moved from the original order to the exchange order */
-            credit_applied: number;
-            /** @description exchange_order total - return_value; > 0 is owed by the customer */
-            price_difference: number;
-            /** @enum {string} */
-            settlement: "charge" | "refund" | "even";
-            /** @description What the exchange order still needs paid */
-            amount_due: number;
-            /** @description What goes back to the customer's original payment */
-            amount_refunded: number;
-            refunds: components["schemas"]["RefundInput"][];
-        };
         PackingListItemInput: {
             id: string;
             /** @constant */
@@ -24849,11 +30149,170 @@ export interface components {
             created_at: string;
             updated_at: string;
         };
+        ReturnLineItemInput: {
+            id: string;
+            /** @constant */
+            object: "return_line_item";
+            return_id: string;
+            order_line_item_id: string;
+            sku: string;
+            quantity: number;
+            reason: string | null;
+            condition: ("new" | "like_new" | "good" | "fair" | "poor" | "damaged") | null;
+            /** @description Whether received units may go back on hand (restock) */
+            resellable: boolean;
+            /** @description What these units are worth: their share of the order line total, cents */
+            refund_amount: number;
+            quantity_received: number;
+            /** @description Units put back on hand; each unit at most once, ever */
+            quantity_restocked: number;
+            created_at: string;
+            updated_at: string;
+        };
+        ReturnInspectionInput: {
+            condition: ("new" | "like_new" | "good" | "fair" | "poor" | "damaged") | null;
+            notes: string | null;
+            defects: string[];
+            recommended_action: ("restock" | "refurbish" | "liquidate" | "dispose") | null;
+            inspected_at: string;
+        };
+        ReturnInput: {
+            id: string;
+            /** @constant */
+            object: "return";
+            rma: string;
+            order_id: string;
+            customer_id: string;
+            /** @enum {string} */
+            status: "requested" | "approved" | "received" | "inspected" | "completed" | "rejected" | "cancelled" | "closed";
+            /** @enum {string} */
+            type: "refund" | "replacement" | "store_credit";
+            /** @enum {string} */
+            reason_code: "defective" | "not_as_described" | "wrong_item" | "damaged" | "damaged_in_transit" | "arrived_late" | "not_satisfied" | "other";
+            customer_notes: string | null;
+            line_items: components["schemas"]["ReturnLineItemInput"][];
+            tracking_number: string | null;
+            carrier: string | null;
+            inspection: {
+                [key: string]: unknown;
+            } | null;
+            currency: string;
+            totals: {
+                /** @description What the lines are worth (sum of refund_amount) */
+                refund_subtotal: number;
+                restocking_fee: number;
+                /** @description refund_subtotal - restocking_fee: the most ever refunded for this return */
+                refund_total: number;
+                /** @description Refunded (or credited to an exchange) so far */
+                refunded: number;
+            };
+            refund_id: string | null;
+            exchange_order_id: string | null;
+            rejection_reason: string | null;
+            approved_at: string | null;
+            received_at: string | null;
+            inspected_at: string | null;
+            restocked_at: string | null;
+            completed_at: string | null;
+            rejected_at: string | null;
+            cancelled_at: string | null;
+            closed_at: string | null;
+            metadata: {
+                [key: string]: unknown;
+            };
+            version: number;
+            created_at: string;
+            updated_at: string;
+        };
         OrderReturnInput: {
             /** @constant */
             object: "order_return";
             order: components["schemas"]["OrderInput"];
             return: components["schemas"]["ReturnInput"];
+        };
+        OrderExchangeInput: {
+            /** @constant */
+            object: "order_exchange";
+            /** @description The original order */
+            order: components["schemas"]["OrderInput"];
+            return: components["schemas"]["ReturnInput"];
+            exchange_order: components["schemas"]["OrderInput"];
+            /** @description What the returned units are worth (their share of line totals) */
+            return_value: number;
+            /** @description Paid money moved from the original order to the exchange order */
+            credit_applied: number;
+            /** @description exchange_order total - return_value; > 0 is owed by the customer */
+            price_difference: number;
+            /** @enum {string} */
+            settlement: "charge" | "refund" | "even";
+            /** @description What the exchange order still needs paid */
+            amount_due: number;
+            /** @description What goes back to the customer's original payment */
+            amount_refunded: number;
+            refunds: components["schemas"]["RefundInput"][];
+        };
+        WarrantyLineItemInput: {
+            id: string;
+            /** @constant */
+            object: "warranty_line_item";
+            warranty_id: string;
+            sku: string;
+            quantity: number;
+            serial_number: string | null;
+            condition: string | null;
+            /** @description Cents */
+            price: number;
+            metadata: {
+                [key: string]: unknown;
+            };
+            created_at: string;
+            updated_at: string;
+        };
+        WarrantyInput: {
+            id: string;
+            /** @constant */
+            object: "warranty";
+            warranty_number: string;
+            customer_id: string;
+            order_id: string | null;
+            order_line_item_id: string | null;
+            sku: string | null;
+            serial_number: string | null;
+            /** @description Default: from the order's delivery (else shipping) date for coverage_days */
+            coverage: {
+                starts_at: string | null;
+                ends_at: string | null;
+                terms: string | null;
+                /** @description Accepted past ends_at with override=true */
+                overridden: boolean;
+            };
+            issue_description: string;
+            reported_condition: string | null;
+            /** @enum {string} */
+            status: "submitted" | "inspecting" | "approved" | "in_repair" | "replacement_sent" | "resolved" | "rejected" | "closed";
+            resolution: ("repair" | "replace" | "refund" | "none") | null;
+            repair: {
+                type: ("hardware" | "software" | "cosmetic") | null;
+                location: string | null;
+                estimated_cost: number | null;
+                ticket: string | null;
+            } | null;
+            replacement_order_id: string | null;
+            inspection: {
+                [key: string]: unknown;
+            } | null;
+            rejection_reason: string | null;
+            resolution_notes: string | null;
+            line_items: components["schemas"]["WarrantyLineItemInput"][];
+            approved_at: string | null;
+            resolved_at: string | null;
+            closed_at: string | null;
+            metadata: {
+                [key: string]: unknown;
+            };
+            version: number;
+            created_at: string;
+            updated_at: string;
         };
         Error: {
             error: {
@@ -25453,59 +30912,6 @@ export interface components {
             created_at: string;
             updated_at: string;
         };
-        ReturnLineItem: {
-            id: string;
-            /** @constant */
-            object: "return_line_item";
-            return_id: string;
-            order_line_item_id: string;
-            sku: string;
-            quantity: number;
-            reason: string | null;
-            condition: ("new" | "like_new" | "good" | "fair" | "poor" | "damaged") | null;
-            resellable: boolean;
-            /** @description What these units are worth: their share of the order line total, cents */
-            refund_amount: number;
-            quantity_received: number;
-            quantity_restocked: number;
-            created_at: string;
-            updated_at: string;
-        };
-        Return: {
-            id: string;
-            /** @constant */
-            object: "return";
-            rma: string;
-            order_id: string;
-            customer_id: string;
-            /** @enum {string} */
-            status: "requested" | "approved" | "received" | "inspected" | "completed" | "rejected" | "cancelled" | "closed";
-            /** @enum {string} */
-            type: "refund" | "replacement" | "store_credit";
-            /** @enum {string} */
-            reason_code: "defective" | "not_as_described" | "wrong_item" | "damaged" | "damaged_in_transit" | "arrived_late" | "not_satisfied" | "other";
-            customer_notes: string | null;
-            line_items: components["schemas"]["ReturnLineItem"][];
-            tracking_number: string | null;
-            carrier: string | null;
-            inspection: {
-                [key: string]: unknown;
-            } | null;
-            currency: string;
-            totals: {
-                refund_subtotal: number;
-                restocking_fee: number;
-                refund_total: number;
-            };
-            refund_id: string | null;
-            exchange_order_id: string | null;
-            metadata: {
-                [key: string]: unknown;
-            };
-            version: number;
-            created_at: string;
-            updated_at: string;
-        };
         OrderLineItem: {
             id: string;
             /** @constant */
@@ -25705,27 +31111,6 @@ export interface components {
             /** @description The new order holding the moved quantities */
             split_order: components["schemas"]["Order"];
         };
-        OrderExchange: {
-            /** @constant */
-            object: "order_exchange";
-            /** @description The original order */
-            order: components["schemas"]["Order"];
-            return: components["schemas"]["Return"];
-            exchange_order: components["schemas"]["Order"];
-            /** @description What the returned units are worth (their share of line totals) */
-            return_value: number;
-            /** @description Paid money moved from the original order to the exchange order */
-            credit_applied: number;
-            /** @description exchange_order total - return_value; > 0 is owed by the customer */
-            price_difference: number;
-            /** @enum {string} */
-            settlement: "charge" | "refund" | "even";
-            /** @description What the exchange order still needs paid */
-            amount_due: number;
-            /** @description What goes back to the customer's original payment */
-            amount_refunded: number;
-            refunds: components["schemas"]["Refund"][];
-        };
         PackingListItem: {
             id: string;
             /** @constant */
@@ -25856,11 +31241,170 @@ export interface components {
             created_at: string;
             updated_at: string;
         };
+        ReturnLineItem: {
+            id: string;
+            /** @constant */
+            object: "return_line_item";
+            return_id: string;
+            order_line_item_id: string;
+            sku: string;
+            quantity: number;
+            reason: string | null;
+            condition: ("new" | "like_new" | "good" | "fair" | "poor" | "damaged") | null;
+            /** @description Whether received units may go back on hand (restock) */
+            resellable: boolean;
+            /** @description What these units are worth: their share of the order line total, cents */
+            refund_amount: number;
+            quantity_received: number;
+            /** @description Units put back on hand; each unit at most once, ever */
+            quantity_restocked: number;
+            created_at: string;
+            updated_at: string;
+        };
+        ReturnInspection: {
+            condition: ("new" | "like_new" | "good" | "fair" | "poor" | "damaged") | null;
+            notes: string | null;
+            defects: string[];
+            recommended_action: ("restock" | "refurbish" | "liquidate" | "dispose") | null;
+            inspected_at: string;
+        };
+        Return: {
+            id: string;
+            /** @constant */
+            object: "return";
+            rma: string;
+            order_id: string;
+            customer_id: string;
+            /** @enum {string} */
+            status: "requested" | "approved" | "received" | "inspected" | "completed" | "rejected" | "cancelled" | "closed";
+            /** @enum {string} */
+            type: "refund" | "replacement" | "store_credit";
+            /** @enum {string} */
+            reason_code: "defective" | "not_as_described" | "wrong_item" | "damaged" | "damaged_in_transit" | "arrived_late" | "not_satisfied" | "other";
+            customer_notes: string | null;
+            line_items: components["schemas"]["ReturnLineItem"][];
+            tracking_number: string | null;
+            carrier: string | null;
+            inspection: {
+                [key: string]: unknown;
+            } | null;
+            currency: string;
+            totals: {
+                /** @description What the lines are worth (sum of refund_amount) */
+                refund_subtotal: number;
+                restocking_fee: number;
+                /** @description refund_subtotal - restocking_fee: the most ever refunded for this return */
+                refund_total: number;
+                /** @description Refunded (or credited to an exchange) so far */
+                refunded: number;
+            };
+            refund_id: string | null;
+            exchange_order_id: string | null;
+            rejection_reason: string | null;
+            approved_at: string | null;
+            received_at: string | null;
+            inspected_at: string | null;
+            restocked_at: string | null;
+            completed_at: string | null;
+            rejected_at: string | null;
+            cancelled_at: string | null;
+            closed_at: string | null;
+            metadata: {
+                [key: string]: unknown;
+            };
+            version: number;
+            created_at: string;
+            updated_at: string;
+        };
         OrderReturn: {
             /** @constant */
             object: "order_return";
             order: components["schemas"]["Order"];
             return: components["schemas"]["Return"];
+        };
+        OrderExchange: {
+            /** @constant */
+            object: "order_exchange";
+            /** @description The original order */
+            order: components["schemas"]["Order"];
+            return: components["schemas"]["Return"];
+            exchange_order: components["schemas"]["Order"];
+            /** @description What the returned units are worth (their share of line totals) */
+            return_value: number;
+            /** @description Paid money moved from the original order to the exchange order */
+            credit_applied: number;
+            /** @description exchange_order total - return_value; > 0 is owed by the customer */
+            price_difference: number;
+            /** @enum {string} */
+            settlement: "charge" | "refund" | "even";
+            /** @description What the exchange order still needs paid */
+            amount_due: number;
+            /** @description What goes back to the customer's original payment */
+            amount_refunded: number;
+            refunds: components["schemas"]["Refund"][];
+        };
+        WarrantyLineItem: {
+            id: string;
+            /** @constant */
+            object: "warranty_line_item";
+            warranty_id: string;
+            sku: string;
+            quantity: number;
+            serial_number: string | null;
+            condition: string | null;
+            /** @description Cents */
+            price: number;
+            metadata: {
+                [key: string]: unknown;
+            };
+            created_at: string;
+            updated_at: string;
+        };
+        Warranty: {
+            id: string;
+            /** @constant */
+            object: "warranty";
+            warranty_number: string;
+            customer_id: string;
+            order_id: string | null;
+            order_line_item_id: string | null;
+            sku: string | null;
+            serial_number: string | null;
+            /** @description Default: from the order's delivery (else shipping) date for coverage_days */
+            coverage: {
+                starts_at: string | null;
+                ends_at: string | null;
+                terms: string | null;
+                /** @description Accepted past ends_at with override=true */
+                overridden: boolean;
+            };
+            issue_description: string;
+            reported_condition: string | null;
+            /** @enum {string} */
+            status: "submitted" | "inspecting" | "approved" | "in_repair" | "replacement_sent" | "resolved" | "rejected" | "closed";
+            resolution: ("repair" | "replace" | "refund" | "none") | null;
+            repair: {
+                type: ("hardware" | "software" | "cosmetic") | null;
+                location: string | null;
+                estimated_cost: number | null;
+                ticket: string | null;
+            } | null;
+            replacement_order_id: string | null;
+            inspection: {
+                [key: string]: unknown;
+            } | null;
+            rejection_reason: string | null;
+            resolution_notes: string | null;
+            line_items: components["schemas"]["WarrantyLineItem"][];
+            approved_at: string | null;
+            resolved_at: string | null;
+            closed_at: string | null;
+            metadata: {
+                [key: string]: unknown;
+            };
+            version: number;
+            created_at: string;
+            updated_at: string;
         };
     };
     responses: never;

@@ -8,6 +8,7 @@ import * as idempotencyRecovery from './0006_idempotency_recovery.js';
 import * as inTransit from './0007_in_transit.js';
 import * as manufacturing from './0010_manufacturing.js';
 import * as supply from './0009_supply.js';
+import * as returnsWarranties from './0008_returns_warranties.js';
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007_in_transit': inTransit,
   '0010_manufacturing': manufacturing,
   '0009_supply': supply,
+  '0008_returns_warranties': returnsWarranties,
 };

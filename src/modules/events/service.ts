@@ -57,6 +57,7 @@ export const EVENT_OBJECT_SCOPES: Readonly<Record<string, string>> = {
   shipment: 'shipments:read',
   work_order: 'work_orders:read',
   supplier: 'suppliers:read',
+  warranty: 'warranties:read',
 };
 
 export function eventReadScope(objectType: string): string {

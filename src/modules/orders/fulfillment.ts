@@ -1,4 +1,3 @@
-import { adjustOrderStats } from '../customers/index.js';
 import type { DB, Executor, Trx } from '../../db/connection.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { lockRecord } from '../../platform/db-helpers.js';
@@ -20,24 +19,12 @@ import {
   stockKey,
   type StockNeed,
 } from '../inventory/index.js';
-import { insertReturn } from '../returns/index.js';
-import type { Return } from '../returns/index.js';
-import { insertRefund } from './refunds.js';
-import type {
-  ExchangeInput,
-  Order,
-  RefundInput,
-  ReturnInput,
-  Shipment,
-  ShipInput,
-  UpdateShipmentInput,
-} from './schemas.js';
-import { orderCommand, placeOrder, resolveLineQuantities } from './service.js';
+import { recordOrderRefund, refundUnitsByLine } from './after-sales.js';
+import type { Order, RefundInput, Shipment, ShipInput, UpdateShipmentInput } from './schemas.js';
+import { orderCommand, resolveLineQuantities } from './service.js';
 import { lineNeed, lineReference, reserveLines } from './stock.js';
-import { balanceDue, cloneDraft, lockOrder, saveOrder, type OrderDraft } from './store.js';
+import { balanceDue, cloneDraft, lockOrder, saveOrder } from './store.js';
 import type { OrderLineItemsTable, ShipmentsTable, ShipmentStatus } from './tables.js';
-import { allocateByLargestRemainder } from '../../platform/money.js';
-import { lineValueOfUnits } from './totals.js';
 import { transitionOrder } from './transitions.js';
 import { inTransaction } from '../../db/transaction.js';
 
@@ -371,75 +358,13 @@ export async function cancelShipment(
   });
 }
 
-// ---------------------------------------------------------------- returns, refunds, exchanges
-
-type ReturnItem = ReturnInput['line_items'][number];
-
-/** Validates returned quantities (never more than shipped minus returned) and counts them on the lines. */
-function takeReturnedUnits(next: OrderDraft, items: ReturnItem[], field: string) {
-  const resolved = resolveLineQuantities(next, items, field);
-  return resolved.map(({ line, quantity, index }) => {
-    const returnable = Number(line.quantity_shipped) - Number(line.quantity_returned);
-    if (quantity > returnable) {
-      throw new ConflictError(
-        'return_exceeds_shipped',
-        `Line ${line.id} (${line.sku}) has ${returnable} shipped unit(s) not yet returned; cannot return ${quantity}.`,
-        { line_item_id: line.id, returnable },
-        `${field}[${index}].quantity`,
-      );
-    }
-    const value = lineValueOfUnits(
-      { total: Number(line.total), quantity: Number(line.quantity) },
-      Number(line.quantity_returned),
-      quantity,
-    );
-    line.quantity_returned = Number(line.quantity_returned) + quantity;
-    const item = items[index];
-    return {
-      order_line_item_id: line.id,
-      sku: line.sku,
-      quantity,
-      reason: item.reason,
-      condition: item.condition,
-      resellable: item.resellable,
-      refund_amount: value,
-    };
-  });
-}
-
-/** Creates a Return (status requested) for shipped units; the order counts them as returned. */
-export async function returnOrder(
-  db: DB,
-  ctx: RequestContext,
-  id: string,
-  input: ReturnInput,
-  expected?: ExpectedVersion,
-): Promise<{ object: 'order_return'; order: Order; return: Return }> {
-  let created: Return | undefined;
-  const order = await orderCommand(db, ctx, id, expected, async (trx, next) => {
-    const { event } = transitionOrder('return', next.row);
-    const lines = takeReturnedUnits(next, input.line_items, 'line_items');
-    created = await insertReturn(trx, ctx, {
-      order: next.row,
-      type: input.type,
-      reason_code: input.reason_code,
-      customer_notes: input.customer_notes,
-      tracking_number: input.tracking_number,
-      carrier: input.carrier,
-      metadata: input.metadata,
-      lines,
-    });
-    return event;
-  });
-  return { object: 'order_return', order, return: created! };
-}
+// ---------------------------------------------------------------- refunds
 
 /**
  * Refunds money: an explicit amount, the value of line_items (their share of line totals, counted
- * so the same units are never refunded twice), what a return has not had refunded yet, or by
- * default everything refundable. Never more than paid minus refunded, nor more than a return's
- * refund_total over all of that return's refunds, nor (amount with line_items) more than the
- * named units are worth.
+ * so the same units are never refunded twice), or by default everything refundable. Never more
+ * than paid minus refunded, nor (amount with line_items) more than the named units are worth.
+ * A refund of a return (return_id) belongs to the returns module: the refund route hands it there.
  */
 export async function refundOrder(
   db: DB,
@@ -448,274 +373,21 @@ export async function refundOrder(
   input: RefundInput,
   expected?: ExpectedVersion,
 ): Promise<Order> {
+  if (input.return_id)
+    throw new ValidationError('Refunds of returns are not available on this server.', [
+      { path: 'return_id', code: 'resource_missing', message: 'No returns module to refund the return' },
+    ]);
   return orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
-    const { event } = transitionOrder('refund', next.row);
-    const r = next.row;
-    const refundable = Number(r.paid_total) - Number(r.refunded_total);
-    let lineItems: Array<{ order_line_item_id: string; quantity: number; amount: number }> = [];
-    if (input.line_items) {
-      lineItems = resolveLineQuantities(next, input.line_items, 'line_items').map(({ line, quantity, index }) => {
-        const left = Number(line.quantity) - Number(line.quantity_refunded);
-        if (quantity > left) {
-          throw new ConflictError(
-            'refund_exceeds_quantity',
-            `Line ${line.id} (${line.sku}) has ${left} unit(s) not yet refunded; cannot refund ${quantity}.`,
-            { line_item_id: line.id, refundable_quantity: left },
-            `line_items[${index}].quantity`,
-          );
-        }
-        const amount = lineValueOfUnits(
-          { total: Number(line.total), quantity: Number(line.quantity) },
-          Number(line.quantity_refunded),
-          quantity,
-        );
-        line.quantity_refunded = Number(line.quantity_refunded) + quantity;
-        return { order_line_item_id: line.id, quantity, amount };
-      });
-    }
-    let returnRow: { id: string; rma: string; refund_id: string | null; unrefunded: number } | undefined;
-    if (input.return_id) {
-      const found = await trx
-        .selectFrom('returns')
-        .select(['id', 'rma', 'order_id', 'refund_total', 'refund_id'])
-        .where('id', '=', input.return_id)
-        .executeTakeFirst();
-      if (!found || found.order_id !== r.id)
-        throw new ValidationError(`Order ${r.order_number} has no return "${input.return_id}".`, [
-          { path: 'return_id', code: 'resource_missing', message: 'No such return on this order' },
-        ]);
-      // A return is refunded at most its refund_total, over all its refunds (a repeated click must not pay twice).
-      const earlier = await trx
-        .selectFrom('refunds')
-        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount'), eb.lit(0)).as('total'))
-        .where('return_id', '=', found.id)
-        .executeTakeFirstOrThrow();
-      const unrefunded = Number(found.refund_total) - Number(earlier.total);
-      if (unrefunded <= 0)
-        throw new ConflictError(
-          'return_already_refunded',
-          `Return ${found.rma} is already refunded (${found.refund_total}).`,
-          { return_id: found.id },
-          'return_id',
-        );
-      returnRow = { id: found.id, rma: found.rma, refund_id: found.refund_id, unrefunded };
-      if (!input.line_items && Number(earlier.total) === 0) lineItems = await refundReturnedUnits(trx, next, found.id);
-    }
-    const linesValue = lineItems.reduce((n, l) => n + l.amount, 0);
-    const amount = input.amount ?? (input.line_items ? linesValue : returnRow ? returnRow.unrefunded : refundable);
-    // Named units are refunded at most what they are worth, or the rest of the order would be paid back through them.
-    if (input.line_items && amount > linesValue) {
-      throw new ConflictError(
-        'refund_exceeds_lines',
-        `Cannot refund ${amount} for the units named: they are worth ${linesValue}.`,
-        { refundable: linesValue },
-        'amount',
-      );
-    }
-    // A smaller amount is spread over the units by their value, so the refund's lines add up to it.
-    if (amount < linesValue) {
-      const parts = allocateByLargestRemainder(
-        amount,
-        lineItems.map((l) => l.amount),
-      );
-      lineItems = lineItems.map((l, i) => ({ ...l, amount: parts[i] }));
-    }
-    if (returnRow && amount > returnRow.unrefunded) {
-      throw new ConflictError(
-        'refund_exceeds_return',
-        `Cannot refund ${amount} for return ${returnRow.rma}: ${returnRow.unrefunded} of it is not yet refunded.`,
-        { refundable: returnRow.unrefunded },
-        'amount',
-      );
-    }
-    if (amount > refundable || refundable === 0) {
-      throw new ConflictError(
-        'refund_exceeds_paid',
-        `Cannot refund ${amount}: order ${r.order_number} has ${refundable} paid and not yet refunded.`,
-        { refundable },
-        'amount',
-      );
-    }
-    if (amount <= 0)
-      throw new ValidationError('Nothing to refund: the units named are worth 0.', [
-        { path: 'line_items', message: 'Worth 0' },
-      ]);
-    const refund = await insertRefund(trx, ctx, {
-      order: r,
-      amount,
-      reason: input.reason,
-      method: 'original_payment',
+    const refundable = Number(next.row.paid_total) - Number(next.row.refunded_total);
+    const lineItems = input.line_items ? refundUnitsByLine(next, input.line_items, 'line_items') : [];
+    const { event } = await recordOrderRefund(trx, ctx, next, {
+      amount: input.amount ?? (input.line_items ? undefined : refundable),
       line_items: lineItems,
-      return_id: returnRow?.id,
+      linesNamed: input.line_items !== undefined,
+      reason: input.reason,
       metadata: input.metadata,
       now,
     });
-    if (returnRow && !returnRow.refund_id) {
-      await trx
-        .updateTable('returns')
-        .set({ refund_id: refund.id, updated_at: now })
-        .where('id', '=', returnRow.id)
-        .execute();
-    }
-    r.refunded_total = Number(r.refunded_total) + amount;
-    await adjustOrderStats(trx, r.customer_id, { value: -amount });
     return event;
-  });
-}
-
-/**
- * A return's units, counted as refunded on their order lines (so a later refund by line_items
- * cannot pay for them again); refused if any of them were refunded already.
- */
-async function refundReturnedUnits(
-  trx: Trx,
-  d: OrderDraft,
-  returnId: string,
-): Promise<Array<{ order_line_item_id: string; quantity: number; amount: number }>> {
-  const returned = await trx
-    .selectFrom('return_line_items')
-    .select(['order_line_item_id', 'quantity', 'refund_amount'])
-    .where('return_id', '=', returnId)
-    .orderBy('id')
-    .execute();
-  countAsRefunded(
-    d,
-    returned.map((rl) => ({ order_line_item_id: rl.order_line_item_id, quantity: Number(rl.quantity) })),
-    'return_id',
-  );
-  return returned.map((rl) => ({
-    order_line_item_id: rl.order_line_item_id,
-    quantity: Number(rl.quantity),
-    amount: Number(rl.refund_amount),
-  }));
-}
-
-/** Units whose money goes back (a refunded return, an exchange credit): never units refunded already. */
-function countAsRefunded(
-  d: OrderDraft,
-  units: Array<{ order_line_item_id: string; quantity: number }>,
-  param: string,
-): void {
-  for (const unit of units) {
-    const line = d.lines.find((l) => l.id === unit.order_line_item_id);
-    const left = line ? Number(line.quantity) - Number(line.quantity_refunded) : 0;
-    if (!line || unit.quantity > left) {
-      throw new ConflictError(
-        'refund_exceeds_quantity',
-        `Line ${unit.order_line_item_id} has ${left} unit(s) not yet refunded; ${unit.quantity} cannot be refunded again.`,
-        { line_item_id: unit.order_line_item_id, refundable_quantity: left },
-        param,
-      );
-    }
-    line.quantity_refunded = Number(line.quantity_refunded) + unit.quantity;
-  }
-}
-
-/**
- * Exchange: returns units and creates a new order for the new items, linked both ways. What the
- * returned units are worth (up to what was paid and not refunded) is credited: it pays the new
- * order (an exchange_credit refund on the original and a payment on the new one), and any rest is
- * refunded to the original payment. The new order is left unpaid for any difference.
- */
-export async function exchangeOrder(
-  db: DB,
-  ctx: RequestContext,
-  id: string,
-  input: ExchangeInput,
-  expected?: ExpectedVersion,
-) {
-  return inTransaction(db, async (trx) => {
-    const before = await lockOrder(trx, id, expected);
-    const next = cloneDraft(before);
-    const r = next.row;
-    const now = nowIso();
-    const { event } = transitionOrder('exchange', r);
-    const returnLines = takeReturnedUnits(next, input.return_items, 'return_items');
-    // The returned units' value is credited (or refunded) below, so they count as refunded.
-    countAsRefunded(next, returnLines, 'return_items');
-    const returnValue = returnLines.reduce((n, l) => n + l.refund_amount, 0);
-    const credit = Math.min(returnValue, Number(r.paid_total) - Number(r.refunded_total));
-
-    const returnId = newId('ret');
-    const { order: exchangeOrder } = await placeOrder(
-      trx,
-      ctx,
-      {
-        line_items: input.new_items,
-        customer_id: r.customer_id,
-        shipping_address: parseJson<any>(r.shipping_address, null),
-        billing_address: parseJson<any>(r.billing_address, null),
-        shipping: { method: r.shipping_method, carrier: r.shipping_carrier, amount: 0 },
-        currency: r.currency,
-        tax_rate: r.tax_rate,
-        source: r.source,
-        allow_backorder: input.allow_backorder,
-        notes: `Exchange for order ${r.order_number}`,
-      },
-      {
-        exchangeForReturnId: returnId,
-        now,
-        credit: { upTo: credit, method: 'exchange_credit' },
-        linesField: 'new_items',
-      },
-    );
-    const newTotal = exchangeOrder.totals.total;
-    const applied = exchangeOrder.totals.paid;
-
-    const refunds = [];
-    if (applied > 0) {
-      refunds.push(
-        await insertRefund(trx, ctx, {
-          order: r,
-          amount: applied,
-          reason: 'exchange',
-          method: 'exchange_credit',
-          return_id: returnId,
-          exchange_order_id: exchangeOrder.id,
-          now,
-        }),
-      );
-    }
-    if (credit - applied > 0) {
-      refunds.push(
-        await insertRefund(trx, ctx, {
-          order: r,
-          amount: credit - applied,
-          reason: 'exchange',
-          method: 'original_payment',
-          return_id: returnId,
-          exchange_order_id: exchangeOrder.id,
-          now,
-        }),
-      );
-    }
-    r.refunded_total = Number(r.refunded_total) + credit;
-    await adjustOrderStats(trx, r.customer_id, { value: -credit });
-
-    const created = await insertReturn(trx, ctx, {
-      id: returnId,
-      order: r,
-      type: 'replacement',
-      reason_code: input.reason_code,
-      customer_notes: input.customer_notes,
-      lines: returnLines,
-      exchange_order_id: exchangeOrder.id,
-      refund_id: refunds[refunds.length - 1]?.id ?? null,
-    });
-    const order = await saveOrder(trx, ctx, before, next, event, now);
-    const difference = newTotal - returnValue;
-    return {
-      object: 'order_exchange' as const,
-      order,
-      return: created,
-      exchange_order: exchangeOrder,
-      return_value: returnValue,
-      credit_applied: applied,
-      price_difference: difference,
-      settlement: (difference > 0 ? 'charge' : difference < 0 ? 'refund' : 'even') as 'charge' | 'refund' | 'even',
-      amount_due: exchangeOrder.totals.balance_due,
-      amount_refunded: credit - applied,
-      refunds,
-    };
   });
 }

@@ -13,11 +13,32 @@ export {
   type LineRef,
   type PlaceOrderExtras,
 } from './service.js';
-export { exchangeOrder, getShipment, refundOrder, returnOrder, shipOrder } from './fulfillment.js';
+export { getShipment, refundOrder, shipOrder } from './fulfillment.js';
+export {
+  countUnitsAsRefunded,
+  exchangeIntoNewOrder,
+  recordOrderRefund,
+  refundUnitsByLine,
+  returnUnits,
+  unreturnUnits,
+  type OrderUnits,
+  type RefundLine,
+} from './after-sales.js';
 export { insertRefund, toRefund, type NewRefund } from './refunds.js';
 export { cloneDraft, isOrderNumber, loadOrder, lockOrder, saveOrder, toOrder, type OrderDraft } from './store.js';
-export { orderRoutes, refundRoutes, shipmentRoutes } from './routes.js';
+export { orderRoutes, refundRoutes, shipmentRoutes, type RefundReturnHandler } from './routes.js';
 export { lineReference } from './stock.js';
 export { ORDER_STATUSES } from './transitions.js';
-export type { CreateOrderInput, LineItemInput, Order, Refund, Shipment } from './schemas.js';
+export {
+  LineItemInput as LineItemInputSchema,
+  lineReferenceItem,
+  OrderSchema,
+  RefundSchema,
+  type CreateOrderInput,
+  type LineItemInput,
+  type Order,
+  type Refund,
+  type RefundInput,
+  type Shipment,
+} from './schemas.js';
 export type { OrderLineItemsTable, OrdersTable, OrderStatus, RefundsTable } from './tables.js';

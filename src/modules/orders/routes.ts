@@ -2,18 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { DB } from '../../db/connection.js';
+import type { RequestContext } from '../../platform/context.js';
 import { contextOf, errorResponses, expectedVersion, IdParams, sendJsonText } from '../../platform/http.js';
 import { listEnvelopeSchema, listQuerySchema } from '../../platform/list.js';
 import { registerTimelineRoute } from '../events/index.js';
-import { ReturnSchema } from '../returns/index.js';
 import {
   cancelShipment,
   deliverOrder,
-  exchangeOrder,
   getShipment,
   listShipments,
   refundOrder,
-  returnOrder,
   shipmentListSpec,
   shipOrder,
   updateShipment,
@@ -27,19 +25,18 @@ import {
   CreateOrderBody,
   DiscountInput,
   DiscountParams,
-  ExchangeBody,
   HoldBody,
   LineItemParams,
   MergeBody,
-  OrderExchangeSchema,
   OrderSchema,
   OrderSplitSchema,
   PayBody,
   PromotionParams,
   RefundBody,
+  type Order,
+  type RefundInput,
   RefundSchema,
   RemoveItemBody,
-  ReturnBody,
   ShipBody,
   ShipmentSchema,
   SplitBody,
@@ -80,7 +77,21 @@ const LINE_BY_SKU =
 const TRANSITION =
   'Refused with 409 invalid_transition (naming the current status and the action) from a status the transition table does not allow.';
 
-export async function orderRoutes(app: FastifyInstance, { db }: { db: DB }) {
+/**
+ * Refunds a return through the order's refund action ({return_id, ...}): the returns module owns
+ * returns, so the app passes its handler in (orders never imports returns).
+ */
+export type RefundReturnHandler = (
+  ctx: RequestContext,
+  orderId: string,
+  input: RefundInput,
+  expected: number | undefined,
+) => Promise<Order>;
+
+export async function orderRoutes(
+  app: FastifyInstance,
+  { db, refundReturn }: { db: DB; refundReturn?: RefundReturnHandler },
+) {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post(
@@ -256,32 +267,13 @@ export async function orderRoutes(app: FastifyInstance, { db }: { db: DB }) {
     (id, _body, v, ctx) => deliverOrder(db, ctx, id, v),
   );
   action(
-    'return',
-    'Return shipped units',
-    'Creates a Return (status requested) for shipped units, never more than shipped minus already returned (409 return_exceeds_shipped). Each return line is valued at its share of the order line total. Answers the order and the return. ' +
-      LINE_BY_SKU,
-    ReturnBody,
-    (id, body, v, ctx) => returnOrder(db, ctx, id, body, v),
-    z
-      .object({ object: z.literal('order_return'), order: OrderSchema, return: ReturnSchema })
-      .meta({ id: 'OrderReturn' }),
-  );
-  action(
     'refund',
     'Refund money',
-    "Creates a Refund for amount, or the value of line_items (units never refunded twice), or a return's refund_total (return_id), or by default everything refundable; never more than paid minus refunded (409 refund_exceeds_paid), nor, with both amount and line_items, more than those units are worth (409 refund_exceeds_lines). payment_status becomes partially_refunded or refunded. " +
+    "Creates a Refund for amount, or the value of line_items (units never refunded twice), or by default everything refundable; never more than paid minus refunded (409 refund_exceeds_paid), nor, with both amount and line_items, more than those units are worth (409 refund_exceeds_lines). With return_id, the refund is the return's (see Refund a return): by default what the return has not had refunded (its units then count as refunded), never more than its refund_total over all its refunds (409 refund_exceeds_return, return_already_refunded); a return of another order is a 400. payment_status becomes partially_refunded or refunded. " +
       LINE_BY_SKU,
     RefundBody.nullish(),
-    (id, body, v, ctx) => refundOrder(db, ctx, id, body ?? {}, v),
-  );
-  action(
-    'exchange',
-    'Exchange shipped units for new items',
-    'Creates the return and a new order (exchange_for_return_id) for new_items, reserving their stock. What the returned units are worth, up to what was paid, pays the new order (an exchange_credit refund here and a payment there); any rest is refunded. price_difference > 0 is charged: the new order stays unpaid for it. return_items: ' +
-      LINE_BY_SKU,
-    ExchangeBody,
-    (id, body, v, ctx) => exchangeOrder(db, ctx, id, body, v),
-    OrderExchangeSchema,
+    (id, body, v, ctx) =>
+      body?.return_id && refundReturn ? refundReturn(ctx, id, body, v) : refundOrder(db, ctx, id, body ?? {}, v),
   );
   action(
     'split',

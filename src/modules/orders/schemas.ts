@@ -9,7 +9,6 @@ import {
   MetadataSchema,
   TagsSchema,
 } from '../../platform/schemas.js';
-import { RETURN_CONDITIONS, RETURN_REASON_CODES, RETURN_TYPES, ReturnSchema } from '../returns/index.js';
 import { isExactPercent, MoneySchema, PercentSchema, PositiveMoneySchema } from '../../platform/money.js';
 import { ORDER_STATUSES } from './transitions.js';
 
@@ -246,26 +245,16 @@ export const ShipBody = z.strictObject({
 });
 export type ShipInput = z.output<typeof ShipBody>;
 
-const ReturnItemInput = z
-  .strictObject({
-    ...LineReference,
-    quantity: Quantity,
-    reason: Text(500).nullish(),
-    condition: z.enum(RETURN_CONDITIONS).nullish(),
-    resellable: z.boolean().optional(),
-  })
-  .superRefine(requireIdOrSku)
-  .meta(ONE_OF_ID_OR_SKU);
-export const ReturnBody = z.strictObject({
-  line_items: z.array(ReturnItemInput).min(1).max(500),
-  reason_code: z.enum(RETURN_REASON_CODES).default('other'),
-  type: z.enum(RETURN_TYPES).default('refund'),
-  customer_notes: Text(5000).nullish(),
-  tracking_number: Text(200).nullish(),
-  carrier: Text(100).nullish(),
-  metadata: MetadataSchema.optional(),
-});
-export type ReturnInput = z.output<typeof ReturnBody>;
+/**
+ * An action body's item naming one order line by id or SKU (see LineReference) plus `fields`:
+ * what returns and exchanges (the returns module) build their line lists from.
+ */
+export function lineReferenceItem<T extends z.ZodRawShape>(fields: T) {
+  return z
+    .strictObject({ ...LineReference, ...fields })
+    .superRefine((item, ctx) => requireIdOrSku(item as { id?: string; sku?: string }, ctx))
+    .meta(ONE_OF_ID_OR_SKU);
+}
 
 export const RefundBody = z.strictObject({
   amount: PositiveMoney.optional().describe('Default: the value of line_items, or everything refundable'),
@@ -275,15 +264,6 @@ export const RefundBody = z.strictObject({
   metadata: MetadataSchema.optional(),
 });
 export type RefundInput = z.output<typeof RefundBody>;
-
-export const ExchangeBody = z.strictObject({
-  return_items: z.array(ReturnItemInput).min(1).max(500),
-  new_items: z.array(LineItemInput).min(1).max(500),
-  reason_code: z.enum(RETURN_REASON_CODES).default('other'),
-  customer_notes: Text(5000).nullish(),
-  allow_backorder: z.boolean().default(false),
-});
-export type ExchangeInput = z.output<typeof ExchangeBody>;
 
 export const SplitBody = z.strictObject({ line_items: z.array(LineQuantity).min(1).max(500) });
 export const MergeBody = z.strictObject({
@@ -470,19 +450,3 @@ export const OrderSplitSchema = z
     split_order: OrderSchema.describe('The new order holding the moved quantities'),
   })
   .meta({ id: 'OrderSplit' });
-
-export const OrderExchangeSchema = z
-  .object({
-    object: z.literal('order_exchange'),
-    order: OrderSchema.describe('The original order'),
-    return: ReturnSchema,
-    exchange_order: OrderSchema,
-    return_value: z.number().int().describe('What the returned units are worth (their share of line totals)'),
-    credit_applied: z.number().int().describe('Paid money moved from the original order to the exchange order'),
-    price_difference: z.number().int().describe('exchange_order total - return_value; > 0 is owed by the customer'),
-    settlement: z.enum(['charge', 'refund', 'even']),
-    amount_due: z.number().int().describe('What the exchange order still needs paid'),
-    amount_refunded: z.number().int().describe("What goes back to the customer's original payment"),
-    refunds: z.array(RefundSchema),
-  })
-  .meta({ id: 'OrderExchange' });

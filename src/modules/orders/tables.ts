@@ -1,8 +1,8 @@
 import type { PromotionType } from '../promotions/index.js';
 /**
- * Tables of the orders module and of the documents orders create (promotions, shipments, refunds,
- * returns). Conventions as in src/db/schema.ts: text ids, ISO text timestamps, integer cents,
- * 0/1 booleans, JSON as text.
+ * Tables of the orders module and of the documents orders create (payments, shipments, refunds).
+ * Conventions as in src/db/schema.ts: text ids, ISO text timestamps, integer cents, 0/1 booleans,
+ * JSON as text.
  */
 export type OrderStatus =
   'pending' | 'processing' | 'on_hold' | 'partially_shipped' | 'shipped' | 'delivered' | 'cancelled' | 'merged';

@@ -19,8 +19,20 @@ export interface ReturnsTable {
   refund_subtotal: number;
   restocking_fee: number;
   refund_total: number;
+  /** Money refunded against this return, over all its refunds; never above refund_total (conditional update). */
+  refunded_amount: number;
   refund_id: string | null;
   exchange_order_id: string | null;
+  rejection_reason: string | null;
+  approved_at: string | null;
+  received_at: string | null;
+  inspected_at: string | null;
+  restocked_at: string | null;
+  completed_at: string | null;
+  /** Set while the return is rejected (also once closed after that): its units no longer count as returned. */
+  rejected_at: string | null;
+  cancelled_at: string | null;
+  closed_at: string | null;
   metadata: string;
   version: number;
   created_at: string;
