@@ -5,6 +5,7 @@
 import { after } from 'node:test';
 import { closeTestDatabase } from './helpers.js';
 
+import './architecture.test.js';
 import './foundation.test.js';
 import './customers.test.js';
 import './inventory.test.js';
