@@ -5,6 +5,8 @@ import type { InventoryTables } from '../modules/inventory/tables.js';
 import type { OrderTables } from '../modules/orders/tables.js';
 import type { PromotionTables } from '../modules/promotions/tables.js';
 import type { ReturnTables } from '../modules/returns/tables.js';
+import type { WholesaleTables } from '../modules/wholesale/tables.js';
+import type { CrmTables } from '../modules/crm/tables.js';
 
 /**
  * Kysely table types. Both dialects store the same shapes: text ids, ISO-8601 text timestamps,
@@ -41,7 +43,15 @@ export interface CountersTable {
 }
 
 export interface Database
-  extends ApiKeyTables, CustomerTables, InventoryTables, OrderTables, PromotionTables, ReturnTables {
+  extends
+    ApiKeyTables,
+    CustomerTables,
+    InventoryTables,
+    OrderTables,
+    PromotionTables,
+    ReturnTables,
+    WholesaleTables,
+    CrmTables {
   idempotency_keys: IdempotencyKeysTable;
   events: EventsTable;
   counters: CountersTable;

@@ -9,15 +9,18 @@
  * resource adds its name here.
  */
 export const SCOPE_RESOURCES = [
+  'cases',
   'customers',
   'events',
   'inventory',
+  'leads',
   'locations',
   'orders',
   'promotions',
   'refunds',
   'returns',
   'shipments',
+  'wholesale_orders',
 ] as const;
 
 /** Every scope a key may hold: `<resource>:read`, `<resource>:write`, `<resource>:*`, `admin` or `*`. */

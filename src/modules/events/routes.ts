@@ -74,7 +74,7 @@ export function registerTimelineRoute(
     async (req) => {
       if (!scopeGrants(req.apiKey!.scopes, 'events:read')) throw new PermissionError('events:read');
       const record = await opts.load(req.params.id);
-      return listObjectEvents(db, record.id, req.query, req.apiKey!.scopes);
+      return listObjectEvents(db, record.id, req.query, req.apiKey!.scopes, opts.objectName);
     },
   );
 }
