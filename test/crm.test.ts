@@ -183,6 +183,12 @@ describe('cases', () => {
     const bySearch = await t.api('GET', `/v1/cases?search=damaged%20unit&priority=high`);
     assert.ok(bySearch.body.data.some((c: any) => c.id === kase.body.id));
     assert.equal((await t.api('GET', '/v1/cases?priority=extreme')).status, 400);
+
+    // A customer with a case (and no orders) is not deleted from under it: 409, nothing changed.
+    const refused = await t.api('DELETE', `/v1/customers/${otherCustomer.id}`);
+    assert.equal(refused.status, 409, refused.raw);
+    assert.equal(refused.body.error.code, 'customer_has_records');
+    assert.equal((await t.api('GET', `/v1/customers/${otherCustomer.id}`)).status, 200);
   });
 
   it('is assigned, escalated, noted, resolved, closed and reopened; refused transitions name the status', async () => {

@@ -119,7 +119,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('do_not_call', 'integer', (c) => c.notNull())
     .addColumn('email_opt_out', 'integer', (c) => c.notNull())
     .addColumn('rejection_reason', 'text')
-    .addColumn('converted_customer_id', 'text', (c) => c.references('customers.id'))
+    .addColumn('converted_customer_id', 'text') // a lead records who it became; it does not keep the customer from being deleted
     .addColumn('converted_at', 'text')
     .addColumn('metadata', 'text', (c) => c.notNull())
     .addColumn('search_text', 'text', (c) => c.notNull())
