@@ -525,7 +525,7 @@ export interface paths {
         };
         /**
          * List events
-         * @description An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others. The list leaves out events the key may not read; a filter that names only such events (object_type=customer, type=customer.created or type_in with one) is refused with 403 missing_scope instead of answering an empty page.
+         * @description An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others. A customer's timeline also shows the events of its cases (with cases:read). The list leaves out events the key may not read; a filter that names only such events (object_type=customer, type=customer.created or type_in with one) is refused with 403 missing_scope instead of answering an empty page.
          */
         get: {
             parameters: {
@@ -634,7 +634,7 @@ export interface paths {
         };
         /**
          * Retrieve an event
-         * @description An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others. An event the key may not read is refused with 403 missing_scope.
+         * @description An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others. A customer's timeline also shows the events of its cases (with cases:read). An event the key may not read is refused with 403 missing_scope.
          */
         get: {
             parameters: {
@@ -1696,7 +1696,7 @@ export interface paths {
         };
         /**
          * List the events of one customer
-         * @description Needs events:read besides customers:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides customers:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -2624,7 +2624,7 @@ export interface paths {
         };
         /**
          * List the events of one location
-         * @description Needs events:read besides locations:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides locations:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -4309,7 +4309,7 @@ export interface paths {
         };
         /**
          * List the events of one inventory item
-         * @description Needs events:read besides inventory:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides inventory:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -4841,7 +4841,7 @@ export interface paths {
         };
         /**
          * List the events of one transfer
-         * @description Needs events:read besides inventory:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides inventory:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -8462,7 +8462,7 @@ export interface paths {
         };
         /**
          * List the events of one order
-         * @description Needs events:read besides orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -9386,7 +9386,7 @@ export interface paths {
         };
         /**
          * List the events of one promotion
-         * @description Needs events:read besides promotions:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides promotions:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -10177,7 +10177,7 @@ export interface paths {
         };
         /**
          * List the events of one shipment
-         * @description Needs events:read besides shipments:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides shipments:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -10704,7 +10704,7 @@ export interface paths {
         };
         /**
          * List the events of one return
-         * @description Needs events:read besides returns:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides returns:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -12407,7 +12407,7 @@ export interface paths {
         };
         /**
          * List the events of one wholesale order
-         * @description Needs events:read besides wholesale_orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides wholesale_orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -14527,7 +14527,7 @@ export interface paths {
         };
         /**
          * List the events of one lead
-         * @description Needs events:read besides leads:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides leads:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -16316,7 +16316,7 @@ export interface paths {
         };
         /**
          * List the events of one case
-         * @description Needs events:read besides cases:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others.
+         * @description Needs events:read besides cases:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
