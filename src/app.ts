@@ -25,6 +25,8 @@ import { promotionRoutes } from './modules/promotions/index.js';
 import { purchasingRoutes } from './modules/purchasing/index.js';
 import { refundReturnThroughOrder, returnRoutes } from './modules/returns/index.js';
 import { warrantyRoutes } from './modules/warranties/index.js';
+import { wholesaleRoutes } from './modules/wholesale/index.js';
+import { caseRoutes, leadRoutes } from './modules/crm/index.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 // StateSet's older singular paths (/v1/order/:id/ship, /v1/customer) answer as today's plural ones.
@@ -192,5 +194,8 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
   await app.register(cycleCountRoutes, deps);
   await app.register(packingListRoutes, deps);
   await app.register(warrantyRoutes, deps);
+  await app.register(wholesaleRoutes, deps);
+  await app.register(leadRoutes, deps);
+  await app.register(caseRoutes, deps);
   return app;
 }

@@ -30,6 +30,8 @@ import './edge.test.js';
 import './fuzz.test.js';
 import './security.test.js';
 import './locations-allocation.test.js';
+import './wholesale.test.js';
+import './crm.test.js';
 import './operator-experience.test.js';
 import './docs.test.js';
 import './client.test.js';

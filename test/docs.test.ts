@@ -160,6 +160,34 @@ describe('/docs', () => {
     await run('POST', '/v1/customers');
     await run('POST', '/v1/promotions');
 
+    // Ada's shop also buys wholesale: WSO-000001 on net_30, a line added and removed, shipped in
+    // two parts, invoiced and paid; another draft cancelled and a third deleted.
+    const wholesale = await run('POST', '/v1/wholesale_orders');
+    assert.equal(wholesale.wholesale_order_number, 'WSO-000001');
+    await run('GET', '/v1/wholesale_orders');
+    await run('GET', '/v1/wholesale_orders/{id}');
+    await runUpdates('/v1/wholesale_orders/{id}');
+    real.wholesale_line = (await run('POST', '/v1/wholesale_order_line_items')).id;
+    await run('GET', '/v1/wholesale_order_line_items');
+    await run('GET', '/v1/wholesale_order_line_items/{id}');
+    await runUpdates('/v1/wholesale_order_line_items/{id}');
+    await run('DELETE', '/v1/wholesale_order_line_items/{id}');
+    await run('POST', '/v1/wholesale_orders/{id}/submit');
+    await run('POST', '/v1/wholesale_orders/{id}/approve');
+    assert.equal((await run('POST', '/v1/wholesale_orders/{id}/ship')).status, 'partially_shipped');
+    assert.equal((await api('POST', '/v1/wholesale_orders/WSO-000001/ship')).body.status, 'shipped');
+    await run('POST', '/v1/wholesale_orders/{id}/invoice');
+    assert.equal((await run('POST', '/v1/wholesale_orders/{id}/pay')).financial_status, 'paid');
+    await run('GET', '/v1/wholesale_orders/{id}/events');
+    for (const action of ['cancel', 'DELETE']) {
+      const extra = await api('POST', '/v1/wholesale_orders', {
+        ...doc.paths['/v1/wholesale_orders'].post.requestBody.content['application/json'].example,
+      });
+      assert.equal(extra.status, 201, extra.raw);
+      if (action === 'cancel') await run('POST', '/v1/wholesale_orders/{id}/cancel', { id: extra.body.id });
+      else await run('DELETE', '/v1/wholesale_orders/{id}', { id: extra.body.id });
+    }
+
     // The prefilled order succeeds as it is, and is ORD-000001 on a fresh database.
     const order = await run('POST', '/v1/orders');
     assert.equal(order.order_number, ORDER_NUMBER);
@@ -269,6 +297,33 @@ describe('/docs', () => {
     assert.equal((await api('POST', '/v1/warranties/WTY-000003/approve')).status, 200);
     await run('POST', '/v1/warranties/{id}/repair');
     await run('DELETE', '/v1/warranties/{id}');
+    // A lead from a trade show, accepted and converted; another rejected and deleted.
+    real.lead = (await run('POST', '/v1/leads')).id;
+    await run('GET', '/v1/leads');
+    await run('GET', '/v1/leads/{id}');
+    await runUpdates('/v1/leads/{id}');
+    await run('POST', '/v1/leads/{id}/accept');
+    await run('POST', '/v1/leads/{id}/convert');
+    await run('GET', '/v1/leads/{id}/events');
+    const other = await api('POST', '/v1/leads', { email: 'ops@dockside.example', leadSource: 'cold_call' });
+    assert.equal(other.status, 201, other.raw);
+    await run('POST', '/v1/leads/{id}/reject', { id: other.body.id });
+    await run('DELETE', '/v1/leads/{id}', { id: other.body.id });
+
+    // Ada's chipped mug becomes CASE-000001, linked to her order and its return.
+    assert.equal((await run('POST', '/v1/cases')).case_number, 'CASE-000001');
+    await run('GET', '/v1/cases');
+    await run('GET', '/v1/cases/{id}');
+    await runUpdates('/v1/cases/{id}');
+    await run('POST', '/v1/cases/{id}/assign');
+    await run('POST', '/v1/cases/{id}/escalate');
+    await run('POST', '/v1/cases/{id}/notes');
+    await run('GET', '/v1/cases/{id}/notes');
+    await run('POST', '/v1/cases/{id}/resolve');
+    await run('POST', '/v1/cases/{id}/close');
+    await run('POST', '/v1/cases/{id}/reopen');
+    await run('GET', '/v1/cases/{id}/events');
+    await run('DELETE', '/v1/cases/{id}');
 
     // A shipment cancelled and an order cancelled need orders of their own.
     const toShip = await anotherOrder();

@@ -10,6 +10,8 @@ import type { PromotionTables } from '../modules/promotions/tables.js';
 import type { PurchasingTables } from '../modules/purchasing/tables.js';
 import type { ReturnTables } from '../modules/returns/tables.js';
 import type { WarrantyTables } from '../modules/warranties/tables.js';
+import type { WholesaleTables } from '../modules/wholesale/tables.js';
+import type { CrmTables } from '../modules/crm/tables.js';
 
 /**
  * Kysely table types. Both dialects store the same shapes: text ids, ISO-8601 text timestamps,
@@ -57,7 +59,9 @@ export interface Database
     PurchasingTables,
     PackingTables,
     CycleCountTables,
-    WarrantyTables {
+    WarrantyTables,
+    WholesaleTables,
+    CrmTables {
   idempotency_keys: IdempotencyKeysTable;
   events: EventsTable;
   counters: CountersTable;

@@ -28,6 +28,8 @@ export const GENERATED_ID_EXAMPLES = {
   packing_list_item: 'pli_01jfz8qemnpqrstvwxy0b1d2e',
   return_line_item: 'rli_01jfz8qdkmnpqrstvwxy0b1d9',
   warranty_line_item: 'wli_01jfz8qemnpqrstvwxy0b1d2e',
+  wholesale_line: 'wsl_01jfz8qdkmnpqrstvwxy0b1d9e',
+  lead: 'lead_01jfz8qemnpqrstvwxy0b1d9fa',
 } as const;
 
 export const CUSTOMER_ID = 'cus_ada_lovelace';
@@ -42,6 +44,8 @@ export const SUPPLIER_CODE = 'ACME';
 export const PO_NUMBER = 'PO-000001';
 export const PACKING_LIST_NUMBER = 'PKL-000001';
 export const CYCLE_COUNT_NUMBER = 'CC-000001';
+export const WHOLESALE_ORDER_NUMBER = 'WSO-000001';
+export const CASE_NUMBER = 'CASE-000001';
 
 const ADDRESS = { line1: '12 St James Square', city: 'London', postal_code: 'SW1Y 4JH', country: 'GB' };
 const WAREHOUSE_ADDRESS = {
@@ -514,6 +518,121 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
     body: { condition: 'chipped rim' },
   },
   'DELETE /v1/warranty_line_items/{id}': id(G.warranty_line_item),
+  'POST /v1/wholesale_orders': {
+    body: {
+      customer_id: CUSTOMER_ID,
+      po_number: 'PO-7781',
+      payment_terms: 'net_30',
+      line_items: [
+        {
+          sku: 'MUG-BLUE',
+          name: 'Blue enamel mug',
+          quantity: 6,
+          unit_price: 900,
+          price_breaks: [
+            { min_quantity: 6, unit_price: 800 },
+            { min_quantity: 24, unit_price: 700 },
+          ],
+        },
+      ],
+      memo: 'Deliver to the loading dock.',
+    },
+  },
+  'GET /v1/wholesale_orders/{id}': id(WHOLESALE_ORDER_NUMBER),
+  'PATCH /v1/wholesale_orders/{id}': {
+    params: { id: WHOLESALE_ORDER_NUMBER },
+    body: { requested_delivery_date: '2027-01-15', memo: 'Deliver to the loading dock before noon.' },
+  },
+  'DELETE /v1/wholesale_orders/{id}': id(WHOLESALE_ORDER_NUMBER),
+  'POST /v1/wholesale_orders/{id}/submit': id(WHOLESALE_ORDER_NUMBER),
+  'POST /v1/wholesale_orders/{id}/approve': id(WHOLESALE_ORDER_NUMBER),
+  'POST /v1/wholesale_orders/{id}/ship': {
+    params: { id: WHOLESALE_ORDER_NUMBER },
+    body: { line_items: [{ sku: 'MUG-BLUE', quantity: 4 }], carrier: 'UPS', tracking_number: '1Z999AA10123456790' },
+  },
+  'POST /v1/wholesale_orders/{id}/invoice': {
+    params: { id: WHOLESALE_ORDER_NUMBER },
+    body: { issued_at: '2026-11-30T17:00:00Z' },
+  },
+  'POST /v1/wholesale_orders/{id}/pay': {
+    params: { id: WHOLESALE_ORDER_NUMBER },
+    body: { method: 'bank_transfer', reference: 'ACH-20261201-7781' },
+  },
+  'POST /v1/wholesale_orders/{id}/cancel': {
+    params: { id: WHOLESALE_ORDER_NUMBER },
+    body: { reason: 'The buyer cancelled the purchase order.' },
+  },
+  'GET /v1/wholesale_orders/{id}/events': id(WHOLESALE_ORDER_NUMBER),
+  'GET /v1/wholesale_orders': { query: { financial_status: 'overdue' } },
+  'POST /v1/wholesale_order_line_items': {
+    body: {
+      wholesale_order_id: WHOLESALE_ORDER_NUMBER,
+      sku: 'TEE-BLACK-M',
+      name: 'Black tee, M',
+      quantity: 2,
+      unit_price: 1500,
+    },
+  },
+  'GET /v1/wholesale_order_line_items/{id}': id(G.wholesale_line),
+  'PATCH /v1/wholesale_order_line_items/{id}': { params: { id: G.wholesale_line }, body: { quantity: 3 } },
+  'DELETE /v1/wholesale_order_line_items/{id}': id(G.wholesale_line),
+
+  'POST /v1/leads': {
+    body: {
+      email: 'lin@harbor-coffee.example',
+      firstName: 'Lin',
+      lastName: 'Park',
+      companyName: 'Harbor Coffee',
+      jobTitle: 'Head buyer',
+      leadSource: 'trade_show',
+      phone: '+14155550142',
+      owner: 'sam',
+    },
+  },
+  'GET /v1/leads': { query: { source: 'trade_show', status: 'new' } },
+  'GET /v1/leads/{id}': id(G.lead),
+  'PATCH /v1/leads/{id}': {
+    params: { id: G.lead },
+    body: { description: 'Met at the coffee expo; wants 200 mugs a month.' },
+  },
+  'DELETE /v1/leads/{id}': id(G.lead),
+  'POST /v1/leads/{id}/accept': id(G.lead),
+  'POST /v1/leads/{id}/reject': { params: { id: G.lead }, body: { reason: 'Duplicate of an existing account' } },
+  'POST /v1/leads/{id}/convert': id(G.lead),
+  'GET /v1/leads/{id}/events': id(G.lead),
+
+  'POST /v1/cases': {
+    body: {
+      caseName: 'Mug arrived chipped',
+      description: 'One of the two mugs has a chipped rim.',
+      customer_id: CUSTOMER_ID,
+      order_id: ORDER_NUMBER,
+      return_id: G.return,
+      submitter: 'ada@example.com',
+      priority: 'medium',
+    },
+  },
+  'GET /v1/cases': { query: { customer_id: CUSTOMER_ID } },
+  'GET /v1/cases/{id}': id(CASE_NUMBER),
+  'PATCH /v1/cases/{id}': {
+    params: { id: CASE_NUMBER },
+    body: { description: 'Chipped rim; photo attached to the return.' },
+  },
+  'DELETE /v1/cases/{id}': id(CASE_NUMBER),
+  'POST /v1/cases/{id}/assign': { params: { id: CASE_NUMBER }, body: { assignee: 'sam' } },
+  'POST /v1/cases/{id}/escalate': { params: { id: CASE_NUMBER }, body: { priority: 'high' } },
+  'POST /v1/cases/{id}/notes': {
+    params: { id: CASE_NUMBER },
+    body: { body: 'Replacement approved; shipping today.', author: 'sam' },
+  },
+  'GET /v1/cases/{id}/notes': id(CASE_NUMBER),
+  'POST /v1/cases/{id}/resolve': {
+    params: { id: CASE_NUMBER },
+    body: { resolution: 'Replacement mug shipped.', resolver: 'sam' },
+  },
+  'POST /v1/cases/{id}/close': id(CASE_NUMBER),
+  'POST /v1/cases/{id}/reopen': id(CASE_NUMBER),
+  'GET /v1/cases/{id}/events': id(CASE_NUMBER),
 };
 
 /** The example for an operation: its own, or, for a PUT or POST alias of a PATCH, the PATCH's. */

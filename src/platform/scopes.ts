@@ -10,10 +10,12 @@
  */
 export const SCOPE_RESOURCES = [
   'bill_of_materials',
+  'cases',
   'customers',
   'cycle_counts',
   'events',
   'inventory',
+  'leads',
   'locations',
   'manufacture_orders',
   'orders',
@@ -26,6 +28,7 @@ export const SCOPE_RESOURCES = [
   'work_orders',
   'suppliers',
   'warranties',
+  'wholesale_orders',
 ] as const;
 
 /** Every scope a key may hold: `<resource>:read`, `<resource>:write`, `<resource>:*`, `admin` or `*`. */

@@ -161,7 +161,7 @@ export interface paths {
                      */
                     "application/json": {
                         name?: string;
-                        /** @description e.g. ["orders:read","orders:write"], "admin" or "*". One of: *, admin, bill_of_materials:read, bill_of_materials:write, bill_of_materials:*, customers:read, customers:write, customers:*, cycle_counts:read, cycle_counts:write, cycle_counts:*, events:read, events:write, events:*, inventory:read, inventory:write, inventory:*, locations:read, locations:write, locations:*, manufacture_orders:read, manufacture_orders:write, manufacture_orders:*, orders:read, orders:write, orders:*, packing_lists:read, packing_lists:write, packing_lists:*, promotions:read, promotions:write, promotions:*, purchase_orders:read, purchase_orders:write, purchase_orders:*, refunds:read, refunds:write, refunds:*, returns:read, returns:write, returns:*, shipments:read, shipments:write, shipments:*, work_orders:read, work_orders:write, work_orders:*, suppliers:read, suppliers:write, suppliers:*, warranties:read, warranties:write, warranties:*. A key can only grant scopes it holds itself (403 scope_not_held). */
+                        /** @description e.g. ["orders:read","orders:write"], "admin" or "*". One of: *, admin, bill_of_materials:read, bill_of_materials:write, bill_of_materials:*, cases:read, cases:write, cases:*, customers:read, customers:write, customers:*, cycle_counts:read, cycle_counts:write, cycle_counts:*, events:read, events:write, events:*, inventory:read, inventory:write, inventory:*, leads:read, leads:write, leads:*, locations:read, locations:write, locations:*, manufacture_orders:read, manufacture_orders:write, manufacture_orders:*, orders:read, orders:write, orders:*, packing_lists:read, packing_lists:write, packing_lists:*, promotions:read, promotions:write, promotions:*, purchase_orders:read, purchase_orders:write, purchase_orders:*, refunds:read, refunds:write, refunds:*, returns:read, returns:write, returns:*, shipments:read, shipments:write, shipments:*, work_orders:read, work_orders:write, work_orders:*, suppliers:read, suppliers:write, suppliers:*, warranties:read, warranties:write, warranties:*, wholesale_orders:read, wholesale_orders:write, wholesale_orders:*. A key can only grant scopes it holds itself (403 scope_not_held). */
                         scopes: string[];
                         /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
                         expires_at?: string;
@@ -525,7 +525,7 @@ export interface paths {
         };
         /**
          * List events
-         * @description An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. The list leaves out events the key may not read; a filter that names only such events (object_type=customer, type=customer.created or type_in with one) is refused with 403 missing_scope instead of answering an empty page.
+         * @description An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. A customer's timeline also shows the events of its cases (with cases:read). The list leaves out events the key may not read; a filter that names only such events (object_type=customer, type=customer.created or type_in with one) is refused with 403 missing_scope instead of answering an empty page.
          */
         get: {
             parameters: {
@@ -634,7 +634,7 @@ export interface paths {
         };
         /**
          * Retrieve an event
-         * @description An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. An event the key may not read is refused with 403 missing_scope.
+         * @description An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. A customer's timeline also shows the events of its cases (with cases:read). An event the key may not read is refused with 403 missing_scope.
          */
         get: {
             parameters: {
@@ -1696,7 +1696,7 @@ export interface paths {
         };
         /**
          * List the events of one customer
-         * @description Needs events:read besides customers:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
+         * @description Needs events:read besides customers:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -2624,7 +2624,7 @@ export interface paths {
         };
         /**
          * List the events of one location
-         * @description Needs events:read besides locations:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
+         * @description Needs events:read besides locations:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -4309,7 +4309,7 @@ export interface paths {
         };
         /**
          * List the events of one inventory item
-         * @description Needs events:read besides inventory:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
+         * @description Needs events:read besides inventory:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -4841,7 +4841,7 @@ export interface paths {
         };
         /**
          * List the events of one transfer
-         * @description Needs events:read besides inventory:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
+         * @description Needs events:read besides inventory:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -8130,7 +8130,7 @@ export interface paths {
         };
         /**
          * List the events of one order
-         * @description Needs events:read besides orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
+         * @description Needs events:read besides orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -9054,7 +9054,7 @@ export interface paths {
         };
         /**
          * List the events of one promotion
-         * @description Needs events:read besides promotions:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
+         * @description Needs events:read besides promotions:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -9845,7 +9845,7 @@ export interface paths {
         };
         /**
          * List the events of one shipment
-         * @description Needs events:read besides shipments:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
+         * @description Needs events:read besides shipments:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -12590,7 +12590,7 @@ export interface paths {
         };
         /**
          * List the events of one return
-         * @description Needs events:read besides returns:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
+         * @description Needs events:read besides returns:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -19065,7 +19065,7 @@ export interface paths {
         };
         /**
          * List the events of one bill of materials
-         * @description Needs events:read besides bill_of_materials:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
+         * @description Needs events:read besides bill_of_materials:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -19183,7 +19183,7 @@ export interface paths {
         };
         /**
          * List the events of one work order
-         * @description Needs events:read besides work_orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
+         * @description Needs events:read besides work_orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -19301,7 +19301,7 @@ export interface paths {
         };
         /**
          * List the events of one manufacture order
-         * @description Needs events:read besides manufacture_orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
+         * @description Needs events:read besides manufacture_orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -20240,7 +20240,7 @@ export interface paths {
         };
         /**
          * List the events of one supplier
-         * @description Needs events:read besides suppliers:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
+         * @description Needs events:read besides suppliers:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -21882,7 +21882,7 @@ export interface paths {
         };
         /**
          * List the events of one purchase order
-         * @description Needs events:read besides purchase_orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
+         * @description Needs events:read besides purchase_orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -24173,7 +24173,7 @@ export interface paths {
         };
         /**
          * List the events of one cycle count
-         * @description Needs events:read besides cycle_counts:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
+         * @description Needs events:read besides cycle_counts:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -25673,7 +25673,7 @@ export interface paths {
         };
         /**
          * List the events of one packing list
-         * @description Needs events:read besides packing_lists:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
+         * @description Needs events:read besides packing_lists:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -28337,7 +28337,7 @@ export interface paths {
         };
         /**
          * List the events of one warranty
-         * @description Needs events:read besides warranties:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.
+         * @description Needs events:read besides warranties:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
          */
         get: {
             parameters: {
@@ -29216,6 +29216,5618 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/v1/wholesale_orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List wholesale orders
+         * @description financial_status=overdue lists invoiced orders whose due_at has passed unpaid (compared with the current time); financial_status=invoiced those not yet due.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description Skip this many records (not with cursor). */
+                    offset?: number;
+                    /** @description Opaque cursor from a previous page's next_cursor. */
+                    cursor?: string;
+                    /** @description Field to sort by; a leading "-" sorts descending. */
+                    sort?: "created_at" | "-created_at" | "updated_at" | "-updated_at" | "total" | "-total";
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_before?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    updated_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    updated_before?: string;
+                    status?: "draft" | "submitted" | "approved" | "partially_shipped" | "shipped" | "invoiced" | "paid" | "cancelled";
+                    status_in?: string;
+                    /**
+                     * @description overdue: invoiced, unpaid and past due_at now; invoiced: invoiced and not yet due
+                     * @example overdue
+                     */
+                    financial_status?: "unpaid" | "invoiced" | "paid" | "overdue";
+                    fulfillment_status?: "unfulfilled" | "partially_shipped" | "shipped";
+                    customer_id?: string;
+                    payment_terms?: "prepaid" | "net_15" | "net_30" | "net_60";
+                    po_number?: string;
+                    total_gte?: number;
+                    total_lte?: number;
+                    /** @description Order number, PO number or memo */
+                    search?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            object: "list";
+                            data: components["schemas"]["WholesaleOrder"][];
+                            has_more: boolean;
+                            total_count: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create a wholesale order
+         * @description A draft for a business customer (customer_id; 404 naming customer_id when missing), on payment_terms (default net_30). Lines may come now or later (POST /v1/wholesale_order_line_items). Volume price breaks: a line may carry price_breaks [{min_quantity, unit_price}]. The line is priced at the unit_price of the break with the largest min_quantity not above its quantity; when no break applies (or there are none), at its own unit_price. effective_unit_price is that price and total = effective_unit_price x quantity, in integer cents (no rounding). The order total is the sum of its line totals.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "customer_id": "cus_ada_lovelace",
+                     *       "po_number": "PO-7781",
+                     *       "payment_terms": "net_30",
+                     *       "line_items": [
+                     *         {
+                     *           "sku": "MUG-BLUE",
+                     *           "name": "Blue enamel mug",
+                     *           "quantity": 6,
+                     *           "unit_price": 900,
+                     *           "price_breaks": [
+                     *             {
+                     *               "min_quantity": 6,
+                     *               "unit_price": 800
+                     *             },
+                     *             {
+                     *               "min_quantity": 24,
+                     *               "unit_price": 700
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "memo": "Deliver to the loading dock."
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The buying business (a customer id) */
+                        customer_id: string;
+                        currency?: string;
+                        line_items?: {
+                            sku: string;
+                            name?: string | null;
+                            quantity: number;
+                            /** @description List unit price in cents (before volume breaks) */
+                            unit_price: number;
+                            /** @description Volume price breaks: a line may carry price_breaks [{min_quantity, unit_price}]. The line is priced at the unit_price of the break with the largest min_quantity not above its quantity; when no break applies (or there are none), at its own unit_price. effective_unit_price is that price and total = effective_unit_price x quantity, in integer cents (no rounding). The order total is the sum of its line totals. */
+                            price_breaks?: {
+                                /** @description The break applies to a line of at least this many units */
+                                min_quantity: number;
+                                /** @description Unit price in cents from min_quantity units on */
+                                unit_price: number;
+                            }[];
+                        }[];
+                        /** @description The buyer's purchase order number */
+                        po_number?: string | null;
+                        /**
+                         * @description Days the invoice allows: due_at = issued_at + 0, 15, 30 or 60 days
+                         * @enum {string}
+                         */
+                        payment_terms?: "prepaid" | "net_15" | "net_30" | "net_60";
+                        /** @description Location id or code the lines fill from; none: the allocation rule of orders, at approval */
+                        location_id?: string | null;
+                        requested_delivery_date?: string | null;
+                        memo?: string | null;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WholesaleOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wholesale_orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a wholesale order
+         * @description The order is named by id or by number (WSO-000001). financial_status is overdue when an invoice's due_at has passed unpaid (computed when read).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WSO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WholesaleOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a wholesale order (PUT alias of PATCH)
+         * @description PO number, payment terms, location, requested delivery date, memo, metadata; while draft or submitted. The order is named by id or by number (WSO-000001). With If-Match: <version>, a stale version is a 412.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WSO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "requested_delivery_date": "2027-01-15",
+                     *       "memo": "Deliver to the loading dock before noon."
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The buyer's purchase order number */
+                        po_number?: string | null;
+                        /**
+                         * @description Days the invoice allows: due_at = issued_at + 0, 15, 30 or 60 days
+                         * @enum {string}
+                         */
+                        payment_terms?: "prepaid" | "net_15" | "net_30" | "net_60";
+                        /** @description Location id or code the lines fill from; none: the allocation rule of orders, at approval */
+                        location_id?: string | null;
+                        requested_delivery_date?: string | null;
+                        memo?: string | null;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WholesaleOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a wholesale order (POST alias of PATCH)
+         * @description PO number, payment terms, location, requested delivery date, memo, metadata; while draft or submitted. The order is named by id or by number (WSO-000001). With If-Match: <version>, a stale version is a 412.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WSO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "requested_delivery_date": "2027-01-15",
+                     *       "memo": "Deliver to the loading dock before noon."
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The buyer's purchase order number */
+                        po_number?: string | null;
+                        /**
+                         * @description Days the invoice allows: due_at = issued_at + 0, 15, 30 or 60 days
+                         * @enum {string}
+                         */
+                        payment_terms?: "prepaid" | "net_15" | "net_30" | "net_60";
+                        /** @description Location id or code the lines fill from; none: the allocation rule of orders, at approval */
+                        location_id?: string | null;
+                        requested_delivery_date?: string | null;
+                        memo?: string | null;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WholesaleOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Delete a wholesale order
+         * @description Only a draft (nothing reserved yet); otherwise 409 invalid_transition: cancel it instead. With If-Match: <version>, a stale version is a 412.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WSO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            object: string;
+                            /** @enum {boolean} */
+                            deleted: true;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Update a wholesale order
+         * @description PO number, payment terms, location, requested delivery date, memo, metadata; while draft or submitted. The order is named by id or by number (WSO-000001). With If-Match: <version>, a stale version is a 412.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WSO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "requested_delivery_date": "2027-01-15",
+                     *       "memo": "Deliver to the loading dock before noon."
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The buyer's purchase order number */
+                        po_number?: string | null;
+                        /**
+                         * @description Days the invoice allows: due_at = issued_at + 0, 15, 30 or 60 days
+                         * @enum {string}
+                         */
+                        payment_terms?: "prepaid" | "net_15" | "net_30" | "net_60";
+                        /** @description Location id or code the lines fill from; none: the allocation rule of orders, at approval */
+                        location_id?: string | null;
+                        requested_delivery_date?: string | null;
+                        memo?: string | null;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WholesaleOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/wholesale_orders/{id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit a wholesale order
+         * @description draft -> submitted; needs at least one line (409 no_line_items). The order is named by id or by number (WSO-000001). Status machine: draft -> submitted -> approved -> (partially_shipped) -> shipped -> invoiced -> paid; cancelled before anything ships. A refused transition is 409 invalid_transition naming the status. With If-Match: <version>, a stale version is a 412.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WSO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WholesaleOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wholesale_orders/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a wholesale order
+         * @description submitted -> approved. Reserves every line's stock through the inventory ledger, all lines or none: 409 insufficient_inventory lists each shortage and where the SKU is available. Lines fill from the order's location_id, else by the allocation rule of orders. The order is named by id or by number (WSO-000001). Status machine: draft -> submitted -> approved -> (partially_shipped) -> shipped -> invoiced -> paid; cancelled before anything ships. A refused transition is 409 invalid_transition naming the status. With If-Match: <version>, a stale version is a 412.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WSO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WholesaleOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wholesale_orders/{id}/ship": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ship a wholesale order
+         * @description Ships line_items [{id or sku, quantity}], or everything not shipped yet: consumes the reservations (a shipment movement lowers on_hand) and records a shipment (in the order's shipments). partially_shipped while anything remains, then shipped. More than a line has left is 409 quantity_exceeds_remaining. The order is named by id or by number (WSO-000001). Status machine: draft -> submitted -> approved -> (partially_shipped) -> shipped -> invoiced -> paid; cancelled before anything ships. A refused transition is 409 invalid_transition naming the status. With If-Match: <version>, a stale version is a 412.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WSO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "line_items": [
+                     *         {
+                     *           "sku": "MUG-BLUE",
+                     *           "quantity": 4
+                     *         }
+                     *       ],
+                     *       "carrier": "UPS",
+                     *       "tracking_number": "1Z999AA10123456790"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description What ships now; none: everything that remains */
+                        line_items?: {
+                            /** @description The line id (wsl_...) */
+                            id?: string;
+                            /** @description Or the SKU, when exactly one line of the order has it */
+                            sku?: string;
+                            quantity: number;
+                        }[];
+                        carrier?: string | null;
+                        tracking_number?: string | null;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WholesaleOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wholesale_orders/{id}/invoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Invoice a wholesale order
+         * @description shipped -> invoiced: an invoice number (INV-000001), issued_at (now unless given; never in the future) and due_at = issued_at + the payment terms (prepaid 0, net_15, net_30, net_60 days). financial_status becomes invoiced, and overdue once due_at passes unpaid. The order is named by id or by number (WSO-000001). Status machine: draft -> submitted -> approved -> (partially_shipped) -> shipped -> invoiced -> paid; cancelled before anything ships. A refused transition is 409 invalid_transition naming the status. With If-Match: <version>, a stale version is a 412.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WSO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "issued_at": "2026-11-30T17:00:00Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description When the invoice was issued (default now); due_at follows from the payment terms */
+                        issued_at?: string;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WholesaleOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wholesale_orders/{id}/pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record the payment of a wholesale order
+         * @description invoiced -> paid: records the payment (amount, default the total, must be the total; method; reference); financial_status becomes paid. The order is named by id or by number (WSO-000001). Status machine: draft -> submitted -> approved -> (partially_shipped) -> shipped -> invoiced -> paid; cancelled before anything ships. A refused transition is 409 invalid_transition naming the status. With If-Match: <version>, a stale version is a 412.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WSO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "method": "bank_transfer",
+                     *       "reference": "ACH-20261201-7781"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Cents; must be the order total (the default) */
+                        amount?: number;
+                        /** @description bank_transfer, check, card, ... */
+                        method?: string | null;
+                        /** @description Remittance or transaction reference */
+                        reference?: string | null;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WholesaleOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wholesale_orders/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a wholesale order
+         * @description From draft, submitted or approved: releases every reservation. Refused once anything shipped. The order is named by id or by number (WSO-000001). Status machine: draft -> submitted -> approved -> (partially_shipped) -> shipped -> invoiced -> paid; cancelled before anything ships. A refused transition is 409 invalid_transition naming the status. With If-Match: <version>, a stale version is a 412.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example WSO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "reason": "The buyer cancelled the purchase order."
+                     *     }
+                     */
+                    "application/json": {
+                        reason?: string | null;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WholesaleOrder"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wholesale_orders/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the events of one wholesale order
+         * @description Needs events:read besides wholesale_orders:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description Skip this many records (not with cursor). */
+                    offset?: number;
+                    /** @description Opaque cursor from a previous page's next_cursor. */
+                    cursor?: string;
+                    /** @description Field to sort by; a leading "-" sorts descending. */
+                    sort?: "created_at" | "-created_at";
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_before?: string;
+                    type?: string;
+                    type_in?: string;
+                };
+                header?: never;
+                path: {
+                    /** @example WSO-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            object: "list";
+                            data: components["schemas"]["Event"][];
+                            has_more: boolean;
+                            total_count: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wholesale_order_line_items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List wholesale order line items */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description Skip this many records (not with cursor). */
+                    offset?: number;
+                    /** @description Opaque cursor from a previous page's next_cursor. */
+                    cursor?: string;
+                    /** @description Field to sort by; a leading "-" sorts descending. */
+                    sort?: "created_at" | "-created_at";
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_before?: string;
+                    wholesale_order_id?: string;
+                    sku?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            object: "list";
+                            data: components["schemas"]["WholesaleOrderLineItem"][];
+                            has_more: boolean;
+                            total_count: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Add a line to a wholesale order
+         * @description Only while the order is draft or submitted (409 invalid_transition after); the order's totals are recomputed and a wholesale_order.updated event recorded. Volume price breaks: a line may carry price_breaks [{min_quantity, unit_price}]. The line is priced at the unit_price of the break with the largest min_quantity not above its quantity; when no break applies (or there are none), at its own unit_price. effective_unit_price is that price and total = effective_unit_price x quantity, in integer cents (no rounding). The order total is the sum of its line totals.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "wholesale_order_id": "WSO-000001",
+                     *       "sku": "TEE-BLACK-M",
+                     *       "name": "Black tee, M",
+                     *       "quantity": 2,
+                     *       "unit_price": 1500
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The order (id or WSO number) the line joins */
+                        wholesale_order_id: string;
+                        sku: string;
+                        name?: string | null;
+                        quantity: number;
+                        /** @description List unit price in cents (before volume breaks) */
+                        unit_price: number;
+                        /** @description Volume price breaks: a line may carry price_breaks [{min_quantity, unit_price}]. The line is priced at the unit_price of the break with the largest min_quantity not above its quantity; when no break applies (or there are none), at its own unit_price. effective_unit_price is that price and total = effective_unit_price x quantity, in integer cents (no rounding). The order total is the sum of its line totals. */
+                        price_breaks?: {
+                            /** @description The break applies to a line of at least this many units */
+                            min_quantity: number;
+                            /** @description Unit price in cents from min_quantity units on */
+                            unit_price: number;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WholesaleOrderLineItem"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wholesale_order_line_items/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a wholesale order line item */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example wsl_01jfz8qdkmnpqrstvwxy0b1d9e */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WholesaleOrderLineItem"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a wholesale order line item (PUT alias of PATCH)
+         * @description Quantity, unit_price, price_breaks, name. Only while the order is draft or submitted (409 invalid_transition after); the order's totals are recomputed and a wholesale_order.updated event recorded.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example wsl_01jfz8qdkmnpqrstvwxy0b1d9e */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "quantity": 3
+                     *     }
+                     */
+                    "application/json": {
+                        name?: string | null;
+                        quantity?: number;
+                        /** @description Integer cents */
+                        unit_price?: number;
+                        /** @description Volume price breaks: a line may carry price_breaks [{min_quantity, unit_price}]. The line is priced at the unit_price of the break with the largest min_quantity not above its quantity; when no break applies (or there are none), at its own unit_price. effective_unit_price is that price and total = effective_unit_price x quantity, in integer cents (no rounding). The order total is the sum of its line totals. */
+                        price_breaks?: {
+                            /** @description The break applies to a line of at least this many units */
+                            min_quantity: number;
+                            /** @description Unit price in cents from min_quantity units on */
+                            unit_price: number;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WholesaleOrderLineItem"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a wholesale order line item (POST alias of PATCH)
+         * @description Quantity, unit_price, price_breaks, name. Only while the order is draft or submitted (409 invalid_transition after); the order's totals are recomputed and a wholesale_order.updated event recorded.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example wsl_01jfz8qdkmnpqrstvwxy0b1d9e */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "quantity": 3
+                     *     }
+                     */
+                    "application/json": {
+                        name?: string | null;
+                        quantity?: number;
+                        /** @description Integer cents */
+                        unit_price?: number;
+                        /** @description Volume price breaks: a line may carry price_breaks [{min_quantity, unit_price}]. The line is priced at the unit_price of the break with the largest min_quantity not above its quantity; when no break applies (or there are none), at its own unit_price. effective_unit_price is that price and total = effective_unit_price x quantity, in integer cents (no rounding). The order total is the sum of its line totals. */
+                        price_breaks?: {
+                            /** @description The break applies to a line of at least this many units */
+                            min_quantity: number;
+                            /** @description Unit price in cents from min_quantity units on */
+                            unit_price: number;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WholesaleOrderLineItem"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Remove a line from a wholesale order
+         * @description Only while the order is draft or submitted (409 invalid_transition after); the order's totals are recomputed and a wholesale_order.updated event recorded. A submitted order keeps at least one line (409 last_line_item).
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example wsl_01jfz8qdkmnpqrstvwxy0b1d9e */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            object: string;
+                            /** @enum {boolean} */
+                            deleted: true;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Update a wholesale order line item
+         * @description Quantity, unit_price, price_breaks, name. Only while the order is draft or submitted (409 invalid_transition after); the order's totals are recomputed and a wholesale_order.updated event recorded.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example wsl_01jfz8qdkmnpqrstvwxy0b1d9e */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "quantity": 3
+                     *     }
+                     */
+                    "application/json": {
+                        name?: string | null;
+                        quantity?: number;
+                        /** @description Integer cents */
+                        unit_price?: number;
+                        /** @description Volume price breaks: a line may carry price_breaks [{min_quantity, unit_price}]. The line is priced at the unit_price of the break with the largest min_quantity not above its quantity; when no break applies (or there are none), at its own unit_price. effective_unit_price is that price and total = effective_unit_price x quantity, in integer cents (no rounding). The order total is the sum of its line totals. */
+                        price_breaks?: {
+                            /** @description The break applies to a line of at least this many units */
+                            min_quantity: number;
+                            /** @description Unit price in cents from min_quantity units on */
+                            unit_price: number;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WholesaleOrderLineItem"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/leads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List leads */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description Skip this many records (not with cursor). */
+                    offset?: number;
+                    /** @description Opaque cursor from a previous page's next_cursor. */
+                    cursor?: string;
+                    /** @description Field to sort by; a leading "-" sorts descending. */
+                    sort?: "created_at" | "-created_at" | "updated_at" | "-updated_at";
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_before?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    updated_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    updated_before?: string;
+                    /** @example new */
+                    status?: "new" | "accepted" | "rejected" | "converted";
+                    status_in?: string;
+                    /** @example trade_show */
+                    source?: "website" | "referral" | "trade_show" | "cold_call" | "social_media" | "partner" | "other";
+                    source_in?: string;
+                    owner?: string;
+                    email?: string;
+                    /** @description Name, email or company */
+                    search?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            object: "list";
+                            data: components["schemas"]["Lead"][];
+                            has_more: boolean;
+                            total_count: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create a lead
+         * @description Starts as new. An email another lead has is a 409 already_exists. StateSet's camelCase names are accepted: firstName, lastName, leadSource, leadOwner, companyName, jobTitle, phoneNumber, doNotCall, emailOptOut.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "email": "lin@harbor-coffee.example",
+                     *       "firstName": "Lin",
+                     *       "lastName": "Park",
+                     *       "companyName": "Harbor Coffee",
+                     *       "jobTitle": "Head buyer",
+                     *       "leadSource": "trade_show",
+                     *       "phone": "+14155550142",
+                     *       "owner": "sam"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * Format: email
+                         * @description Unique among leads (case-insensitive): a second lead with it is a 409
+                         */
+                        email: string;
+                        first_name?: string | null;
+                        last_name?: string | null;
+                        phone?: string | null;
+                        company?: string | null;
+                        title?: string | null;
+                        /** @enum {string} */
+                        source?: "website" | "referral" | "trade_show" | "cold_call" | "social_media" | "partner" | "other";
+                        /** @description Who works the lead (a person or team name) */
+                        owner?: string | null;
+                        description?: string | null;
+                        address?: {
+                            line1: string;
+                            line2?: string | null;
+                            city: string;
+                            state?: string | null;
+                            postal_code?: string | null;
+                            /** @description ISO 3166-1 alpha-2 country code */
+                            country: string;
+                        } | null;
+                        do_not_call?: boolean;
+                        email_opt_out?: boolean;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                        /** @description Alias of first_name */
+                        firstName?: string | null;
+                        /** @description Alias of last_name */
+                        lastName?: string | null;
+                        /**
+                         * @description Alias of source
+                         * @enum {string}
+                         */
+                        leadSource?: "website" | "referral" | "trade_show" | "cold_call" | "social_media" | "partner" | "other";
+                        /** @description Alias of owner */
+                        leadOwner?: string | null;
+                        /** @description Alias of company */
+                        companyName?: string | null;
+                        /** @description Alias of title */
+                        jobTitle?: string | null;
+                        /** @description Alias of phone */
+                        phoneNumber?: string | null;
+                        /** @description Alias of do_not_call */
+                        doNotCall?: boolean;
+                        /** @description Alias of email_opt_out */
+                        emailOptOut?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Lead"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/leads/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a lead */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example lead_01jfz8qemnpqrstvwxy0b1d9fa */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Lead"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a lead (PUT alias of PATCH)
+         * @description Not once converted. StateSet's camelCase names are accepted: firstName, lastName, leadSource, leadOwner, companyName, jobTitle, phoneNumber, doNotCall, emailOptOut. With If-Match: <version>, a stale version is a 412.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example lead_01jfz8qemnpqrstvwxy0b1d9fa */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "description": "Met at the coffee expo; wants 200 mugs a month."
+                     *     }
+                     */
+                    "application/json": {
+                        /** Format: email */
+                        email?: string;
+                        first_name?: string | null;
+                        last_name?: string | null;
+                        phone?: string | null;
+                        company?: string | null;
+                        title?: string | null;
+                        /** @enum {string} */
+                        source?: "website" | "referral" | "trade_show" | "cold_call" | "social_media" | "partner" | "other";
+                        /** @description Who works the lead (a person or team name) */
+                        owner?: string | null;
+                        description?: string | null;
+                        address?: {
+                            line1: string;
+                            line2?: string | null;
+                            city: string;
+                            state?: string | null;
+                            postal_code?: string | null;
+                            /** @description ISO 3166-1 alpha-2 country code */
+                            country: string;
+                        } | null;
+                        do_not_call?: boolean;
+                        email_opt_out?: boolean;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                        /** @description Alias of first_name */
+                        firstName?: string | null;
+                        /** @description Alias of last_name */
+                        lastName?: string | null;
+                        /**
+                         * @description Alias of source
+                         * @enum {string}
+                         */
+                        leadSource?: "website" | "referral" | "trade_show" | "cold_call" | "social_media" | "partner" | "other";
+                        /** @description Alias of owner */
+                        leadOwner?: string | null;
+                        /** @description Alias of company */
+                        companyName?: string | null;
+                        /** @description Alias of title */
+                        jobTitle?: string | null;
+                        /** @description Alias of phone */
+                        phoneNumber?: string | null;
+                        /** @description Alias of do_not_call */
+                        doNotCall?: boolean;
+                        /** @description Alias of email_opt_out */
+                        emailOptOut?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Lead"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a lead (POST alias of PATCH)
+         * @description Not once converted. StateSet's camelCase names are accepted: firstName, lastName, leadSource, leadOwner, companyName, jobTitle, phoneNumber, doNotCall, emailOptOut. With If-Match: <version>, a stale version is a 412.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example lead_01jfz8qemnpqrstvwxy0b1d9fa */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "description": "Met at the coffee expo; wants 200 mugs a month."
+                     *     }
+                     */
+                    "application/json": {
+                        /** Format: email */
+                        email?: string;
+                        first_name?: string | null;
+                        last_name?: string | null;
+                        phone?: string | null;
+                        company?: string | null;
+                        title?: string | null;
+                        /** @enum {string} */
+                        source?: "website" | "referral" | "trade_show" | "cold_call" | "social_media" | "partner" | "other";
+                        /** @description Who works the lead (a person or team name) */
+                        owner?: string | null;
+                        description?: string | null;
+                        address?: {
+                            line1: string;
+                            line2?: string | null;
+                            city: string;
+                            state?: string | null;
+                            postal_code?: string | null;
+                            /** @description ISO 3166-1 alpha-2 country code */
+                            country: string;
+                        } | null;
+                        do_not_call?: boolean;
+                        email_opt_out?: boolean;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                        /** @description Alias of first_name */
+                        firstName?: string | null;
+                        /** @description Alias of last_name */
+                        lastName?: string | null;
+                        /**
+                         * @description Alias of source
+                         * @enum {string}
+                         */
+                        leadSource?: "website" | "referral" | "trade_show" | "cold_call" | "social_media" | "partner" | "other";
+                        /** @description Alias of owner */
+                        leadOwner?: string | null;
+                        /** @description Alias of company */
+                        companyName?: string | null;
+                        /** @description Alias of title */
+                        jobTitle?: string | null;
+                        /** @description Alias of phone */
+                        phoneNumber?: string | null;
+                        /** @description Alias of do_not_call */
+                        doNotCall?: boolean;
+                        /** @description Alias of email_opt_out */
+                        emailOptOut?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Lead"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Delete a lead
+         * @description A converted lead's customer stays. With If-Match: <version>, a stale version is a 412.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example lead_01jfz8qemnpqrstvwxy0b1d9fa */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            object: string;
+                            /** @enum {boolean} */
+                            deleted: true;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Update a lead
+         * @description Not once converted. StateSet's camelCase names are accepted: firstName, lastName, leadSource, leadOwner, companyName, jobTitle, phoneNumber, doNotCall, emailOptOut. With If-Match: <version>, a stale version is a 412.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example lead_01jfz8qemnpqrstvwxy0b1d9fa */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "description": "Met at the coffee expo; wants 200 mugs a month."
+                     *     }
+                     */
+                    "application/json": {
+                        /** Format: email */
+                        email?: string;
+                        first_name?: string | null;
+                        last_name?: string | null;
+                        phone?: string | null;
+                        company?: string | null;
+                        title?: string | null;
+                        /** @enum {string} */
+                        source?: "website" | "referral" | "trade_show" | "cold_call" | "social_media" | "partner" | "other";
+                        /** @description Who works the lead (a person or team name) */
+                        owner?: string | null;
+                        description?: string | null;
+                        address?: {
+                            line1: string;
+                            line2?: string | null;
+                            city: string;
+                            state?: string | null;
+                            postal_code?: string | null;
+                            /** @description ISO 3166-1 alpha-2 country code */
+                            country: string;
+                        } | null;
+                        do_not_call?: boolean;
+                        email_opt_out?: boolean;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                        /** @description Alias of first_name */
+                        firstName?: string | null;
+                        /** @description Alias of last_name */
+                        lastName?: string | null;
+                        /**
+                         * @description Alias of source
+                         * @enum {string}
+                         */
+                        leadSource?: "website" | "referral" | "trade_show" | "cold_call" | "social_media" | "partner" | "other";
+                        /** @description Alias of owner */
+                        leadOwner?: string | null;
+                        /** @description Alias of company */
+                        companyName?: string | null;
+                        /** @description Alias of title */
+                        jobTitle?: string | null;
+                        /** @description Alias of phone */
+                        phoneNumber?: string | null;
+                        /** @description Alias of do_not_call */
+                        doNotCall?: boolean;
+                        /** @description Alias of email_opt_out */
+                        emailOptOut?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Lead"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/leads/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a lead
+         * @description new -> accepted. Status machine: new -> accepted | rejected; convert (once) from new or accepted; a refused transition is 409 invalid_transition naming the status. With If-Match: <version>, a stale version is a 412.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example lead_01jfz8qemnpqrstvwxy0b1d9fa */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Lead"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/leads/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a lead
+         * @description new or accepted -> rejected, with the reason. Status machine: new -> accepted | rejected; convert (once) from new or accepted; a refused transition is 409 invalid_transition naming the status. With If-Match: <version>, a stale version is a 412.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example lead_01jfz8qemnpqrstvwxy0b1d9fa */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "reason": "Duplicate of an existing account"
+                     *     }
+                     */
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Lead"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/leads/{id}/convert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Convert a lead into a customer
+         * @description Links the customer with the lead's email, or creates one from the lead (name, phone, company, address); converted_customer_id names it. Once: a second convert, even at the same moment, is a 409 invalid_transition (converted). Status machine: new -> accepted | rejected; convert (once) from new or accepted; a refused transition is 409 invalid_transition naming the status. With If-Match: <version>, a stale version is a 412.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example lead_01jfz8qemnpqrstvwxy0b1d9fa */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Lead"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/leads/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the events of one lead
+         * @description Needs events:read besides leads:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description Skip this many records (not with cursor). */
+                    offset?: number;
+                    /** @description Opaque cursor from a previous page's next_cursor. */
+                    cursor?: string;
+                    /** @description Field to sort by; a leading "-" sorts descending. */
+                    sort?: "created_at" | "-created_at";
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_before?: string;
+                    type?: string;
+                    type_in?: string;
+                };
+                header?: never;
+                path: {
+                    /** @example lead_01jfz8qemnpqrstvwxy0b1d9fa */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            object: "list";
+                            data: components["schemas"]["Event"][];
+                            has_more: boolean;
+                            total_count: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List cases */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description Skip this many records (not with cursor). */
+                    offset?: number;
+                    /** @description Opaque cursor from a previous page's next_cursor. */
+                    cursor?: string;
+                    /** @description Field to sort by; a leading "-" sorts descending. */
+                    sort?: "created_at" | "-created_at" | "updated_at" | "-updated_at";
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_before?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    updated_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    updated_before?: string;
+                    status?: "new" | "in_progress" | "pending_customer" | "resolved" | "closed";
+                    status_in?: string;
+                    priority?: "low" | "medium" | "high" | "urgent";
+                    priority_in?: string;
+                    assignee?: string;
+                    /** @example cus_ada_lovelace */
+                    customer_id?: string;
+                    order_id?: string;
+                    return_id?: string;
+                    /** @description Case number, subject or description */
+                    search?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            object: "list";
+                            data: components["schemas"]["Case"][];
+                            has_more: boolean;
+                            total_count: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create a case
+         * @description subject (or caseName) is required; priority defaults to medium, status to new. customer_id, order_id (id or ORD number) and return_id (id or RMA) are checked: a missing one is a 404 naming the field; an order or return of another customer is a 400. Without customer_id, the customer is the return's or order's. StateSet's caseName (subject) and caseStatus (status) are accepted; submitter and resolver are fields.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "caseName": "Mug arrived chipped",
+                     *       "description": "One of the two mugs has a chipped rim.",
+                     *       "customer_id": "cus_ada_lovelace",
+                     *       "order_id": "ORD-000001",
+                     *       "return_id": "ret_01jfz8qag8jkmnpqrstvwxy0b6",
+                     *       "submitter": "ada@example.com",
+                     *       "priority": "medium"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Required (or caseName) */
+                        subject?: string;
+                        /**
+                         * @description Initial status, default new
+                         * @enum {string}
+                         */
+                        status?: "new" | "in_progress" | "pending_customer";
+                        /**
+                         * @description Alias of status
+                         * @enum {string}
+                         */
+                        caseStatus?: "new" | "in_progress" | "pending_customer";
+                        description?: string | null;
+                        /** @description The customer (404 naming customer_id when missing); taken from the order or return when not given */
+                        customer_id?: string | null;
+                        /** @description An order id or number (404 naming order_id when missing) */
+                        order_id?: string | null;
+                        /** @description A return id or RMA number (404 naming return_id when missing) */
+                        return_id?: string | null;
+                        /** @enum {string} */
+                        priority?: "low" | "medium" | "high" | "urgent";
+                        assignee?: string | null;
+                        /** @description Who reported it */
+                        submitter?: string | null;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                        /** @description Alias of subject */
+                        caseName?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Case"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cases/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a case
+         * @description The case is named by id or number (CASE-000001).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example CASE-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Case"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a case (PUT alias of PATCH)
+         * @description Not once closed (reopen it). status (or caseStatus) moves an open case between in_progress and pending_customer. customer_id, order_id (id or ORD number) and return_id (id or RMA) are checked: a missing one is a 404 naming the field; an order or return of another customer is a 400. Without customer_id, the customer is the return's or order's. StateSet's caseName (subject) and caseStatus (status) are accepted; submitter and resolver are fields. The case is named by id or number (CASE-000001). With If-Match: <version>, a stale version is a 412.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example CASE-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "description": "Chipped rim; photo attached to the return."
+                     *     }
+                     */
+                    "application/json": {
+                        subject?: string;
+                        /**
+                         * @description Moves an open case between in_progress and pending_customer; resolve, close and reopen are actions
+                         * @enum {string}
+                         */
+                        status?: "in_progress" | "pending_customer";
+                        /**
+                         * @description Alias of status
+                         * @enum {string}
+                         */
+                        caseStatus?: "in_progress" | "pending_customer";
+                        resolver?: string | null;
+                        description?: string | null;
+                        /** @description The customer (404 naming customer_id when missing); taken from the order or return when not given */
+                        customer_id?: string | null;
+                        /** @description An order id or number (404 naming order_id when missing) */
+                        order_id?: string | null;
+                        /** @description A return id or RMA number (404 naming return_id when missing) */
+                        return_id?: string | null;
+                        /** @enum {string} */
+                        priority?: "low" | "medium" | "high" | "urgent";
+                        assignee?: string | null;
+                        /** @description Who reported it */
+                        submitter?: string | null;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                        /** @description Alias of subject */
+                        caseName?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Case"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a case (POST alias of PATCH)
+         * @description Not once closed (reopen it). status (or caseStatus) moves an open case between in_progress and pending_customer. customer_id, order_id (id or ORD number) and return_id (id or RMA) are checked: a missing one is a 404 naming the field; an order or return of another customer is a 400. Without customer_id, the customer is the return's or order's. StateSet's caseName (subject) and caseStatus (status) are accepted; submitter and resolver are fields. The case is named by id or number (CASE-000001). With If-Match: <version>, a stale version is a 412.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example CASE-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "description": "Chipped rim; photo attached to the return."
+                     *     }
+                     */
+                    "application/json": {
+                        subject?: string;
+                        /**
+                         * @description Moves an open case between in_progress and pending_customer; resolve, close and reopen are actions
+                         * @enum {string}
+                         */
+                        status?: "in_progress" | "pending_customer";
+                        /**
+                         * @description Alias of status
+                         * @enum {string}
+                         */
+                        caseStatus?: "in_progress" | "pending_customer";
+                        resolver?: string | null;
+                        description?: string | null;
+                        /** @description The customer (404 naming customer_id when missing); taken from the order or return when not given */
+                        customer_id?: string | null;
+                        /** @description An order id or number (404 naming order_id when missing) */
+                        order_id?: string | null;
+                        /** @description A return id or RMA number (404 naming return_id when missing) */
+                        return_id?: string | null;
+                        /** @enum {string} */
+                        priority?: "low" | "medium" | "high" | "urgent";
+                        assignee?: string | null;
+                        /** @description Who reported it */
+                        submitter?: string | null;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                        /** @description Alias of subject */
+                        caseName?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Case"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Delete a case
+         * @description Deletes it and its notes. The case is named by id or number (CASE-000001). With If-Match: <version>, a stale version is a 412.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example CASE-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            object: string;
+                            /** @enum {boolean} */
+                            deleted: true;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Update a case
+         * @description Not once closed (reopen it). status (or caseStatus) moves an open case between in_progress and pending_customer. customer_id, order_id (id or ORD number) and return_id (id or RMA) are checked: a missing one is a 404 naming the field; an order or return of another customer is a 400. Without customer_id, the customer is the return's or order's. StateSet's caseName (subject) and caseStatus (status) are accepted; submitter and resolver are fields. The case is named by id or number (CASE-000001). With If-Match: <version>, a stale version is a 412.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example CASE-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "description": "Chipped rim; photo attached to the return."
+                     *     }
+                     */
+                    "application/json": {
+                        subject?: string;
+                        /**
+                         * @description Moves an open case between in_progress and pending_customer; resolve, close and reopen are actions
+                         * @enum {string}
+                         */
+                        status?: "in_progress" | "pending_customer";
+                        /**
+                         * @description Alias of status
+                         * @enum {string}
+                         */
+                        caseStatus?: "in_progress" | "pending_customer";
+                        resolver?: string | null;
+                        description?: string | null;
+                        /** @description The customer (404 naming customer_id when missing); taken from the order or return when not given */
+                        customer_id?: string | null;
+                        /** @description An order id or number (404 naming order_id when missing) */
+                        order_id?: string | null;
+                        /** @description A return id or RMA number (404 naming return_id when missing) */
+                        return_id?: string | null;
+                        /** @enum {string} */
+                        priority?: "low" | "medium" | "high" | "urgent";
+                        assignee?: string | null;
+                        /** @description Who reported it */
+                        submitter?: string | null;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                        /** @description Alias of subject */
+                        caseName?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Case"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/cases/{id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign a case
+         * @description Sets the assignee; an open case goes to in_progress. The case is named by id or number (CASE-000001). Status machine: new -> in_progress -> pending_customer -> resolved -> closed; reopen from resolved or closed to in_progress; a refused transition is 409 invalid_transition naming the status. With If-Match: <version>, a stale version is a 412.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example CASE-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "assignee": "sam"
+                     *     }
+                     */
+                    "application/json": {
+                        assignee: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Case"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cases/{id}/escalate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Escalate a case
+         * @description Raises escalation_level by one and the priority to the one given (never lower; 400 otherwise), or one step up (low, medium, high, urgent). Open cases only. The case is named by id or number (CASE-000001). Status machine: new -> in_progress -> pending_customer -> resolved -> closed; reopen from resolved or closed to in_progress; a refused transition is 409 invalid_transition naming the status. With If-Match: <version>, a stale version is a 412.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example CASE-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "priority": "high"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description The new priority, not lower than the current one; default: one step up
+                         * @enum {string}
+                         */
+                        priority?: "low" | "medium" | "high" | "urgent";
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Case"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cases/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve a case
+         * @description An open case -> resolved, with the resolution (and resolver). The case is named by id or number (CASE-000001). Status machine: new -> in_progress -> pending_customer -> resolved -> closed; reopen from resolved or closed to in_progress; a refused transition is 409 invalid_transition naming the status. With If-Match: <version>, a stale version is a 412.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example CASE-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "resolution": "Replacement mug shipped.",
+                     *       "resolver": "sam"
+                     *     }
+                     */
+                    "application/json": {
+                        resolution: string;
+                        /** @description Who resolved it */
+                        resolver?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Case"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cases/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close a case
+         * @description resolved -> closed. The case is named by id or number (CASE-000001). Status machine: new -> in_progress -> pending_customer -> resolved -> closed; reopen from resolved or closed to in_progress; a refused transition is 409 invalid_transition naming the status. With If-Match: <version>, a stale version is a 412.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example CASE-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Case"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cases/{id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reopen a case
+         * @description resolved or closed -> in_progress. The case is named by id or number (CASE-000001). Status machine: new -> in_progress -> pending_customer -> resolved -> closed; reopen from resolved or closed to in_progress; a refused transition is 409 invalid_transition naming the status. With If-Match: <version>, a stale version is a 412.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example CASE-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Case"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cases/{id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a case's notes
+         * @description Newest first by default (sort=created_at for oldest first). The case is named by id or number (CASE-000001).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description Skip this many records (not with cursor). */
+                    offset?: number;
+                    /** @description Opaque cursor from a previous page's next_cursor. */
+                    cursor?: string;
+                    /** @description Field to sort by; a leading "-" sorts descending. */
+                    sort?: "created_at" | "-created_at";
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_before?: string;
+                };
+                header?: never;
+                path: {
+                    /** @example CASE-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            object: "list";
+                            data: components["schemas"]["CaseNote"][];
+                            has_more: boolean;
+                            total_count: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Add a note to a case
+         * @description Not to a closed case (409 invalid_transition: reopen it first). Records case.note_added. The case is named by id or number (CASE-000001).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example CASE-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "body": "Replacement approved; shipping today.",
+                     *       "author": "sam"
+                     *     }
+                     */
+                    "application/json": {
+                        body: string;
+                        author?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CaseNote"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cases/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the events of one case
+         * @description Needs events:read besides cases:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description Skip this many records (not with cursor). */
+                    offset?: number;
+                    /** @description Opaque cursor from a previous page's next_cursor. */
+                    cursor?: string;
+                    /** @description Field to sort by; a leading "-" sorts descending. */
+                    sort?: "created_at" | "-created_at";
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_before?: string;
+                    type?: string;
+                    type_in?: string;
+                };
+                header?: never;
+                path: {
+                    /** @example CASE-000001 */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            object: "list";
+                            data: components["schemas"]["Event"][];
+                            has_more: boolean;
+                            total_count: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
 }
@@ -30314,6 +35926,171 @@ export interface components {
             created_at: string;
             updated_at: string;
         };
+        WholesaleOrderLineItemInput: {
+            id: string;
+            /** @constant */
+            object: "wholesale_order_line_item";
+            wholesale_order_id: string;
+            sku: string;
+            name: string | null;
+            quantity: number;
+            unit_price: number;
+            price_breaks: {
+                min_quantity: number;
+                unit_price: number;
+            }[];
+            /** @description The unit price after volume breaks */
+            effective_unit_price: number;
+            total: number;
+            quantity_shipped: number;
+            /** @description Where the stock is reserved (set at approval) */
+            location_id: string | null;
+            created_at: string;
+            updated_at: string;
+        };
+        WholesaleShipmentInput: {
+            id: string;
+            /** @constant */
+            object: "wholesale_shipment";
+            wholesale_order_id: string;
+            carrier: string | null;
+            tracking_number: string | null;
+            line_items: {
+                wholesale_order_line_item_id: string;
+                sku: string;
+                quantity: number;
+            }[];
+            shipped_at: string;
+        };
+        WholesaleOrderInput: {
+            id: string;
+            /** @constant */
+            object: "wholesale_order";
+            wholesale_order_number: string;
+            /** @enum {string} */
+            status: "draft" | "submitted" | "approved" | "partially_shipped" | "shipped" | "invoiced" | "paid" | "cancelled";
+            /**
+             * @description unpaid until invoiced; overdue when due_at has passed unpaid (computed when read)
+             * @enum {string}
+             */
+            financial_status: "unpaid" | "invoiced" | "paid" | "overdue";
+            /** @enum {string} */
+            fulfillment_status: "unfulfilled" | "partially_shipped" | "shipped";
+            customer_id: string;
+            po_number: string | null;
+            /** @enum {string} */
+            payment_terms: "prepaid" | "net_15" | "net_30" | "net_60";
+            location_id: string | null;
+            requested_delivery_date: string | null;
+            currency: string;
+            line_items: components["schemas"]["WholesaleOrderLineItemInput"][];
+            totals: {
+                subtotal: number;
+                total: number;
+                paid: number;
+            };
+            invoice: {
+                number: string;
+                issued_at: string;
+                due_at: string;
+            } | null;
+            payment: {
+                amount: number;
+                method: string | null;
+                reference: string | null;
+                paid_at: string;
+            } | null;
+            shipments: components["schemas"]["WholesaleShipmentInput"][];
+            memo: string | null;
+            cancel_reason: string | null;
+            metadata: {
+                [key: string]: unknown;
+            };
+            submitted_at: string | null;
+            approved_at: string | null;
+            shipped_at: string | null;
+            paid_at: string | null;
+            cancelled_at: string | null;
+            version: number;
+            created_at: string;
+            updated_at: string;
+        };
+        LeadInput: {
+            id: string;
+            /** @constant */
+            object: "lead";
+            first_name: string | null;
+            last_name: string | null;
+            email: string;
+            phone: string | null;
+            company: string | null;
+            title: string | null;
+            /** @enum {string} */
+            source: "website" | "referral" | "trade_show" | "cold_call" | "social_media" | "partner" | "other";
+            /** @enum {string} */
+            status: "new" | "accepted" | "rejected" | "converted";
+            owner: string | null;
+            description: string | null;
+            address: {
+                line1: string;
+                line2?: string | null;
+                city: string;
+                state?: string | null;
+                postal_code?: string | null;
+                country: string;
+            } | null;
+            do_not_call: boolean;
+            email_opt_out: boolean;
+            rejection_reason: string | null;
+            converted_customer_id: string | null;
+            converted_at: string | null;
+            metadata: {
+                [key: string]: unknown;
+            };
+            version: number;
+            created_at: string;
+            updated_at: string;
+        };
+        CaseNoteInput: {
+            id: string;
+            /** @constant */
+            object: "case_note";
+            case_id: string;
+            body: string;
+            author: string | null;
+            created_at: string;
+        };
+        CaseInput: {
+            id: string;
+            /** @constant */
+            object: "case";
+            case_number: string;
+            subject: string;
+            description: string | null;
+            customer_id: string | null;
+            order_id: string | null;
+            return_id: string | null;
+            /** @enum {string} */
+            status: "new" | "in_progress" | "pending_customer" | "resolved" | "closed";
+            /** @enum {string} */
+            priority: "low" | "medium" | "high" | "urgent";
+            assignee: string | null;
+            submitter: string | null;
+            resolver: string | null;
+            resolution: string | null;
+            /** @description How many times the case was escalated */
+            escalation_level: number;
+            /** @description Its notes, oldest first (also GET /v1/cases/:id/notes) */
+            notes: components["schemas"]["CaseNoteInput"][];
+            metadata: {
+                [key: string]: unknown;
+            };
+            resolved_at: string | null;
+            closed_at: string | null;
+            version: number;
+            created_at: string;
+            updated_at: string;
+        };
         Error: {
             error: {
                 /** @description invalid_request_error, authentication_error, permission_error, not_found, conflict, precondition_failed, rate_limited or api_error */
@@ -31402,6 +37179,171 @@ export interface components {
             metadata: {
                 [key: string]: unknown;
             };
+            version: number;
+            created_at: string;
+            updated_at: string;
+        };
+        WholesaleOrderLineItem: {
+            id: string;
+            /** @constant */
+            object: "wholesale_order_line_item";
+            wholesale_order_id: string;
+            sku: string;
+            name: string | null;
+            quantity: number;
+            unit_price: number;
+            price_breaks: {
+                min_quantity: number;
+                unit_price: number;
+            }[];
+            /** @description The unit price after volume breaks */
+            effective_unit_price: number;
+            total: number;
+            quantity_shipped: number;
+            /** @description Where the stock is reserved (set at approval) */
+            location_id: string | null;
+            created_at: string;
+            updated_at: string;
+        };
+        WholesaleShipment: {
+            id: string;
+            /** @constant */
+            object: "wholesale_shipment";
+            wholesale_order_id: string;
+            carrier: string | null;
+            tracking_number: string | null;
+            line_items: {
+                wholesale_order_line_item_id: string;
+                sku: string;
+                quantity: number;
+            }[];
+            shipped_at: string;
+        };
+        WholesaleOrder: {
+            id: string;
+            /** @constant */
+            object: "wholesale_order";
+            wholesale_order_number: string;
+            /** @enum {string} */
+            status: "draft" | "submitted" | "approved" | "partially_shipped" | "shipped" | "invoiced" | "paid" | "cancelled";
+            /**
+             * @description unpaid until invoiced; overdue when due_at has passed unpaid (computed when read)
+             * @enum {string}
+             */
+            financial_status: "unpaid" | "invoiced" | "paid" | "overdue";
+            /** @enum {string} */
+            fulfillment_status: "unfulfilled" | "partially_shipped" | "shipped";
+            customer_id: string;
+            po_number: string | null;
+            /** @enum {string} */
+            payment_terms: "prepaid" | "net_15" | "net_30" | "net_60";
+            location_id: string | null;
+            requested_delivery_date: string | null;
+            currency: string;
+            line_items: components["schemas"]["WholesaleOrderLineItem"][];
+            totals: {
+                subtotal: number;
+                total: number;
+                paid: number;
+            };
+            invoice: {
+                number: string;
+                issued_at: string;
+                due_at: string;
+            } | null;
+            payment: {
+                amount: number;
+                method: string | null;
+                reference: string | null;
+                paid_at: string;
+            } | null;
+            shipments: components["schemas"]["WholesaleShipment"][];
+            memo: string | null;
+            cancel_reason: string | null;
+            metadata: {
+                [key: string]: unknown;
+            };
+            submitted_at: string | null;
+            approved_at: string | null;
+            shipped_at: string | null;
+            paid_at: string | null;
+            cancelled_at: string | null;
+            version: number;
+            created_at: string;
+            updated_at: string;
+        };
+        Lead: {
+            id: string;
+            /** @constant */
+            object: "lead";
+            first_name: string | null;
+            last_name: string | null;
+            email: string;
+            phone: string | null;
+            company: string | null;
+            title: string | null;
+            /** @enum {string} */
+            source: "website" | "referral" | "trade_show" | "cold_call" | "social_media" | "partner" | "other";
+            /** @enum {string} */
+            status: "new" | "accepted" | "rejected" | "converted";
+            owner: string | null;
+            description: string | null;
+            address: {
+                line1: string;
+                line2?: string | null;
+                city: string;
+                state?: string | null;
+                postal_code?: string | null;
+                country: string;
+            } | null;
+            do_not_call: boolean;
+            email_opt_out: boolean;
+            rejection_reason: string | null;
+            converted_customer_id: string | null;
+            converted_at: string | null;
+            metadata: {
+                [key: string]: unknown;
+            };
+            version: number;
+            created_at: string;
+            updated_at: string;
+        };
+        CaseNote: {
+            id: string;
+            /** @constant */
+            object: "case_note";
+            case_id: string;
+            body: string;
+            author: string | null;
+            created_at: string;
+        };
+        Case: {
+            id: string;
+            /** @constant */
+            object: "case";
+            case_number: string;
+            subject: string;
+            description: string | null;
+            customer_id: string | null;
+            order_id: string | null;
+            return_id: string | null;
+            /** @enum {string} */
+            status: "new" | "in_progress" | "pending_customer" | "resolved" | "closed";
+            /** @enum {string} */
+            priority: "low" | "medium" | "high" | "urgent";
+            assignee: string | null;
+            submitter: string | null;
+            resolver: string | null;
+            resolution: string | null;
+            /** @description How many times the case was escalated */
+            escalation_level: number;
+            /** @description Its notes, oldest first (also GET /v1/cases/:id/notes) */
+            notes: components["schemas"]["CaseNote"][];
+            metadata: {
+                [key: string]: unknown;
+            };
+            resolved_at: string | null;
+            closed_at: string | null;
             version: number;
             created_at: string;
             updated_at: string;

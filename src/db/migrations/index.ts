@@ -9,6 +9,7 @@ import * as inTransit from './0007_in_transit.js';
 import * as manufacturing from './0010_manufacturing.js';
 import * as supply from './0009_supply.js';
 import * as returnsWarranties from './0008_returns_warranties.js';
+import * as wholesaleCrm from './0011_wholesale_crm.js';
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0010_manufacturing': manufacturing,
   '0009_supply': supply,
   '0008_returns_warranties': returnsWarranties,
+  '0011_wholesale_crm': wholesaleCrm,
 };

@@ -6,7 +6,13 @@ import { preparedQuery } from '../../db/prepared.js';
 import type { CustomersTable } from './tables.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { lockRecord } from '../../platform/db-helpers.js';
-import { ConflictError, NotFoundError, refuseDuplicate, ValidationError } from '../../platform/errors.js';
+import {
+  ConflictError,
+  isForeignKeyViolation,
+  NotFoundError,
+  refuseDuplicate,
+  ValidationError,
+} from '../../platform/errors.js';
 import { changedAttributes, recordEvent, rewriteStoredEvents } from '../../platform/events.js';
 import { newId, nowIso } from '../../db/ids.js';
 import { parseJson, tagsIndex, toJson } from '../../platform/json.js';
@@ -310,7 +316,18 @@ export async function deleteCustomer(
       await eraseCustomerFromEvents(trx, id);
       await recordEvent(trx, ctx, 'customer.deleted', toCustomer(anonymised));
     } else {
-      await trx.deleteFrom('customers').where('id', '=', id).execute();
+      // Other documents (wholesale orders, cases) keep their customer: deleting it is then a 409.
+      await trx
+        .deleteFrom('customers')
+        .where('id', '=', id)
+        .execute()
+        .catch((err) => {
+          if (!isForeignKeyViolation(err)) throw err;
+          throw new ConflictError(
+            'customer_has_records',
+            `Customer ${id} has records that name it (wholesale orders or cases); it cannot be deleted.`,
+          );
+        });
       await eraseCustomerFromEvents(trx, id);
       await recordEvent(trx, ctx, 'customer.deleted', { ...customer, ...erasedPersonalFields(id) });
     }

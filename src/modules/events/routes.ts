@@ -40,7 +40,7 @@ export async function eventRoutes(app: FastifyInstance, { db }: { db: DB }) {
 }
 
 const EVENT_READ_RULE =
-  'An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others.';
+  "An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. A customer's timeline also shows the events of its cases (with cases:read).";
 
 /**
  * `GET /v1/<resource>/:id/events`: one record's timeline. `load` resolves the path id (an order
@@ -74,7 +74,7 @@ export function registerTimelineRoute(
     async (req) => {
       if (!scopeGrants(req.apiKey!.scopes, 'events:read')) throw new PermissionError('events:read');
       const record = await opts.load(req.params.id);
-      return listObjectEvents(db, record.id, req.query, req.apiKey!.scopes);
+      return listObjectEvents(db, record.id, req.query, req.apiKey!.scopes, opts.objectName);
     },
   );
 }

@@ -42,10 +42,12 @@ export const EventSchema = z
 export const EVENT_OBJECT_SCOPES: Readonly<Record<string, string>> = {
   bill_of_materials: 'bill_of_materials:read',
   bill_of_materials_line_item: 'bill_of_materials:read',
+  case: 'cases:read',
   customer: 'customers:read',
   cycle_count: 'cycle_counts:read',
   inventory_item: 'inventory:read',
   transfer: 'inventory:read',
+  lead: 'leads:read',
   location: 'locations:read',
   manufacture_order: 'manufacture_orders:read',
   order: 'orders:read',
@@ -58,6 +60,7 @@ export const EVENT_OBJECT_SCOPES: Readonly<Record<string, string>> = {
   work_order: 'work_orders:read',
   supplier: 'suppliers:read',
   warranty: 'warranties:read',
+  wholesale_order: 'wholesale_orders:read',
 };
 
 export function eventReadScope(objectType: string): string {
@@ -113,16 +116,56 @@ export async function getEvent(db: DB, id: string, scopes: readonly string[]) {
   return toApiEvent(row);
 }
 
+/**
+ * Records whose events also belong on another record's timeline (a customer's shows its cases):
+ * the owning module declares the link (`objectType` records in `table` point at the timeline's
+ * record through `column`), so this module names no other module's table in its code.
+ */
+export interface RelatedTimeline {
+  objectType: string;
+  table: string;
+  column: string;
+}
+
+const relatedTimelines = new Map<string, RelatedTimeline[]>();
+
+/** Shows the events of `related.objectType` records on the timeline of the `objectName` record they point at. */
+export function includeInTimeline(objectName: string, related: RelatedTimeline): void {
+  const list = relatedTimelines.get(objectName) ?? [];
+  if (!list.some((r) => r.objectType === related.objectType)) list.push(related);
+  relatedTimelines.set(objectName, list);
+}
+
 /** Events of one record, newest first by default (the -created_at every list defaults to). */
 export async function listObjectEvents(
   db: DB,
   objectId: string,
   query: Record<string, unknown>,
   scopes: readonly string[],
+  objectName?: string,
 ) {
+  const related = (objectName && relatedTimelines.get(objectName)) || [];
   return toEnvelope(
     await runList<EventsTable>(db, timelineListSpec, query, (qb) =>
-      onlyReadable(scopes)(qb.where('object_id', '=', objectId)),
+      onlyReadable(scopes)(
+        related.length === 0
+          ? qb.where('object_id', '=', objectId)
+          : qb.where((eb: any) =>
+              eb.or([
+                eb('object_id', '=', objectId),
+                ...related.map((r) =>
+                  eb.and([
+                    eb('object_type', '=', r.objectType),
+                    eb(
+                      'object_id',
+                      'in',
+                      sql`(select ${sql.ref('id')} from ${sql.table(r.table)} where ${sql.ref(r.column)} = ${objectId})`,
+                    ),
+                  ]),
+                ),
+              ]),
+            ),
+      ),
     ),
     toApiEvent,
   );
