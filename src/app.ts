@@ -20,6 +20,7 @@ import { inventoryRoutes } from './modules/inventory/index.js';
 import { orderRoutes, refundRoutes, shipmentRoutes } from './modules/orders/index.js';
 import { promotionRoutes } from './modules/promotions/index.js';
 import { returnRoutes } from './modules/returns/index.js';
+import { webhookRoutes } from './modules/webhooks/index.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 // StateSet's older singular paths (/v1/order/:id/ship, /v1/customer) answer as today's plural ones.
@@ -177,5 +178,6 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
   await app.register(shipmentRoutes, deps);
   await app.register(refundRoutes, deps);
   await app.register(returnRoutes, deps);
+  await app.register(webhookRoutes, deps);
   return app;
 }

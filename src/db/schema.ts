@@ -5,6 +5,7 @@ import type { InventoryTables } from '../modules/inventory/tables.js';
 import type { OrderTables } from '../modules/orders/tables.js';
 import type { PromotionTables } from '../modules/promotions/tables.js';
 import type { ReturnTables } from '../modules/returns/tables.js';
+import type { WebhookTables } from '../modules/webhooks/tables.js';
 
 /**
  * Kysely table types. Both dialects store the same shapes: text ids, ISO-8601 text timestamps,
@@ -41,7 +42,7 @@ export interface CountersTable {
 }
 
 export interface Database
-  extends ApiKeyTables, CustomerTables, InventoryTables, OrderTables, PromotionTables, ReturnTables {
+  extends ApiKeyTables, CustomerTables, InventoryTables, OrderTables, PromotionTables, ReturnTables, WebhookTables {
   idempotency_keys: IdempotencyKeysTable;
   events: EventsTable;
   counters: CountersTable;

@@ -6,6 +6,7 @@ import * as orderDocuments from './0004_order_documents.js';
 import * as orderEditRefunds from './0005_order_edit_refunds.js';
 import * as idempotencyRecovery from './0006_idempotency_recovery.js';
 import * as inTransit from './0007_in_transit.js';
+import * as webhooks from './0012_webhooks.js';
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005_order_edit_refunds': orderEditRefunds,
   '0006_idempotency_recovery': idempotencyRecovery,
   '0007_in_transit': inTransit,
+  '0012_webhooks': webhooks,
 };

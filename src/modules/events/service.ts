@@ -49,6 +49,7 @@ export const EVENT_OBJECT_SCOPES: Readonly<Record<string, string>> = {
   refund: 'refunds:read',
   return: 'returns:read',
   shipment: 'shipments:read',
+  webhook_endpoint: 'webhooks:read',
 };
 
 export function eventReadScope(objectType: string): string {

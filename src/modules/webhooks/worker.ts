@@ -1,0 +1,535 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { isPostgres, type DB, type Trx } from '../../db/connection.js';
+import { newId } from '../../db/ids.js';
+import { inTransaction } from '../../db/transaction.js';
+import { recordEvent, toApiEvent } from '../../platform/events.js';
+import { parseJson } from '../../platform/json.js';
+import { matchesEventType, newDelivery, takeSeqs, toWebhookEndpoint } from './service.js';
+import { signatureHeader } from './signature.js';
+import type { WebhookAttemptsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from './tables.js';
+
+/** The spec's schedule: the waits after the 1st, 2nd, ... failed attempt; then the delivery fails. */
+export const DEFAULT_RETRY_SCHEDULE_MS = [10_000, 60_000, 300_000, 1_800_000, 7_200_000, 21_600_000, 86_400_000];
+
+export interface WebhookWorkerOptions {
+  /** Wait between polls when there was nothing to do (ms). */
+  pollMs?: number;
+  /** Time a receiver has to answer (ms). */
+  timeoutMs?: number;
+  retryScheduleMs?: readonly number[];
+  /** Each wait is multiplied by a factor in [1 - jitter, 1 + jitter]. */
+  jitter?: number;
+  /** An endpoint whose attempts have all failed for this long is disabled (3 days). */
+  disableAfterMs?: number;
+  /** Deliveries claimed per round. */
+  batchSize?: number;
+  /** Endpoint-and-object groups sent at once. */
+  concurrency?: number;
+  /** The clock and the dice, for tests. */
+  now?: () => number;
+  random?: () => number;
+  log?: { warn(obj: unknown, msg: string): void };
+}
+
+export interface WebhookWorker {
+  /** Stops polling, aborts sends in flight (their claims are released) and resolves when idle. */
+  stop(): Promise<void>;
+  /** Polls now instead of at the next interval. */
+  wake(): void;
+}
+
+/** At most this many deliveries of one object to one endpoint per round (they go one after another). */
+const GROUP_LIMIT = 5;
+const EXCERPT_BYTES = 1024;
+
+interface EventRow {
+  id: string;
+  type: string;
+  object_id: string;
+  data: string;
+  request_id: string | null;
+  created_at: string;
+}
+
+interface Claimed {
+  delivery: WebhookDeliveriesTable;
+  event: EventRow;
+  endpoint: WebhookEndpointsTable;
+}
+
+interface Outcome {
+  claimed: Claimed;
+  attempted_at: string;
+  status_code: number | null;
+  duration_ms: number;
+  response_excerpt: string | null;
+  error: string | null;
+}
+
+/**
+ * Delivers events to webhook endpoints from the events table (the outbox). Each round, in one
+ * transaction holding the cursor row (FOR UPDATE SKIP LOCKED on PostgreSQL, so with several server
+ * processes one of them dispatches at a time and none waits), it turns the events committed since
+ * the cursor into deliveries for the endpoints that subscribe to them, and claims due deliveries
+ * with a lease (claim token + claimed_until). After that commits it sends them, then records the
+ * attempts. A process killed mid-send leaves claims whose lease runs out, so another round sends
+ * them again: at least once, with a Webhook-Id (the delivery id) for receivers to de-duplicate.
+ *
+ * Order: a delivery is claimed only when every earlier pending delivery of the same object to the
+ * same endpoint is claimed with it; those are sent one after another, and the rest of the group
+ * stops at the first failure. So the events of one resource reach an endpoint in the order they
+ * were committed (a retry holds back the later ones).
+ */
+export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): WebhookWorker {
+  const pollMs = options.pollMs ?? 100;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const schedule = options.retryScheduleMs ?? DEFAULT_RETRY_SCHEDULE_MS;
+  const jitter = options.jitter ?? 0.1;
+  const disableAfterMs = options.disableAfterMs ?? 3 * 24 * 3600_000;
+  const batchSize = options.batchSize ?? 200;
+  const concurrency = options.concurrency ?? 32;
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  // A round sends at most GROUP_LIMIT deliveries in a row, each within the timeout.
+  const leaseMs = (GROUP_LIMIT + 1) * timeoutMs + 2_000;
+  const postgres = isPostgres(db);
+  const iso = (ms: number) => new Date(ms).toISOString();
+
+  let stopped = false;
+  let wakeUp: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const inFlight = new AbortController();
+
+  async function dispatch(): Promise<{ fannedOut: number; claimed: Claimed[]; token: string }> {
+    const token = randomBytes(9).toString('base64url');
+    return inTransaction(db, async (trx) => {
+      let cursorQuery = trx.selectFrom('webhook_cursor').selectAll().where('name', '=', 'events');
+      if (postgres) cursorQuery = cursorQuery.forUpdate().skipLocked();
+      const cursor = await cursorQuery.executeTakeFirst();
+      if (!cursor) return { fannedOut: 0, claimed: [], token }; // another process is dispatching
+      const endpoints = await trx.selectFrom('webhook_endpoints').selectAll().where('status', '=', 'enabled').execute();
+      const fannedOut = await fanOut(trx, cursor.position, endpoints);
+      const claimed = endpoints.length ? await claim(trx, token, endpoints) : [];
+      return { fannedOut, claimed, token };
+    });
+  }
+
+  /** Events after the cursor -> deliveries; moves the cursor. */
+  async function fanOut(trx: Trx, position: string, endpoints: WebhookEndpointsTable[]): Promise<number> {
+    let events: Array<EventRow & { pos: string }>;
+    let nextPosition: string;
+    if (postgres) {
+      const [fromTx, fromId] = splitPosition(position);
+      const horizon = (await sql<{ h: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as h`.execute(trx))
+        .rows[0].h;
+      if (BigInt(horizon) <= BigInt(fromTx) && fromId === '') return 0;
+      if (endpoints.length === 0) {
+        if (BigInt(horizon) > BigInt(fromTx)) await moveCursor(trx, `${horizon}:`);
+        return 0;
+      }
+      events = (
+        await sql<
+          EventRow & { pos: string }
+        >`select txid::text || ':' || id as pos, id, type, object_id, data, request_id, created_at
+          from events where (txid, id) > (${fromTx}::xid8, ${fromId}) and txid < ${horizon}::xid8
+          order by txid, id limit ${batchSize}`.execute(trx)
+      ).rows;
+      nextPosition = events.length === batchSize ? events[events.length - 1].pos : `${horizon}:`;
+    } else {
+      if (endpoints.length === 0) {
+        const last = (await sql<{ p: number | null }>`select max(rowid) as p from events`.execute(trx)).rows[0].p ?? 0;
+        if (String(last) !== position) await moveCursor(trx, String(last));
+        return 0;
+      }
+      events = (
+        await sql<EventRow & { pos: string }>`select rowid as pos, id, type, object_id, data, request_id, created_at
+          from events where rowid > ${Number(position)} order by rowid limit ${batchSize}`.execute(trx)
+      ).rows;
+      if (events.length === 0) return 0;
+      nextPosition = String(events[events.length - 1].pos);
+    }
+    const subscriptions = endpoints.map((e) => ({ endpoint: e, patterns: parseJson<string[]>(e.enabled_events, []) }));
+    const wanted: Array<{ endpointId: string; event: EventRow }> = [];
+    for (const event of events) {
+      for (const { endpoint, patterns } of subscriptions) {
+        // An endpoint receives the events that happened after it was made.
+        if (event.created_at >= endpoint.created_at && matchesEventType(patterns, event.type))
+          wanted.push({ endpointId: endpoint.id, event });
+      }
+    }
+    if (wanted.length) {
+      const first = await takeSeqs(trx, wanted.length);
+      const at = iso(now());
+      const rows = wanted.map((w, i) => newDelivery(w.endpointId, w.event, first + i, at));
+      for (let i = 0; i < rows.length; i += 500)
+        await trx
+          .insertInto('webhook_deliveries')
+          .values(rows.slice(i, i + 500))
+          .execute();
+    }
+    await moveCursor(trx, nextPosition);
+    return events.length;
+  }
+
+  async function moveCursor(trx: Trx, position: string): Promise<void> {
+    await trx.updateTable('webhook_cursor').set({ position }).where('name', '=', 'events').execute();
+  }
+
+  /** Due deliveries whose earlier pending siblings (same endpoint and object) are all due with them. */
+  async function claim(trx: Trx, token: string, endpoints: WebhookEndpointsTable[]): Promise<Claimed[]> {
+    const at = iso(now());
+    let query = trx
+      .selectFrom('webhook_deliveries as d')
+      .selectAll('d')
+      .where('d.status', '=', 'pending')
+      .where('d.next_attempt_at', '<=', at)
+      .where((eb) => eb.or([eb('d.claimed_until', 'is', null), eb('d.claimed_until', '<', at)]))
+      .where(
+        'd.endpoint_id',
+        'in',
+        endpoints.map((e) => e.id),
+      )
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('webhook_deliveries as p')
+              .select('p.id')
+              .whereRef('p.endpoint_id', '=', 'd.endpoint_id')
+              .whereRef('p.object_id', '=', 'd.object_id')
+              .where('p.status', '=', 'pending')
+              .whereRef('p.seq', '<', 'd.seq')
+              .where((eb) => eb.or([eb('p.next_attempt_at', '>', at), eb('p.claimed_until', '>=', at)])),
+          ),
+        ),
+      )
+      .orderBy('d.seq')
+      .limit(batchSize);
+    if (postgres) query = query.forUpdate().skipLocked();
+    const candidates = await query.execute();
+    const perGroup = new Map<string, number>();
+    const taken = candidates.filter((d) => {
+      const key = `${d.endpoint_id} ${d.object_id}`;
+      const n = (perGroup.get(key) ?? 0) + 1;
+      perGroup.set(key, n);
+      return n <= GROUP_LIMIT;
+    });
+    if (taken.length === 0) return [];
+    const ids = taken.map((d) => d.id);
+    await trx
+      .updateTable('webhook_deliveries')
+      .set({ claim_token: token, claimed_until: iso(now() + leaseMs) })
+      .where('id', 'in', ids)
+      .execute();
+    const events = await trx
+      .selectFrom('events')
+      .select(['id', 'type', 'object_id', 'data', 'request_id', 'created_at'])
+      .where('id', 'in', [...new Set(taken.map((d) => d.event_id))])
+      .execute();
+    const eventById = new Map(events.map((e) => [e.id, e]));
+    const endpointById = new Map(endpoints.map((e) => [e.id, e]));
+    return taken.flatMap((delivery) => {
+      const event = eventById.get(delivery.event_id);
+      const endpoint = endpointById.get(delivery.endpoint_id);
+      return event && endpoint ? [{ delivery, event, endpoint }] : [];
+    });
+  }
+
+  async function send(claimed: Claimed): Promise<Outcome> {
+    const { delivery, event, endpoint } = claimed;
+    const body = JSON.stringify(toApiEvent(event));
+    const started = now();
+    const secrets = [endpoint.secret];
+    if (
+      endpoint.previous_secret &&
+      endpoint.previous_secret_expires_at &&
+      endpoint.previous_secret_expires_at > iso(started)
+    )
+      secrets.push(endpoint.previous_secret);
+    const base = { claimed, attempted_at: iso(started) };
+    const timeout = AbortSignal.timeout(timeoutMs);
+    try {
+      const res = await fetch(endpoint.url, {
+        method: 'POST',
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.any([timeout, inFlight.signal]),
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Opsline-Webhooks/1',
+          'webhook-id': delivery.id,
+          'stateset-signature': signatureHeader(body, secrets, Math.floor(started / 1000)),
+        },
+      });
+      const excerpt = await readExcerpt(res);
+      return {
+        ...base,
+        status_code: res.status,
+        duration_ms: Math.max(0, now() - started),
+        response_excerpt: excerpt,
+        error: null,
+      };
+    } catch (err) {
+      if (inFlight.signal.aborted) throw err;
+      const message = timeout.aborted
+        ? `timed out after ${timeoutMs} ms`
+        : String((err as { cause?: { code?: string; message?: string } }).cause?.code ?? (err as Error).message);
+      return {
+        ...base,
+        status_code: null,
+        duration_ms: Math.max(0, now() - started),
+        response_excerpt: null,
+        error: message,
+      };
+    }
+  }
+
+  /** Sends each endpoint-and-object group in order, groups side by side; a failure ends its group. */
+  async function sendAll(claimed: Claimed[]): Promise<{ outcomes: Outcome[]; unsent: string[] }> {
+    const groups = new Map<string, Claimed[]>();
+    for (const c of claimed) {
+      const key = `${c.delivery.endpoint_id} ${c.delivery.object_id}`;
+      groups.set(key, [...(groups.get(key) ?? []), c]);
+    }
+    const queue = [...groups.values()];
+    const outcomes: Outcome[] = [];
+    const unsent: string[] = [];
+    const runner = async () => {
+      for (let group = queue.shift(); group; group = queue.shift()) {
+        for (let i = 0; i < group.length; i++) {
+          if (inFlight.signal.aborted) {
+            unsent.push(...group.slice(i).map((c) => c.delivery.id));
+            break;
+          }
+          let outcome: Outcome;
+          try {
+            outcome = await send(group[i]);
+          } catch {
+            unsent.push(...group.slice(i).map((c) => c.delivery.id));
+            break;
+          }
+          outcomes.push(outcome);
+          if (!succeeded(outcome)) {
+            unsent.push(...group.slice(i + 1).map((c) => c.delivery.id));
+            break;
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, runner));
+    return { outcomes, unsent };
+  }
+
+  /** The attempts, the deliveries' new state and the endpoints' health, in one transaction. */
+  async function record(token: string, outcomes: Outcome[], unsent: string[]): Promise<void> {
+    await inTransaction(db, async (trx) => {
+      const at = now();
+      const attempts: WebhookAttemptsTable[] = [];
+      const successesByCode = new Map<number, string[]>();
+      const endpointHealth = new Map<string, { endpoint: WebhookEndpointsTable; ok: boolean; firstFailure?: string }>();
+      for (const o of outcomes) {
+        const { delivery, endpoint } = o.claimed;
+        const health = endpointHealth.get(endpoint.id) ?? { endpoint, ok: false };
+        endpointHealth.set(endpoint.id, health);
+        let nextRetryAt: string | null = null;
+        if (succeeded(o)) {
+          health.ok = true;
+          successesByCode.set(o.status_code!, [...(successesByCode.get(o.status_code!) ?? []), delivery.id]);
+        } else {
+          health.firstFailure ??= o.attempted_at;
+          const attemptCount = Number(delivery.attempt_count) + 1;
+          const wait = permanentFailure(o) ? undefined : schedule[attemptCount - 1];
+          if (wait !== undefined) nextRetryAt = iso(at + wait * (1 + jitter * (2 * random() - 1)));
+          await trx
+            .updateTable('webhook_deliveries')
+            .set({
+              status: nextRetryAt ? 'pending' : 'failed',
+              attempt_count: attemptCount,
+              next_attempt_at: nextRetryAt,
+              claim_token: null,
+              claimed_until: null,
+              last_status_code: o.status_code,
+              last_error: o.error ?? `HTTP ${o.status_code}`,
+              updated_at: iso(at),
+            })
+            .where('id', '=', delivery.id)
+            .where('claim_token', '=', token)
+            .execute();
+        }
+        attempts.push({
+          id: newId('wha'),
+          delivery_id: delivery.id,
+          attempted_at: o.attempted_at,
+          status_code: o.status_code,
+          duration_ms: o.duration_ms,
+          response_excerpt: o.response_excerpt,
+          error: o.error,
+          next_retry_at: nextRetryAt,
+        });
+      }
+      for (const [code, ids] of successesByCode) {
+        await trx
+          .updateTable('webhook_deliveries')
+          .set((eb) => ({
+            status: 'succeeded',
+            attempt_count: eb('attempt_count', '+', 1),
+            next_attempt_at: null,
+            claim_token: null,
+            claimed_until: null,
+            last_status_code: code,
+            last_error: null,
+            updated_at: iso(at),
+          }))
+          .where('id', 'in', ids)
+          .where('claim_token', '=', token)
+          .execute();
+      }
+      for (let i = 0; i < attempts.length; i += 500)
+        await trx
+          .insertInto('webhook_attempts')
+          .values(attempts.slice(i, i + 500))
+          .execute();
+      if (unsent.length)
+        await trx
+          .updateTable('webhook_deliveries')
+          .set({ claim_token: null, claimed_until: null })
+          .where('id', 'in', unsent)
+          .where('claim_token', '=', token)
+          .execute();
+      for (const { endpoint, ok, firstFailure } of endpointHealth.values()) {
+        if (ok) {
+          if (endpoint.failing_since)
+            await trx
+              .updateTable('webhook_endpoints')
+              .set({ failing_since: null })
+              .where('id', '=', endpoint.id)
+              .execute();
+          continue;
+        }
+        await noteFailure(trx, endpoint.id, firstFailure!, at);
+      }
+    });
+  }
+
+  /** Starts the endpoint's failure clock, or disables it (with an event) once it has run 3 days. */
+  async function noteFailure(trx: Trx, endpointId: string, failedAt: string, at: number): Promise<void> {
+    let q = trx.selectFrom('webhook_endpoints').selectAll().where('id', '=', endpointId);
+    if (postgres) q = q.forUpdate();
+    const row = await q.executeTakeFirst();
+    if (!row || row.status !== 'enabled') return;
+    if (!row.failing_since) {
+      await trx.updateTable('webhook_endpoints').set({ failing_since: failedAt }).where('id', '=', row.id).execute();
+      return;
+    }
+    if (at - Date.parse(row.failing_since) < disableAfterMs) return;
+    const disabled: WebhookEndpointsTable = {
+      ...row,
+      status: 'disabled',
+      disabled_reason: `Every attempt failed since ${row.failing_since}.`,
+      version: row.version + 1,
+      updated_at: iso(at),
+    };
+    await trx
+      .updateTable('webhook_endpoints')
+      .set({
+        status: 'disabled',
+        disabled_reason: disabled.disabled_reason,
+        version: disabled.version,
+        updated_at: disabled.updated_at,
+      })
+      .where('id', '=', row.id)
+      .execute();
+    await recordEvent(trx, { requestId: newId('req') }, 'webhook_endpoint.disabled', toWebhookEndpoint(disabled), {
+      status: 'enabled',
+    });
+  }
+
+  async function round(): Promise<boolean> {
+    const { fannedOut, claimed, token } = await dispatch();
+    if (claimed.length === 0) return fannedOut > 0;
+    const { outcomes, unsent } = await sendAll(claimed);
+    await record(token, outcomes, unsent);
+    return true;
+  }
+
+  const loop = (async () => {
+    // SQLite runs one server process: claims left by a killed one are nobody's.
+    if (!postgres)
+      await db
+        .updateTable('webhook_deliveries')
+        .set({ claim_token: null, claimed_until: null })
+        .where('claimed_until', 'is not', null)
+        .execute()
+        .catch((err) => options.log?.warn({ err }, 'webhook worker: releasing old claims failed'));
+    while (!stopped) {
+      let worked = false;
+      try {
+        worked = await round();
+      } catch (err) {
+        if (stopped) break;
+        options.log?.warn({ err }, 'webhook delivery round failed');
+      }
+      if (worked || stopped) continue;
+      await new Promise<void>((resolve) => {
+        wakeUp = resolve;
+        timer = setTimeout(resolve, pollMs);
+        timer.unref();
+      });
+      wakeUp = undefined;
+    }
+  })();
+
+  return {
+    async stop() {
+      stopped = true;
+      inFlight.abort();
+      if (timer) clearTimeout(timer);
+      wakeUp?.();
+      await loop;
+    },
+    wake() {
+      if (timer) clearTimeout(timer);
+      wakeUp?.();
+    },
+  };
+}
+
+function succeeded(o: Outcome): boolean {
+  return o.status_code !== null && o.status_code >= 200 && o.status_code < 300;
+}
+
+/** 4xx other than 408 (timeout) and 429 (slow down) will not get better by retrying. */
+function permanentFailure(o: Outcome): boolean {
+  return (
+    o.status_code !== null &&
+    o.status_code >= 400 &&
+    o.status_code < 500 &&
+    o.status_code !== 408 &&
+    o.status_code !== 429
+  );
+}
+
+function splitPosition(position: string): [string, string] {
+  const colon = position.indexOf(':');
+  return [position.slice(0, colon), position.slice(colon + 1)];
+}
+
+/** The first 1 KB of the answer (the rest is not read). */
+async function readExcerpt(res: Response): Promise<string | null> {
+  if (!res.body) return null;
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < EXCERPT_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } finally {
+    if (size >= EXCERPT_BYTES) await reader.cancel().catch(() => undefined);
+  }
+  if (size === 0) return '';
+  return Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8');
+}
