@@ -29,5 +29,6 @@ import './locations-allocation.test.js';
 import './operator-experience.test.js';
 import './docs.test.js';
 import './client.test.js';
+import './webhooks.test.js';
 
 after(closeTestDatabase);

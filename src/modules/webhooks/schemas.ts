@@ -100,4 +100,4 @@ export const ResendEventBody = z
       .optional()
       .describe('Only to this endpoint (any status); every matching enabled one when omitted'),
   })
-  .optional();
+  .nullish();
