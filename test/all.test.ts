@@ -30,5 +30,6 @@ import './operator-experience.test.js';
 import './docs.test.js';
 import './client.test.js';
 import './webhooks.test.js';
+import './webhooks-processes.test.js';
 
 after(closeTestDatabase);
