@@ -10,6 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
@@ -37,6 +38,7 @@ interface Row {
   failed: number;
 }
 const rows: Row[] = [];
+let webhookReport = '';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -173,12 +175,19 @@ async function main(): Promise<void> {
         `seeding orders failed: ${orderIds.length} of ${ORDERS} created (${seeded.non2xx} refused, ${seeded.errors} errors)`,
       );
 
-    await cannon('create order (3 lines, reserving)', {
+    const createOrders = {
       url: base,
       requests: [
-        { method: 'POST', path: '/v1/orders', headers: auth, setupRequest: (req) => ({ ...req, body: orderBody() }) },
+        {
+          method: 'POST' as const,
+          path: '/v1/orders',
+          headers: auth,
+          setupRequest: (req: any) => ({ ...req, body: orderBody() }),
+        },
       ],
-    });
+    };
+    await cannon('create order (3 lines, reserving)', createOrders);
+    webhookReport = await webhookScenario(base, createOrders);
     const pick = () => orderIds[Math.floor(Math.random() * orderIds.length)];
     await cannon('retrieve order', {
       url: base,
@@ -256,6 +265,68 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * Webhooks' cost: create orders again with one endpoint subscribed to `*` and a receiver in this
+ * process answering 200, then with the endpoint disabled, back to back after the plain create run;
+ * delivery lag is event created_at -> received here, for events of the "on" run.
+ */
+async function webhookScenario(base: string, createOrders: autocannon.Options): Promise<string> {
+  const lags: number[] = [];
+  let measuring = false;
+  let received = 0;
+  const receiver = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received++;
+      if (measuring) lags.push(Date.now() - Date.parse(JSON.parse(Buffer.concat(chunks).toString()).created_at));
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`;
+  try {
+    const made = await fetch(`${base}/v1/webhook_endpoints`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ url, enabled_events: ['*'] }),
+    });
+    const endpoint = (await made.json()) as { id: string; created_at: string };
+    measuring = true;
+    const on = await cannon('create order, webhooks on', createOrders);
+    const created = on['2xx'];
+    // Wait until every event written since the endpoint was made has arrived.
+    const drainStart = Date.now();
+    const since = encodeURIComponent(endpoint.created_at);
+    let written = Infinity;
+    while (received < written && Date.now() - drainStart < 60_000) {
+      const page = await fetch(`${base}/v1/events?created_after=${since}&limit=1`, { headers: auth });
+      written = ((await page.json()) as { total_count: number }).total_count;
+      if (received < written) await sleep(100);
+    }
+    const drainMs = Date.now() - drainStart;
+    measuring = false;
+    await fetch(`${base}/v1/webhook_endpoints/${endpoint.id}`, {
+      method: 'PATCH',
+      headers: auth,
+      body: JSON.stringify({ status: 'disabled' }),
+    });
+    await cannon('create order, webhooks off', createOrders);
+    const [before, withHooks, afterwards] = rows.filter((r) => r.scenario.startsWith('create order'));
+    const offRps = (before.rps + afterwards.rps) / 2;
+    lags.sort((a, b) => a - b);
+    const pct = (p: number) => lags[Math.min(lags.length - 1, Math.floor(lags.length * p))] ?? NaN;
+    return (
+      `webhooks: create with delivery on ${withHooks.rps.toFixed(0)}/s vs off ${offRps.toFixed(0)}/s (mean of the runs before and after) = ` +
+      `${((withHooks.rps / offRps - 1) * 100).toFixed(1)}%; ${lags.length} events delivered for ${created} orders (${received} of ${written} events since the endpoint was made), ` +
+      `delivery lag p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${lags[lags.length - 1]} ms; backlog drained ${drainMs} ms after the run`
+    );
+  } finally {
+    receiver.closeAllConnections();
+    await new Promise((resolve) => receiver.close(resolve));
+  }
+}
+
 async function rawCreateFloor(databaseUrl: string): Promise<Row> {
   const database = openDatabase(databaseUrl, { backgroundCheckpoints: true });
   const latencies: number[] = [];
@@ -304,6 +375,7 @@ function printReport(rssMb: number, raw: Row, api: Row): void {
     );
   }
   console.log(`peak server RSS: ${rssMb} MB`);
+  console.log(webhookReport);
   console.log(
     `create order API/raw ratio: ${(api.rps / raw.rps).toFixed(2)} (${api.rps.toFixed(0)} vs ${raw.rps.toFixed(0)} per second)`,
   );

@@ -172,6 +172,7 @@ describe('webhook delivery', () => {
     assert.match(got.event.id, /^evt_/);
     assert.match(got.signature, /^t=\d+,v1=[0-9a-f]{64}$/);
     assert.match(got.webhookId, /^whd_/);
+    assert.deepEqual(got.event, (await t.api('GET', `/v1/events/${got.event.id}`)).body, 'the body is the event');
     for (const verify of [verifySignature, clientVerifySignature]) {
       assert.equal(verify(got.body, got.signature, ep.secret, 300), true);
       assert.equal(verify(Buffer.from(got.body), got.signature, ep.secret, 300), true);

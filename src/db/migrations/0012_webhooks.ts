@@ -3,7 +3,7 @@ import { isPostgres } from '../connection.js';
 
 /**
  * Webhooks: endpoints, deliveries (one per event and endpoint, made by the delivery worker, never
- * by the command that wrote the event) and their attempts, and the worker's cursor into events.
+ * by the command that wrote the event) with their attempts, and the worker's cursor into events.
  *
  * The cursor needs an order in which events become visible. SQLite has one writer, so the rowid
  * is that order. On PostgreSQL concurrent transactions commit out of id order, so each event
@@ -53,6 +53,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('claimed_until', 'text')
     .addColumn('last_status_code', 'integer')
     .addColumn('last_error', 'text')
+    // JSON array: one {attempted_at, status_code, duration_ms, response_excerpt, error, next_retry_at}
+    // per attempt (at most 8 plus manual retries), written with the delivery's state in one update.
+    .addColumn('attempts', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
@@ -73,23 +76,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .columns(['created_at', 'id'])
     .execute();
 
-  await db.schema
-    .createTable('webhook_attempts')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('delivery_id', 'text', (c) => c.notNull())
-    .addColumn('attempted_at', 'text', (c) => c.notNull())
-    .addColumn('status_code', 'integer')
-    .addColumn('duration_ms', 'integer', (c) => c.notNull())
-    .addColumn('response_excerpt', 'text')
-    .addColumn('error', 'text')
-    .addColumn('next_retry_at', 'text')
-    .execute();
-  await db.schema
-    .createIndex('webhook_attempts_delivery')
-    .on('webhook_attempts')
-    .columns(['delivery_id', 'attempted_at'])
-    .execute();
-
   // One row: how far the worker has fanned events out into deliveries, and the next delivery seq.
   await db.schema
     .createTable('webhook_cursor')
@@ -104,8 +90,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['webhook_cursor', 'webhook_attempts', 'webhook_deliveries', 'webhook_endpoints'])
-    await db.schema.dropTable(t).execute();
+  for (const t of ['webhook_cursor', 'webhook_deliveries', 'webhook_endpoints']) await db.schema.dropTable(t).execute();
   if (isPostgres(db)) {
     await sql`drop index events_txid`.execute(db);
     await sql`alter table events drop column txid`.execute(db);

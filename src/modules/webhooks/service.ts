@@ -14,7 +14,7 @@ import type {
   WebhookDelivery,
   WebhookEndpoint,
 } from './schemas.js';
-import type { WebhookAttemptsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from './tables.js';
+import type { WebhookAttempt, WebhookDeliveriesTable, WebhookEndpointsTable } from './tables.js';
 
 /** The old secret keeps signing this long after rotate_secret, so receivers can switch over. */
 export const SECRET_OVERLAP_MS = 24 * 3600_000;
@@ -169,12 +169,10 @@ export async function rotateWebhookSecret(
   });
 }
 
-/** Deletes the endpoint with its deliveries and their attempts. */
+/** Deletes the endpoint with its deliveries. */
 export async function deleteWebhookEndpoint(db: DB, ctx: RequestContext, id: string, expected?: ExpectedVersion) {
   return inTransaction(db, async (trx) => {
     const row = await lockRecord(trx, 'webhook_endpoints', 'webhook_endpoint', id, expected);
-    const deliveries = trx.selectFrom('webhook_deliveries').select('id').where('endpoint_id', '=', row.id);
-    await trx.deleteFrom('webhook_attempts').where('delivery_id', 'in', deliveries).execute();
     await trx.deleteFrom('webhook_deliveries').where('endpoint_id', '=', row.id).execute();
     await trx.deleteFrom('webhook_endpoints').where('id', '=', row.id).execute();
     await recordEvent(trx, ctx, 'webhook_endpoint.deleted', toWebhookEndpoint(row));
@@ -195,18 +193,7 @@ export const webhookDeliveryListSpec: ListSpec = {
   },
 };
 
-function toAttempt(row: WebhookAttemptsTable) {
-  return {
-    attempted_at: row.attempted_at,
-    status_code: row.status_code,
-    duration_ms: Number(row.duration_ms),
-    response_excerpt: row.response_excerpt,
-    error: row.error,
-    next_retry_at: row.next_retry_at,
-  };
-}
-
-function toDelivery(row: WebhookDeliveriesTable, attempts: WebhookAttemptsTable[]): WebhookDelivery {
+export function toDelivery(row: WebhookDeliveriesTable): WebhookDelivery {
   return {
     id: row.id,
     object: 'webhook_delivery',
@@ -218,47 +205,20 @@ function toDelivery(row: WebhookDeliveriesTable, attempts: WebhookAttemptsTable[
     next_retry_at: row.status === 'pending' ? row.next_attempt_at : null,
     last_status_code: row.last_status_code,
     last_error: row.last_error,
-    attempts: attempts.map(toAttempt),
+    attempts: parseJson<WebhookAttempt[]>(row.attempts, []),
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
 }
 
-/** Deliveries with their attempts (one query for all the attempts). */
-async function withAttempts(db: Executor, rows: WebhookDeliveriesTable[]): Promise<WebhookDelivery[]> {
-  if (rows.length === 0) return [];
-  const attempts = await db
-    .selectFrom('webhook_attempts')
-    .selectAll()
-    .where(
-      'delivery_id',
-      'in',
-      rows.map((r) => r.id),
-    )
-    .orderBy('attempted_at')
-    .orderBy('id')
-    .execute();
-  const byDelivery = new Map<string, WebhookAttemptsTable[]>();
-  for (const a of attempts) byDelivery.set(a.delivery_id, [...(byDelivery.get(a.delivery_id) ?? []), a]);
-  return rows.map((r) => toDelivery(r, byDelivery.get(r.id) ?? []));
-}
-
 export async function listWebhookDeliveries(db: DB, query: Record<string, unknown>) {
-  const page = await runList<WebhookDeliveriesTable>(db, webhookDeliveryListSpec, query);
-  const data = await withAttempts(db, page.rows);
-  return {
-    object: 'list' as const,
-    data,
-    has_more: page.has_more,
-    total_count: page.total_count,
-    next_cursor: page.next_cursor,
-  };
+  return toEnvelope(await runList<WebhookDeliveriesTable>(db, webhookDeliveryListSpec, query), toDelivery);
 }
 
 export async function getWebhookDelivery(db: Executor, id: string): Promise<WebhookDelivery> {
   const row = await db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw new NotFoundError('webhook_delivery', id);
-  return (await withAttempts(db, [row]))[0];
+  return toDelivery(row);
 }
 
 /**
@@ -287,7 +247,7 @@ export async function retryWebhookDelivery(db: DB, id: string): Promise<WebhookD
       .execute();
     return next;
   });
-  return (await withAttempts(db, [row]))[0];
+  return toDelivery(row);
 }
 
 /**
@@ -318,7 +278,7 @@ export async function resendEvent(db: DB, eventId: string, endpointId?: string):
     if (made.length) await trx.insertInto('webhook_deliveries').values(made).execute();
     return made;
   });
-  return withAttempts(db, rows);
+  return rows.map(toDelivery);
 }
 
 export function newDelivery(
@@ -341,6 +301,7 @@ export function newDelivery(
     claimed_until: null,
     last_status_code: null,
     last_error: null,
+    attempts: '[]',
     created_at: now,
     updated_at: now,
   };

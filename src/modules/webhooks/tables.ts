@@ -38,13 +38,13 @@ export interface WebhookDeliveriesTable {
   claimed_until: string | null;
   last_status_code: number | null;
   last_error: string | null;
+  /** JSON array of WebhookAttempt, oldest first. */
+  attempts: string;
   created_at: string;
   updated_at: string;
 }
 
-export interface WebhookAttemptsTable {
-  id: string;
-  delivery_id: string;
+export interface WebhookAttempt {
   attempted_at: string;
   status_code: number | null;
   duration_ms: number;
@@ -62,6 +62,5 @@ export interface WebhookCursorTable {
 export interface WebhookTables {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
-  webhook_attempts: WebhookAttemptsTable;
   webhook_cursor: WebhookCursorTable;
 }

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import { sql } from 'kysely';
 import { isPostgres, type DB, type Trx } from '../../db/connection.js';
 import { newId } from '../../db/ids.js';
 import { inTransaction } from '../../db/transaction.js';
-import { recordEvent, toApiEvent } from '../../platform/events.js';
+import { recordEvent } from '../../platform/events.js';
 import { parseJson } from '../../platform/json.js';
 import { matchesEventType, newDelivery, takeSeqs, toWebhookEndpoint } from './service.js';
 import { signatureHeader } from './signature.js';
-import type { WebhookAttemptsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from './tables.js';
+import type { WebhookAttempt, WebhookDeliveriesTable, WebhookEndpointsTable } from './tables.js';
 
 /** The spec's schedule: the waits after the 1st, 2nd, ... failed attempt; then the delivery fails. */
 export const DEFAULT_RETRY_SCHEDULE_MS = [10_000, 60_000, 300_000, 1_800_000, 7_200_000, 21_600_000, 86_400_000];
@@ -237,7 +239,7 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
 
   async function send(claimed: Claimed): Promise<Outcome> {
     const { delivery, event, endpoint } = claimed;
-    const body = JSON.stringify(toApiEvent(event));
+    const body = eventBody(event);
     const started = now();
     const secrets = [endpoint.secret];
     if (
@@ -249,31 +251,18 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
     const base = { claimed, attempted_at: iso(started) };
     const timeout = AbortSignal.timeout(timeoutMs);
     try {
-      const res = await fetch(endpoint.url, {
-        method: 'POST',
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.any([timeout, inFlight.signal]),
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'Opsline-Webhooks/1',
-          'webhook-id': delivery.id,
-          'stateset-signature': signatureHeader(body, secrets, Math.floor(started / 1000)),
-        },
+      const answer = await post(new URL(endpoint.url), body, AbortSignal.any([timeout, inFlight.signal]), {
+        'content-type': 'application/json',
+        'user-agent': 'Opsline-Webhooks/1',
+        'webhook-id': delivery.id,
+        'stateset-signature': signatureHeader(body, secrets, Math.floor(started / 1000)),
       });
-      const excerpt = await readExcerpt(res);
-      return {
-        ...base,
-        status_code: res.status,
-        duration_ms: Math.max(0, now() - started),
-        response_excerpt: excerpt,
-        error: null,
-      };
+      return { ...base, ...answer, duration_ms: Math.max(0, now() - started), error: null };
     } catch (err) {
       if (inFlight.signal.aborted) throw err;
       const message = timeout.aborted
         ? `timed out after ${timeoutMs} ms`
-        : String((err as { cause?: { code?: string; message?: string } }).cause?.code ?? (err as Error).message);
+        : String((err as { code?: string }).code ?? (err as Error).message);
       return {
         ...base,
         status_code: null,
@@ -282,6 +271,50 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
         error: message,
       };
     }
+  }
+
+  const agents = {
+    'http:': new http.Agent({ keepAlive: true, maxSockets: concurrency }),
+    'https:': new https.Agent({ keepAlive: true, maxSockets: concurrency }),
+  };
+
+  /** POSTs with node:http (keep-alive, cheaper than fetch for the server's one event loop). */
+  function post(
+    url: URL,
+    body: string,
+    signal: AbortSignal,
+    headers: Record<string, string>,
+  ): Promise<{ status_code: number; response_excerpt: string }> {
+    const https_ = url.protocol === 'https:';
+    return new Promise((resolve, reject) => {
+      const req = (https_ ? https : http).request(
+        url,
+        {
+          method: 'POST',
+          agent: agents[https_ ? 'https:' : 'http:'],
+          signal,
+          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          // Read to the end (the connection is reused), keeping the first 1 KB.
+          res.on('data', (chunk: Buffer) => {
+            if (size < EXCERPT_BYTES) chunks.push(chunk);
+            size += chunk.length;
+          });
+          res.on('end', () =>
+            resolve({
+              status_code: res.statusCode ?? 0,
+              response_excerpt: Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8'),
+            }),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
   }
 
   /** Sends each endpoint-and-object group in order, groups side by side; a failure ends its group. */
@@ -324,71 +357,46 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
   async function record(token: string, outcomes: Outcome[], unsent: string[]): Promise<void> {
     await inTransaction(db, async (trx) => {
       const at = now();
-      const attempts: WebhookAttemptsTable[] = [];
-      const successesByCode = new Map<number, string[]>();
       const endpointHealth = new Map<string, { endpoint: WebhookEndpointsTable; ok: boolean; firstFailure?: string }>();
       for (const o of outcomes) {
         const { delivery, endpoint } = o.claimed;
         const health = endpointHealth.get(endpoint.id) ?? { endpoint, ok: false };
         endpointHealth.set(endpoint.id, health);
+        const attemptCount = Number(delivery.attempt_count) + 1;
+        let status: WebhookDeliveriesTable['status'] = 'succeeded';
         let nextRetryAt: string | null = null;
-        if (succeeded(o)) {
-          health.ok = true;
-          successesByCode.set(o.status_code!, [...(successesByCode.get(o.status_code!) ?? []), delivery.id]);
-        } else {
+        if (succeeded(o)) health.ok = true;
+        else {
           health.firstFailure ??= o.attempted_at;
-          const attemptCount = Number(delivery.attempt_count) + 1;
           const wait = permanentFailure(o) ? undefined : schedule[attemptCount - 1];
           if (wait !== undefined) nextRetryAt = iso(at + wait * (1 + jitter * (2 * random() - 1)));
-          await trx
-            .updateTable('webhook_deliveries')
-            .set({
-              status: nextRetryAt ? 'pending' : 'failed',
-              attempt_count: attemptCount,
-              next_attempt_at: nextRetryAt,
-              claim_token: null,
-              claimed_until: null,
-              last_status_code: o.status_code,
-              last_error: o.error ?? `HTTP ${o.status_code}`,
-              updated_at: iso(at),
-            })
-            .where('id', '=', delivery.id)
-            .where('claim_token', '=', token)
-            .execute();
+          status = nextRetryAt ? 'pending' : 'failed';
         }
-        attempts.push({
-          id: newId('wha'),
-          delivery_id: delivery.id,
+        const attempt: WebhookAttempt = {
           attempted_at: o.attempted_at,
           status_code: o.status_code,
           duration_ms: o.duration_ms,
           response_excerpt: o.response_excerpt,
           error: o.error,
           next_retry_at: nextRetryAt,
-        });
-      }
-      for (const [code, ids] of successesByCode) {
+        };
         await trx
           .updateTable('webhook_deliveries')
-          .set((eb) => ({
-            status: 'succeeded',
-            attempt_count: eb('attempt_count', '+', 1),
-            next_attempt_at: null,
+          .set({
+            status,
+            attempt_count: attemptCount,
+            next_attempt_at: nextRetryAt,
             claim_token: null,
             claimed_until: null,
-            last_status_code: code,
-            last_error: null,
+            last_status_code: o.status_code,
+            last_error: status === 'succeeded' ? null : (o.error ?? `HTTP ${o.status_code}`),
+            attempts: appendAttempt(delivery.attempts, attempt),
             updated_at: iso(at),
-          }))
-          .where('id', 'in', ids)
+          })
+          .where('id', '=', delivery.id)
           .where('claim_token', '=', token)
           .execute();
       }
-      for (let i = 0; i < attempts.length; i += 500)
-        await trx
-          .insertInto('webhook_attempts')
-          .values(attempts.slice(i, i + 500))
-          .execute();
       if (unsent.length)
         await trx
           .updateTable('webhook_deliveries')
@@ -483,6 +491,8 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
     async stop() {
       stopped = true;
       inFlight.abort();
+      agents['http:'].destroy();
+      agents['https:'].destroy();
       if (timer) clearTimeout(timer);
       wakeUp?.();
       await loop;
@@ -514,22 +524,12 @@ function splitPosition(position: string): [string, string] {
   return [position.slice(0, colon), position.slice(colon + 1)];
 }
 
-/** The first 1 KB of the answer (the rest is not read). */
-async function readExcerpt(res: Response): Promise<string | null> {
-  if (!res.body) return null;
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < EXCERPT_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.length;
-    }
-  } finally {
-    if (size >= EXCERPT_BYTES) await reader.cancel().catch(() => undefined);
-  }
-  if (size === 0) return '';
-  return Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8');
+/** The event as the API shows it (toApiEvent), built from the stored data text without parsing it. */
+function eventBody(event: EventRow): string {
+  return `{"id":${JSON.stringify(event.id)},"object":"event","type":${JSON.stringify(event.type)},"data":${event.data},"request_id":${JSON.stringify(event.request_id)},"created_at":${JSON.stringify(event.created_at)}}`;
+}
+
+function appendAttempt(attempts: string, attempt: WebhookAttempt): string {
+  const json = JSON.stringify(attempt);
+  return attempts === '[]' || !attempts ? `[${json}]` : `${attempts.slice(0, -1)},${json}]`;
 }
