@@ -21,6 +21,8 @@ export const GENERATED_ID_EXAMPLES = {
   return: 'ret_01jfz8qag8jkmnpqrstvwxy0b6',
   api_key: 'key_01jfz8qbh9kmpqrtvwxyz0a1c7',
   event: 'evt_01jfz8qcjkmnpqrstvwxy0b1d8',
+  webhook_endpoint: 'we_01jfz8qdkmnpqrstvwxy0b1d9a',
+  webhook_delivery: 'whd_01jfz8qemnpqrstvwxy0b1d9b',
 } as const;
 
 export const CUSTOMER_ID = 'cus_ada_lovelace';
@@ -220,6 +222,24 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   'GET /v1/refunds/{id}': id(G.refund),
   'GET /v1/returns/{id}': id(G.return),
   'GET /v1/returns/{id}/events': id(G.return),
+
+  'POST /v1/webhook_endpoints': {
+    body: {
+      url: 'https://erp.example.com/opsline/webhooks',
+      description: 'ERP order feed',
+      enabled_events: ['order.*', 'return.approved'],
+    },
+  },
+  'GET /v1/webhook_endpoints/{id}': id(G.webhook_endpoint),
+  'PATCH /v1/webhook_endpoints/{id}': {
+    params: { id: G.webhook_endpoint },
+    body: { enabled_events: ['order.*', 'shipment.*'], description: 'ERP orders and shipments' },
+  },
+  'POST /v1/webhook_endpoints/{id}/rotate_secret': id(G.webhook_endpoint),
+  'DELETE /v1/webhook_endpoints/{id}': id(G.webhook_endpoint),
+  'GET /v1/webhook_deliveries/{id}': id(G.webhook_delivery),
+  'POST /v1/webhook_deliveries/{id}/retry': id(G.webhook_delivery),
+  'POST /v1/events/{id}/resend': { params: { id: G.event }, body: { endpoint_id: G.webhook_endpoint } },
 };
 
 /** The example for an operation: its own, or, for a PUT or POST alias of a PATCH, the PATCH's. */
