@@ -62,7 +62,12 @@ async function stopServer(server: { child: ChildProcess }): Promise<void> {
   await exited;
 }
 
-async function call(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
   const res = await fetch(`${base}${path}`, {
     method,
     headers: {
@@ -138,7 +143,9 @@ describe('webhooks across server processes', () => {
         30_000,
         `all ${expected.length} events`,
       );
-      const created = new Set(receiver.received.filter((r) => r.event.type === 'order.created').map((r) => r.event.data.object.id));
+      const created = new Set(
+        receiver.received.filter((r) => r.event.type === 'order.created').map((r) => r.event.data.object.id),
+      );
       for (const id of acked) assert.ok(created.has(id), `order.created of acknowledged order ${id} arrived`);
     } finally {
       first.child.kill('SIGKILL');
@@ -147,50 +154,57 @@ describe('webhooks across server processes', () => {
     }
   });
 
-  it('two server processes on one PostgreSQL deliver each event once', { skip: dialect !== 'postgres' && 'PostgreSQL only: SQLite runs one server process' }, async () => {
-    const { url: databaseUrl, drop } = await createThrowawayDatabase(process.env.DATABASE_URL ?? '', 'whtwo');
-    const receiver = await startReceiver();
-    receivers.push(receiver);
-    const a = await startServer(databaseUrl);
-    let b: { child: ChildProcess; base: string } | undefined;
-    try {
-      b = await startServer(databaseUrl);
-      const ep = await call(a.base, 'POST', '/v1/webhook_endpoints', { url: receiver.url, enabled_events: ['*'] });
-      assert.equal(ep.status, 201);
-      assert.equal((await call(b.base, 'POST', '/v1/inventory_items', { sku: 'WH-TWO', on_hand: 1_000_000 })).status, 201);
-      const bases = [a.base, b.base];
-      await Promise.all(
-        Array.from({ length: 8 }, async (_, w) => {
-          for (let i = 0; i < 25; i++) {
-            const r = await call(bases[(w + i) % 2], 'POST', '/v1/orders', {
-              customer: { email: `wh-two-${w}@example.com` },
-              line_items: [{ sku: 'WH-TWO', quantity: 1, price: 100 }],
-            });
-            assert.equal(r.status, 201, JSON.stringify(r.body));
-          }
-        }),
-      );
-      const expected = await eventIdsSince(databaseUrl, ep.body.created_at);
-      assert.ok(expected.length >= 200);
-      await receiver.waitFor(
-        (rs) => {
-          const got = new Set(rs.map((r) => r.event.id));
-          return expected.every((id) => got.has(id));
-        },
-        30_000,
-        `all ${expected.length} events`,
-      );
-      await sleep(500);
-      const counts = new Map<string, number>();
-      for (const r of receiver.received) counts.set(r.event.id, (counts.get(r.event.id) ?? 0) + 1);
-      const twice = [...counts].filter(([, n]) => n > 1);
-      assert.deepEqual(twice, [], 'no event delivered twice');
-      assert.equal(receiver.received.length, expected.length);
-      assert.equal(new Set(receiver.received.map((r) => r.webhookId)).size, expected.length);
-    } finally {
-      if (b) await stopServer(b);
-      await stopServer(a);
-      await drop();
-    }
-  });
+  it(
+    'two server processes on one PostgreSQL deliver each event once',
+    { skip: dialect !== 'postgres' && 'PostgreSQL only: SQLite runs one server process' },
+    async () => {
+      const { url: databaseUrl, drop } = await createThrowawayDatabase(process.env.DATABASE_URL ?? '', 'whtwo');
+      const receiver = await startReceiver();
+      receivers.push(receiver);
+      const a = await startServer(databaseUrl);
+      let b: { child: ChildProcess; base: string } | undefined;
+      try {
+        b = await startServer(databaseUrl);
+        const ep = await call(a.base, 'POST', '/v1/webhook_endpoints', { url: receiver.url, enabled_events: ['*'] });
+        assert.equal(ep.status, 201);
+        assert.equal(
+          (await call(b.base, 'POST', '/v1/inventory_items', { sku: 'WH-TWO', on_hand: 1_000_000 })).status,
+          201,
+        );
+        const bases = [a.base, b.base];
+        await Promise.all(
+          Array.from({ length: 8 }, async (_, w) => {
+            for (let i = 0; i < 25; i++) {
+              const r = await call(bases[(w + i) % 2], 'POST', '/v1/orders', {
+                customer: { email: `wh-two-${w}@example.com` },
+                line_items: [{ sku: 'WH-TWO', quantity: 1, price: 100 }],
+              });
+              assert.equal(r.status, 201, JSON.stringify(r.body));
+            }
+          }),
+        );
+        const expected = await eventIdsSince(databaseUrl, ep.body.created_at);
+        assert.ok(expected.length >= 200);
+        await receiver.waitFor(
+          (rs) => {
+            const got = new Set(rs.map((r) => r.event.id));
+            return expected.every((id) => got.has(id));
+          },
+          30_000,
+          `all ${expected.length} events`,
+        );
+        await sleep(500);
+        const counts = new Map<string, number>();
+        for (const r of receiver.received) counts.set(r.event.id, (counts.get(r.event.id) ?? 0) + 1);
+        const twice = [...counts].filter(([, n]) => n > 1);
+        assert.deepEqual(twice, [], 'no event delivered twice');
+        assert.equal(receiver.received.length, expected.length);
+        assert.equal(new Set(receiver.received.map((r) => r.webhookId)).size, expected.length);
+      } finally {
+        if (b) await stopServer(b);
+        await stopServer(a);
+        await drop();
+      }
+    },
+  );
 });
