@@ -89,7 +89,7 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
   const schedule = options.retryScheduleMs ?? DEFAULT_RETRY_SCHEDULE_MS;
   const jitter = options.jitter ?? 0.1;
   const disableAfterMs = options.disableAfterMs ?? 3 * 24 * 3600_000;
-  const batchSize = options.batchSize ?? 200;
+  const batchSize = options.batchSize ?? 500;
   const concurrency = options.concurrency ?? 32;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
@@ -452,12 +452,14 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
     });
   }
 
+  /** One round; true when it filled a batch (more is waiting: go again at once). */
   async function round(): Promise<boolean> {
     const { fannedOut, claimed, token } = await dispatch();
-    if (claimed.length === 0) return fannedOut > 0;
-    const { outcomes, unsent } = await sendAll(claimed);
-    await record(token, outcomes, unsent);
-    return true;
+    if (claimed.length) {
+      const { outcomes, unsent } = await sendAll(claimed);
+      await record(token, outcomes, unsent);
+    }
+    return fannedOut >= batchSize || claimed.length >= batchSize;
   }
 
   const loop = (async () => {
@@ -470,6 +472,7 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
         .execute()
         .catch((err) => options.log?.warn({ err }, 'webhook worker: releasing old claims failed'));
     while (!stopped) {
+      // Under load, a round every pollMs takes what accumulated: fewer, larger transactions.
       let worked = false;
       try {
         worked = await round();
