@@ -62,7 +62,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createIndex('webhook_deliveries_due')
     .on('webhook_deliveries')
-    .columns(['status', 'next_attempt_at'])
+    .columns(['status', 'endpoint_id', 'next_attempt_at'])
     .execute();
   await db.schema
     .createIndex('webhook_deliveries_order')

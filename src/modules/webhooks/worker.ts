@@ -111,24 +111,34 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
       const cursor = await cursorQuery.executeTakeFirst();
       if (!cursor) return { fannedOut: 0, claimed: [], token }; // another process is dispatching
       const endpoints = await trx.selectFrom('webhook_endpoints').selectAll().where('status', '=', 'enabled').execute();
-      const fannedOut = await fanOut(trx, cursor.position, endpoints);
+      const { fannedOut, claimedNow } = await fanOut(trx, cursor.position, endpoints, token);
       const claimed = endpoints.length ? await claim(trx, token, endpoints) : [];
-      return { fannedOut, claimed, token };
+      return { fannedOut, claimed: [...claimedNow, ...claimed], token };
     });
   }
 
-  /** Events after the cursor -> deliveries; moves the cursor. */
-  async function fanOut(trx: Trx, position: string, endpoints: WebhookEndpointsTable[]): Promise<number> {
+  /**
+   * Events after the cursor -> deliveries; moves the cursor. New deliveries to an endpoint with
+   * nothing pending are claimed as they are inserted (nothing can be ahead of them), which saves
+   * the claim's read and update for the common case.
+   */
+  async function fanOut(
+    trx: Trx,
+    position: string,
+    endpoints: WebhookEndpointsTable[],
+    token: string,
+  ): Promise<{ fannedOut: number; claimedNow: Claimed[] }> {
+    const none = { fannedOut: 0, claimedNow: [] };
     let events: Array<EventRow & { pos: string }>;
     let nextPosition: string;
     if (postgres) {
       const [fromTx, fromId] = splitPosition(position);
       const horizon = (await sql<{ h: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as h`.execute(trx))
         .rows[0].h;
-      if (BigInt(horizon) <= BigInt(fromTx) && fromId === '') return 0;
+      if (BigInt(horizon) <= BigInt(fromTx) && fromId === '') return none;
       if (endpoints.length === 0) {
         if (BigInt(horizon) > BigInt(fromTx)) await moveCursor(trx, `${horizon}:`);
-        return 0;
+        return none;
       }
       events = (
         await sql<
@@ -142,13 +152,13 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
       if (endpoints.length === 0) {
         const last = (await sql<{ p: number | null }>`select max(rowid) as p from events`.execute(trx)).rows[0].p ?? 0;
         if (String(last) !== position) await moveCursor(trx, String(last));
-        return 0;
+        return none;
       }
       events = (
         await sql<EventRow & { pos: string }>`select rowid as pos, id, type, object_id, data, request_id, created_at
           from events where rowid > ${Number(position)} order by rowid limit ${batchSize}`.execute(trx)
       ).rows;
-      if (events.length === 0) return 0;
+      if (events.length === 0) return none;
       nextPosition = String(events[events.length - 1].pos);
     }
     const subscriptions = endpoints.map((e) => ({ endpoint: e, patterns: parseJson<string[]>(e.enabled_events, []) }));
@@ -160,10 +170,36 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
           wanted.push({ endpointId: endpoint.id, event });
       }
     }
+    const claimedNow: Claimed[] = [];
     if (wanted.length) {
       const first = await takeSeqs(trx, wanted.length);
       const at = iso(now());
-      const rows = wanted.map((w, i) => newDelivery(w.endpointId, w.event, first + i, at));
+      const idle = new Set<string>();
+      for (const e of endpoints) {
+        const pending = await trx
+          .selectFrom('webhook_deliveries')
+          .select('id')
+          .where('status', '=', 'pending')
+          .where('endpoint_id', '=', e.id)
+          .limit(1)
+          .executeTakeFirst();
+        if (!pending) idle.add(e.id);
+      }
+      const endpointById = new Map(endpoints.map((e) => [e.id, e]));
+      const perGroup = new Map<string, number>();
+      const claimedUntil = iso(now() + leaseMs);
+      const rows = wanted.map((w, i) => {
+        const row = newDelivery(w.endpointId, w.event, first + i, at);
+        if (!idle.has(w.endpointId)) return row;
+        const key = `${w.endpointId} ${w.event.object_id}`;
+        const n = (perGroup.get(key) ?? 0) + 1;
+        perGroup.set(key, n);
+        if (n > GROUP_LIMIT) return row;
+        row.claim_token = token;
+        row.claimed_until = claimedUntil;
+        claimedNow.push({ delivery: row, event: w.event, endpoint: endpointById.get(w.endpointId)! });
+        return row;
+      });
       for (let i = 0; i < rows.length; i += 500)
         await trx
           .insertInto('webhook_deliveries')
@@ -171,7 +207,7 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
           .execute();
     }
     await moveCursor(trx, nextPosition);
-    return events.length;
+    return { fannedOut: events.length, claimedNow };
   }
 
   async function moveCursor(trx: Trx, position: string): Promise<void> {
