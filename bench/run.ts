@@ -2,7 +2,9 @@
  * `npm run bench`: starts the server on a fresh database (SQLite, or PostgreSQL when DATABASE_URL is
  * a postgres URL), seeds 1,000 SKUs and 10,000 orders, then drives each scenario with autocannon
  * from this process (the server runs in its own) for a bounded time, and finally measures the raw
- * floor: the same create-order service calls, in-process, without HTTP.
+ * floor: the same create-order service calls, in-process, without HTTP. Right after the plain
+ * create-order run, order creation runs again with a webhook endpoint subscribed to `*` (a receiver
+ * in a third process), then with it disabled: the cost of delivery and its lag.
  *
  * Settings: BENCH_SECONDS (per scenario, default 10), BENCH_CONNECTIONS (default 16),
  * BENCH_ORDERS (seeded orders, default 10000), BENCH_SKUS (default 1000).
@@ -37,6 +39,7 @@ interface Row {
   failed: number;
 }
 const rows: Row[] = [];
+let webhookReport = '';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -173,12 +176,19 @@ async function main(): Promise<void> {
         `seeding orders failed: ${orderIds.length} of ${ORDERS} created (${seeded.non2xx} refused, ${seeded.errors} errors)`,
       );
 
-    await cannon('create order (3 lines, reserving)', {
+    const createOrders = {
       url: base,
       requests: [
-        { method: 'POST', path: '/v1/orders', headers: auth, setupRequest: (req) => ({ ...req, body: orderBody() }) },
+        {
+          method: 'POST' as const,
+          path: '/v1/orders',
+          headers: auth,
+          setupRequest: (req: any) => ({ ...req, body: orderBody() }),
+        },
       ],
-    });
+    };
+    await cannon('create order (3 lines, reserving)', createOrders);
+    webhookReport = await webhookScenario(base, createOrders);
     const pick = () => orderIds[Math.floor(Math.random() * orderIds.length)];
     await cannon('retrieve order', {
       url: base,
@@ -256,6 +266,81 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * Webhooks' cost: create orders again with one endpoint subscribed to `*` and a receiver in this
+ * process answering 200, then with the endpoint disabled, back to back after the plain create run;
+ * delivery lag is event created_at -> received here, for events of the "on" run.
+ */
+async function webhookScenario(base: string, createOrders: autocannon.Options): Promise<string> {
+  // The receiver runs in a process of its own, so it takes no time from this one's load generator.
+  const receiver = spawn(process.execPath, ['-e', RECEIVER_SOURCE], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    receiver.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+    receiver.once('exit', (code) => reject(new Error(`webhook receiver exited (${code})`)));
+  });
+  const receiverBase = `http://127.0.0.1:${port}`;
+  const stats = async (): Promise<{ received: number; lags: number[] }> =>
+    (await fetch(`${receiverBase}/stats`)).json() as Promise<{ received: number; lags: number[] }>;
+  try {
+    const made = await fetch(`${base}/v1/webhook_endpoints`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ url: `${receiverBase}/hooks`, enabled_events: ['*'] }),
+    });
+    const endpoint = (await made.json()) as { id: string; created_at: string };
+    const on = await cannon('create order, webhooks on', createOrders);
+    const created = on['2xx'];
+    // Wait until every event written since the endpoint was made has arrived.
+    const drainStart = Date.now();
+    const since = encodeURIComponent(endpoint.created_at);
+    let written = Infinity;
+    let received = 0;
+    while (Date.now() - drainStart < 60_000) {
+      const page = await fetch(`${base}/v1/events?created_after=${since}&limit=1`, { headers: auth });
+      written = ((await page.json()) as { total_count: number }).total_count;
+      received = (await stats()).received;
+      if (received >= written) break;
+      await sleep(100);
+    }
+    const drainMs = Date.now() - drainStart;
+    const lags = (await stats()).lags.sort((a, b) => a - b);
+    await fetch(`${base}/v1/webhook_endpoints/${endpoint.id}`, {
+      method: 'PATCH',
+      headers: auth,
+      body: JSON.stringify({ status: 'disabled' }),
+    });
+    await cannon('create order, webhooks off', createOrders);
+    const [before, withHooks, afterwards] = rows.filter((r) => r.scenario.startsWith('create order'));
+    const offRps = (before.rps + afterwards.rps) / 2;
+    const pct = (p: number) => lags[Math.min(lags.length - 1, Math.floor(lags.length * p))] ?? NaN;
+    return (
+      `webhooks: create with delivery on ${withHooks.rps.toFixed(0)}/s vs off ${offRps.toFixed(0)}/s (mean of the runs before and after) = ` +
+      `${((withHooks.rps / offRps - 1) * 100).toFixed(1)}%; ${received} of ${written} events delivered for ${created} orders, ` +
+      `delivery lag (created_at -> received) p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${lags[lags.length - 1]} ms; backlog drained ${drainMs} ms after the run`
+    );
+  } finally {
+    receiver.kill('SIGTERM');
+  }
+}
+
+/** A webhook receiver: answers 200, keeps each event's lag; GET /stats reports them. */
+const RECEIVER_SOURCE = `
+const http = require('node:http');
+const lags = [];
+let received = 0;
+const server = http.createServer((req, res) => {
+  if (req.method === 'GET') return res.end(JSON.stringify({ received, lags }));
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    received++;
+    lags.push(Date.now() - Date.parse(JSON.parse(Buffer.concat(chunks).toString()).created_at));
+    res.end('ok');
+  });
+});
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+`;
+
 async function rawCreateFloor(databaseUrl: string): Promise<Row> {
   const database = openDatabase(databaseUrl, { backgroundCheckpoints: true });
   const latencies: number[] = [];
@@ -304,6 +389,7 @@ function printReport(rssMb: number, raw: Row, api: Row): void {
     );
   }
   console.log(`peak server RSS: ${rssMb} MB`);
+  console.log(webhookReport);
   console.log(
     `create order API/raw ratio: ${(api.rps / raw.rps).toFixed(2)} (${api.rps.toFixed(0)} vs ${raw.rps.toFixed(0)} per second)`,
   );

@@ -31,6 +31,7 @@ const envSchema = z
     HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(CONNECTION_DEFAULTS.headersTimeoutMs),
     KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(CONNECTION_DEFAULTS.keepAliveTimeoutMs),
     MAX_CONNECTIONS: z.coerce.number().int().positive().default(CONNECTION_DEFAULTS.maxConnections),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   })
   .refine((e) => e.HEADERS_TIMEOUT_MS <= e.REQUEST_TIMEOUT_MS, {
     path: ['HEADERS_TIMEOUT_MS'],
@@ -51,6 +52,8 @@ export type Config = {
   headersTimeoutMs: number;
   keepAliveTimeoutMs: number;
   maxConnections: number;
+  /** Time a webhook receiver has to answer. */
+  webhookTimeoutMs?: number;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -73,5 +76,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
     keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
     maxConnections: e.MAX_CONNECTIONS,
+    webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
   };
 }

@@ -3,6 +3,7 @@ import { buildApp } from './app.js';
 import { prepareDatabase } from './bootstrap.js';
 import type { Config } from './config.js';
 import { purgeExpiredIdempotencyKeys } from './platform/idempotency.js';
+import { startWebhookWorker } from './modules/webhooks/index.js';
 
 /** config -> database -> migrations -> app -> listen */
 export async function startServer(config: Config): Promise<FastifyInstance> {
@@ -14,8 +15,11 @@ export async function startServer(config: Config): Promise<FastifyInstance> {
     3_600_000,
   );
   purge.unref();
+  // Delivers events to webhook endpoints; idle (one small read per poll) while there are none.
+  const webhooks = startWebhookWorker(database.db, { timeoutMs: config.webhookTimeoutMs, log: app.log });
   app.addHook('onClose', async () => {
     clearInterval(purge);
+    await webhooks.stop();
     await database.close();
   });
   await purgeExpiredIdempotencyKeys(database.db);

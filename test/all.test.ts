@@ -38,5 +38,7 @@ import './client.test.js';
 import './purchasing.test.js';
 import './cycle-counts.test.js';
 import './packing.test.js';
+import './webhooks.test.js';
+import './webhooks-processes.test.js';
 
 after(closeTestDatabase);

@@ -525,6 +525,18 @@ describe('/docs', () => {
     real.event = (await api('GET', '/v1/events?limit=1')).body.data[0].id;
     await run('GET', '/v1/events/{id}');
 
+    // Webhooks: an endpoint, an event sent to it again by hand (the worker does not run here).
+    real.webhook_endpoint = (await run('POST', '/v1/webhook_endpoints')).id;
+    await run('GET', '/v1/webhook_endpoints');
+    await run('GET', '/v1/webhook_endpoints/{id}');
+    await runUpdates('/v1/webhook_endpoints/{id}');
+    await run('POST', '/v1/webhook_endpoints/{id}/rotate_secret');
+    real.webhook_delivery = (await run('POST', '/v1/events/{id}/resend')).data[0].id;
+    await run('GET', '/v1/webhook_deliveries');
+    await run('GET', '/v1/webhook_deliveries/{id}');
+    await run('POST', '/v1/webhook_deliveries/{id}/retry');
+    await run('DELETE', '/v1/webhook_endpoints/{id}');
+
     const all = Object.entries<any>(doc.paths).flatMap(([path, ops]) =>
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
     );

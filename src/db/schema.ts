@@ -12,6 +12,7 @@ import type { ReturnTables } from '../modules/returns/tables.js';
 import type { WarrantyTables } from '../modules/warranties/tables.js';
 import type { WholesaleTables } from '../modules/wholesale/tables.js';
 import type { CrmTables } from '../modules/crm/tables.js';
+import type { WebhookTables } from '../modules/webhooks/tables.js';
 
 /**
  * Kysely table types. Both dialects store the same shapes: text ids, ISO-8601 text timestamps,
@@ -61,7 +62,8 @@ export interface Database
     CycleCountTables,
     WarrantyTables,
     WholesaleTables,
-    CrmTables {
+    CrmTables,
+    WebhookTables {
   idempotency_keys: IdempotencyKeysTable;
   events: EventsTable;
   counters: CountersTable;

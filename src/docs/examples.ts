@@ -30,6 +30,8 @@ export const GENERATED_ID_EXAMPLES = {
   warranty_line_item: 'wli_01jfz8qemnpqrstvwxy0b1d2e',
   wholesale_line: 'wsl_01jfz8qdkmnpqrstvwxy0b1d9e',
   lead: 'lead_01jfz8qemnpqrstvwxy0b1d9fa',
+  webhook_endpoint: 'we_01jfz8qdkmnpqrstvwxy0b1d9a',
+  webhook_delivery: 'whd_01jfz8qemnpqrstvwxy0b1d9b',
 } as const;
 
 export const CUSTOMER_ID = 'cus_ada_lovelace';
@@ -633,6 +635,23 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   'POST /v1/cases/{id}/close': id(CASE_NUMBER),
   'POST /v1/cases/{id}/reopen': id(CASE_NUMBER),
   'GET /v1/cases/{id}/events': id(CASE_NUMBER),
+  'POST /v1/webhook_endpoints': {
+    body: {
+      url: 'https://erp.example.com/opsline/webhooks',
+      description: 'ERP order feed',
+      enabled_events: ['order.*', 'return.approved'],
+    },
+  },
+  'GET /v1/webhook_endpoints/{id}': id(G.webhook_endpoint),
+  'PATCH /v1/webhook_endpoints/{id}': {
+    params: { id: G.webhook_endpoint },
+    body: { enabled_events: ['order.*', 'shipment.*'], description: 'ERP orders and shipments' },
+  },
+  'POST /v1/webhook_endpoints/{id}/rotate_secret': id(G.webhook_endpoint),
+  'DELETE /v1/webhook_endpoints/{id}': id(G.webhook_endpoint),
+  'GET /v1/webhook_deliveries/{id}': id(G.webhook_delivery),
+  'POST /v1/webhook_deliveries/{id}/retry': id(G.webhook_delivery),
+  'POST /v1/events/{id}/resend': { params: { id: G.event }, body: { endpoint_id: G.webhook_endpoint } },
 };
 
 /** The example for an operation: its own, or, for a PUT or POST alias of a PATCH, the PATCH's. */

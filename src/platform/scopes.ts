@@ -29,6 +29,7 @@ export const SCOPE_RESOURCES = [
   'suppliers',
   'warranties',
   'wholesale_orders',
+  'webhooks',
 ] as const;
 
 /** Every scope a key may hold: `<resource>:read`, `<resource>:write`, `<resource>:*`, `admin` or `*`. */
@@ -50,10 +51,14 @@ export function scopeCovers(held: readonly string[], scope: string): boolean {
   return scopeGrants(held, scope);
 }
 
-/** `*` grants everything; `x:*` and `x:write` also grant `x:read`. */
+/** Resources an `admin` key manages as well as API keys (webhook endpoints hold secrets too). */
+export const ADMIN_RESOURCES: readonly string[] = ['webhooks'];
+
+/** `*` grants everything; `x:*` and `x:write` also grant `x:read`; `admin` grants ADMIN_RESOURCES. */
 export function scopeGrants(granted: readonly string[], required: string): boolean {
   if (granted.includes('*') || granted.includes(required)) return true;
   const [resource, access] = required.split(':');
   if (!access) return false;
+  if (granted.includes('admin') && ADMIN_RESOURCES.includes(resource)) return true;
   return granted.includes(`${resource}:*`) || (access === 'read' && granted.includes(`${resource}:write`));
 }

@@ -10,6 +10,7 @@ import * as manufacturing from './0010_manufacturing.js';
 import * as supply from './0009_supply.js';
 import * as returnsWarranties from './0008_returns_warranties.js';
 import * as wholesaleCrm from './0011_wholesale_crm.js';
+import * as webhooks from './0012_webhooks.js';
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0009_supply': supply,
   '0008_returns_warranties': returnsWarranties,
   '0011_wholesale_crm': wholesaleCrm,
+  '0012_webhooks': webhooks,
 };

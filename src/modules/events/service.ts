@@ -61,6 +61,7 @@ export const EVENT_OBJECT_SCOPES: Readonly<Record<string, string>> = {
   supplier: 'suppliers:read',
   warranty: 'warranties:read',
   wholesale_order: 'wholesale_orders:read',
+  webhook_endpoint: 'webhooks:read',
 };
 
 export function eventReadScope(objectType: string): string {

@@ -1,0 +1,36 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * For webhook receivers: the header is `Stateset-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256
+ * of "<t>.<body>">`, with one v1 per signing secret (two in the 24 hours after a rotation). The
+ * same function as the server's src/modules/webhooks/signature.ts (this package stands alone).
+ *
+
+ * Whether `header` (a Stateset-Signature) signs `payload` (the raw body, exactly as received) with
+ * `secret`, and its timestamp is within `toleranceSeconds` of now (replays of old requests fail).
+ */
+export function verifySignature(
+  payload: string | Buffer,
+  header: string | null | undefined,
+  secret: string,
+  toleranceSeconds = 300,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): boolean {
+  if (!header) return false;
+  let timestamp: string | undefined;
+  const signatures: string[] = [];
+  for (const part of header.split(',')) {
+    const eq = part.indexOf('=');
+    const key = part.slice(0, eq).trim();
+    const value = part.slice(eq + 1).trim();
+    if (key === 't') timestamp = value;
+    else if (key === 'v1') signatures.push(value);
+  }
+  if (!timestamp || !/^\d+$/.test(timestamp) || signatures.length === 0) return false;
+  if (Math.abs(nowSeconds - Number(timestamp)) > toleranceSeconds) return false;
+  const expected = createHmac('sha256', secret).update(`${timestamp}.`).update(payload).digest();
+  return signatures.some((hex) => {
+    if (!/^[0-9a-f]{64}$/i.test(hex)) return false;
+    return timingSafeEqual(Buffer.from(hex, 'hex'), expected);
+  });
+}

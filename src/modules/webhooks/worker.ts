@@ -1,0 +1,606 @@
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { sql } from 'kysely';
+import { isPostgres, type DB, type Trx } from '../../db/connection.js';
+import { newId } from '../../db/ids.js';
+import { inTransaction } from '../../db/transaction.js';
+import { recordEvent } from '../../platform/events.js';
+import { parseJson } from '../../platform/json.js';
+import { matchesEventType, newDelivery, takeSeqs, toWebhookEndpoint } from './service.js';
+import { signatureHeader } from './signature.js';
+import type { WebhookAttempt, WebhookDeliveriesTable, WebhookEndpointsTable } from './tables.js';
+
+/** The spec's schedule: the waits after the 1st, 2nd, ... failed attempt; then the delivery fails. */
+export const DEFAULT_RETRY_SCHEDULE_MS = [10_000, 60_000, 300_000, 1_800_000, 7_200_000, 21_600_000, 86_400_000];
+
+export interface WebhookWorkerOptions {
+  /** Wait between polls when there was nothing to do (ms). */
+  pollMs?: number;
+  /** Time a receiver has to answer (ms). */
+  timeoutMs?: number;
+  retryScheduleMs?: readonly number[];
+  /** Each wait is multiplied by a factor in [1 - jitter, 1 + jitter]. */
+  jitter?: number;
+  /** An endpoint whose attempts have all failed for this long is disabled (3 days). */
+  disableAfterMs?: number;
+  /** Deliveries claimed per round. */
+  batchSize?: number;
+  /** Endpoint-and-object groups sent at once. */
+  concurrency?: number;
+  /** The clock and the dice, for tests. */
+  now?: () => number;
+  random?: () => number;
+  log?: { warn(obj: unknown, msg: string): void };
+}
+
+export interface WebhookWorker {
+  /** Stops polling, aborts sends in flight (their claims are released) and resolves when idle. */
+  stop(): Promise<void>;
+  /** Polls now instead of at the next interval. */
+  wake(): void;
+}
+
+/** At most this many deliveries of one object to one endpoint per round (they go one after another). */
+const GROUP_LIMIT = 5;
+const EXCERPT_BYTES = 1024;
+
+interface EventRow {
+  id: string;
+  type: string;
+  object_id: string;
+  data: string;
+  request_id: string | null;
+  created_at: string;
+}
+
+interface Claimed {
+  delivery: WebhookDeliveriesTable;
+  event: EventRow;
+  endpoint: WebhookEndpointsTable;
+}
+
+type OutcomeUpdate = Pick<
+  WebhookDeliveriesTable,
+  'id' | 'status' | 'attempt_count' | 'next_attempt_at' | 'last_status_code' | 'last_error' | 'attempts' | 'updated_at'
+>;
+
+interface Outcome {
+  claimed: Claimed;
+  attempted_at: string;
+  status_code: number | null;
+  duration_ms: number;
+  response_excerpt: string | null;
+  error: string | null;
+}
+
+/**
+ * Delivers events to webhook endpoints from the events table (the outbox). Each round, in one
+ * transaction holding the cursor row (FOR UPDATE SKIP LOCKED on PostgreSQL, so with several server
+ * processes one of them dispatches at a time and none waits), it turns the events committed since
+ * the cursor into deliveries for the endpoints that subscribe to them, and claims due deliveries
+ * with a lease (claim token + claimed_until). After that commits it sends them, then records the
+ * attempts. A process killed mid-send leaves claims whose lease runs out, so another round sends
+ * them again: at least once, with a Webhook-Id (the delivery id) for receivers to de-duplicate.
+ *
+ * Order: a delivery is claimed only when every earlier pending delivery of the same object to the
+ * same endpoint is claimed with it; those are sent one after another, and the rest of the group
+ * stops at the first failure. So the events of one resource reach an endpoint in the order they
+ * were committed (a retry holds back the later ones).
+ */
+export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): WebhookWorker {
+  const pollMs = options.pollMs ?? 100;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const schedule = options.retryScheduleMs ?? DEFAULT_RETRY_SCHEDULE_MS;
+  const jitter = options.jitter ?? 0.1;
+  const disableAfterMs = options.disableAfterMs ?? 3 * 24 * 3600_000;
+  const batchSize = options.batchSize ?? 500;
+  const concurrency = options.concurrency ?? 32;
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  // A round sends at most GROUP_LIMIT deliveries in a row, each within the timeout.
+  const leaseMs = (GROUP_LIMIT + 1) * timeoutMs + 2_000;
+  const postgres = isPostgres(db);
+  const iso = (ms: number) => new Date(ms).toISOString();
+
+  let stopped = false;
+  let wakeUp: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const inFlight = new AbortController();
+
+  async function dispatch(): Promise<{ fannedOut: number; claimed: Claimed[]; token: string }> {
+    const token = randomBytes(9).toString('base64url');
+    return inTransaction(db, async (trx) => {
+      let cursorQuery = trx.selectFrom('webhook_cursor').selectAll().where('name', '=', 'events');
+      if (postgres) cursorQuery = cursorQuery.forUpdate().skipLocked();
+      const cursor = await cursorQuery.executeTakeFirst();
+      if (!cursor) return { fannedOut: 0, claimed: [], token }; // another process is dispatching
+      const endpoints = await trx.selectFrom('webhook_endpoints').selectAll().where('status', '=', 'enabled').execute();
+      const { fannedOut, claimedNow } = await fanOut(trx, cursor.position, endpoints, token);
+      const claimed = endpoints.length ? await claim(trx, token, endpoints) : [];
+      return { fannedOut, claimed: [...claimedNow, ...claimed], token };
+    });
+  }
+
+  /**
+   * Events after the cursor -> deliveries; moves the cursor. New deliveries to an endpoint with
+   * nothing pending are claimed as they are inserted (nothing can be ahead of them), which saves
+   * the claim's read and update for the common case.
+   */
+  async function fanOut(
+    trx: Trx,
+    position: string,
+    endpoints: WebhookEndpointsTable[],
+    token: string,
+  ): Promise<{ fannedOut: number; claimedNow: Claimed[] }> {
+    const none = { fannedOut: 0, claimedNow: [] };
+    let events: Array<EventRow & { pos: string }>;
+    let nextPosition: string;
+    if (postgres) {
+      const [fromTx, fromId] = splitPosition(position);
+      const horizon = (await sql<{ h: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as h`.execute(trx))
+        .rows[0].h;
+      if (BigInt(horizon) <= BigInt(fromTx) && fromId === '') return none;
+      if (endpoints.length === 0) {
+        if (BigInt(horizon) > BigInt(fromTx)) await moveCursor(trx, `${horizon}:`);
+        return none;
+      }
+      events = (
+        await sql<
+          EventRow & { pos: string }
+        >`select txid::text || ':' || id as pos, id, type, object_id, data, request_id, created_at
+          from events where (txid, id) > (${fromTx}::xid8, ${fromId}) and txid < ${horizon}::xid8
+          order by txid, id limit ${batchSize}`.execute(trx)
+      ).rows;
+      nextPosition = events.length === batchSize ? events[events.length - 1].pos : `${horizon}:`;
+    } else {
+      if (endpoints.length === 0) {
+        const last = (await sql<{ p: number | null }>`select max(rowid) as p from events`.execute(trx)).rows[0].p ?? 0;
+        if (String(last) !== position) await moveCursor(trx, String(last));
+        return none;
+      }
+      events = (
+        await sql<EventRow & { pos: string }>`select rowid as pos, id, type, object_id, data, request_id, created_at
+          from events where rowid > ${Number(position)} order by rowid limit ${batchSize}`.execute(trx)
+      ).rows;
+      if (events.length === 0) return none;
+      nextPosition = String(events[events.length - 1].pos);
+    }
+    const subscriptions = endpoints.map((e) => ({ endpoint: e, patterns: parseJson<string[]>(e.enabled_events, []) }));
+    const wanted: Array<{ endpointId: string; event: EventRow }> = [];
+    for (const event of events) {
+      for (const { endpoint, patterns } of subscriptions) {
+        // An endpoint receives the events that happened after it was made.
+        if (event.created_at >= endpoint.created_at && matchesEventType(patterns, event.type))
+          wanted.push({ endpointId: endpoint.id, event });
+      }
+    }
+    const claimedNow: Claimed[] = [];
+    if (wanted.length) {
+      const first = await takeSeqs(trx, wanted.length);
+      const at = iso(now());
+      const idle = new Set<string>();
+      for (const e of endpoints) {
+        const pending = await trx
+          .selectFrom('webhook_deliveries')
+          .select('id')
+          .where('status', '=', 'pending')
+          .where('endpoint_id', '=', e.id)
+          .limit(1)
+          .executeTakeFirst();
+        if (!pending) idle.add(e.id);
+      }
+      const endpointById = new Map(endpoints.map((e) => [e.id, e]));
+      const perGroup = new Map<string, number>();
+      const claimedUntil = iso(now() + leaseMs);
+      const rows = wanted.map((w, i) => {
+        const row = newDelivery(w.endpointId, w.event, first + i, at);
+        if (!idle.has(w.endpointId)) return row;
+        const key = `${w.endpointId} ${w.event.object_id}`;
+        const n = (perGroup.get(key) ?? 0) + 1;
+        perGroup.set(key, n);
+        if (n > GROUP_LIMIT) return row;
+        row.claim_token = token;
+        row.claimed_until = claimedUntil;
+        claimedNow.push({ delivery: row, event: w.event, endpoint: endpointById.get(w.endpointId)! });
+        return row;
+      });
+      for (let i = 0; i < rows.length; i += 500)
+        await trx
+          .insertInto('webhook_deliveries')
+          .values(rows.slice(i, i + 500))
+          .execute();
+    }
+    await moveCursor(trx, nextPosition);
+    return { fannedOut: events.length, claimedNow };
+  }
+
+  async function moveCursor(trx: Trx, position: string): Promise<void> {
+    await trx.updateTable('webhook_cursor').set({ position }).where('name', '=', 'events').execute();
+  }
+
+  /** Due deliveries whose earlier pending siblings (same endpoint and object) are all due with them. */
+  async function claim(trx: Trx, token: string, endpoints: WebhookEndpointsTable[]): Promise<Claimed[]> {
+    const at = iso(now());
+    let query = trx
+      .selectFrom('webhook_deliveries as d')
+      .selectAll('d')
+      .where('d.status', '=', 'pending')
+      .where('d.next_attempt_at', '<=', at)
+      .where((eb) => eb.or([eb('d.claimed_until', 'is', null), eb('d.claimed_until', '<', at)]))
+      .where(
+        'd.endpoint_id',
+        'in',
+        endpoints.map((e) => e.id),
+      )
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('webhook_deliveries as p')
+              .select('p.id')
+              .whereRef('p.endpoint_id', '=', 'd.endpoint_id')
+              .whereRef('p.object_id', '=', 'd.object_id')
+              .where('p.status', '=', 'pending')
+              .whereRef('p.seq', '<', 'd.seq')
+              .where((eb) => eb.or([eb('p.next_attempt_at', '>', at), eb('p.claimed_until', '>=', at)])),
+          ),
+        ),
+      )
+      .orderBy('d.seq')
+      .limit(batchSize);
+    if (postgres) query = query.forUpdate().skipLocked();
+    const candidates = await query.execute();
+    const perGroup = new Map<string, number>();
+    const taken = candidates.filter((d) => {
+      const key = `${d.endpoint_id} ${d.object_id}`;
+      const n = (perGroup.get(key) ?? 0) + 1;
+      perGroup.set(key, n);
+      return n <= GROUP_LIMIT;
+    });
+    if (taken.length === 0) return [];
+    const ids = taken.map((d) => d.id);
+    await trx
+      .updateTable('webhook_deliveries')
+      .set({ claim_token: token, claimed_until: iso(now() + leaseMs) })
+      .where('id', 'in', ids)
+      .execute();
+    const events = await trx
+      .selectFrom('events')
+      .select(['id', 'type', 'object_id', 'data', 'request_id', 'created_at'])
+      .where('id', 'in', [...new Set(taken.map((d) => d.event_id))])
+      .execute();
+    const eventById = new Map(events.map((e) => [e.id, e]));
+    const endpointById = new Map(endpoints.map((e) => [e.id, e]));
+    return taken.flatMap((delivery) => {
+      const event = eventById.get(delivery.event_id);
+      const endpoint = endpointById.get(delivery.endpoint_id);
+      return event && endpoint ? [{ delivery, event, endpoint }] : [];
+    });
+  }
+
+  async function send(claimed: Claimed): Promise<Outcome> {
+    const { delivery, event, endpoint } = claimed;
+    const body = eventBody(event);
+    const started = now();
+    const secrets = [endpoint.secret];
+    if (
+      endpoint.previous_secret &&
+      endpoint.previous_secret_expires_at &&
+      endpoint.previous_secret_expires_at > iso(started)
+    )
+      secrets.push(endpoint.previous_secret);
+    const base = { claimed, attempted_at: iso(started) };
+    const timeout = AbortSignal.timeout(timeoutMs);
+    try {
+      const answer = await post(new URL(endpoint.url), body, AbortSignal.any([timeout, inFlight.signal]), {
+        'content-type': 'application/json',
+        'user-agent': 'Opsline-Webhooks/1',
+        'webhook-id': delivery.id,
+        'stateset-signature': signatureHeader(body, secrets, Math.floor(started / 1000)),
+      });
+      return { ...base, ...answer, duration_ms: Math.max(0, now() - started), error: null };
+    } catch (err) {
+      if (inFlight.signal.aborted) throw err;
+      const message = timeout.aborted
+        ? `timed out after ${timeoutMs} ms`
+        : String((err as { code?: string }).code ?? (err as Error).message);
+      return {
+        ...base,
+        status_code: null,
+        duration_ms: Math.max(0, now() - started),
+        response_excerpt: null,
+        error: message,
+      };
+    }
+  }
+
+  const agents = {
+    'http:': new http.Agent({ keepAlive: true, maxSockets: concurrency }),
+    'https:': new https.Agent({ keepAlive: true, maxSockets: concurrency }),
+  };
+
+  /** POSTs with node:http (keep-alive, cheaper than fetch for the server's one event loop). */
+  function post(
+    url: URL,
+    body: string,
+    signal: AbortSignal,
+    headers: Record<string, string>,
+  ): Promise<{ status_code: number; response_excerpt: string }> {
+    const https_ = url.protocol === 'https:';
+    return new Promise((resolve, reject) => {
+      const req = (https_ ? https : http).request(
+        url,
+        {
+          method: 'POST',
+          agent: agents[https_ ? 'https:' : 'http:'],
+          signal,
+          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          // Read to the end (the connection is reused), keeping the first 1 KB.
+          res.on('data', (chunk: Buffer) => {
+            if (size < EXCERPT_BYTES) chunks.push(chunk);
+            size += chunk.length;
+          });
+          res.on('end', () =>
+            resolve({
+              status_code: res.statusCode ?? 0,
+              response_excerpt: Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8'),
+            }),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  /** Sends each endpoint-and-object group in order, groups side by side; a failure ends its group. */
+  async function sendAll(claimed: Claimed[]): Promise<{ outcomes: Outcome[]; unsent: string[] }> {
+    const groups = new Map<string, Claimed[]>();
+    for (const c of claimed) {
+      const key = `${c.delivery.endpoint_id} ${c.delivery.object_id}`;
+      groups.set(key, [...(groups.get(key) ?? []), c]);
+    }
+    const queue = [...groups.values()];
+    const outcomes: Outcome[] = [];
+    const unsent: string[] = [];
+    const runner = async () => {
+      for (let group = queue.shift(); group; group = queue.shift()) {
+        for (let i = 0; i < group.length; i++) {
+          if (inFlight.signal.aborted) {
+            unsent.push(...group.slice(i).map((c) => c.delivery.id));
+            break;
+          }
+          let outcome: Outcome;
+          try {
+            outcome = await send(group[i]);
+          } catch {
+            unsent.push(...group.slice(i).map((c) => c.delivery.id));
+            break;
+          }
+          outcomes.push(outcome);
+          if (!succeeded(outcome)) {
+            unsent.push(...group.slice(i + 1).map((c) => c.delivery.id));
+            break;
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, runner));
+    return { outcomes, unsent };
+  }
+
+  /** The attempts, the deliveries' new state and the endpoints' health, in one transaction. */
+  async function record(token: string, outcomes: Outcome[], unsent: string[]): Promise<void> {
+    await inTransaction(db, async (trx) => {
+      const at = now();
+      const endpointHealth = new Map<string, { endpoint: WebhookEndpointsTable; ok: boolean; firstFailure?: string }>();
+      const updates: OutcomeUpdate[] = [];
+      for (const o of outcomes) {
+        const { delivery, endpoint } = o.claimed;
+        const health = endpointHealth.get(endpoint.id) ?? { endpoint, ok: false };
+        endpointHealth.set(endpoint.id, health);
+        const attemptCount = Number(delivery.attempt_count) + 1;
+        let status: WebhookDeliveriesTable['status'] = 'succeeded';
+        let nextRetryAt: string | null = null;
+        if (succeeded(o)) health.ok = true;
+        else {
+          health.firstFailure ??= o.attempted_at;
+          const wait = permanentFailure(o) ? undefined : schedule[attemptCount - 1];
+          if (wait !== undefined) nextRetryAt = iso(at + wait * (1 + jitter * (2 * random() - 1)));
+          status = nextRetryAt ? 'pending' : 'failed';
+        }
+        const attempt: WebhookAttempt = {
+          attempted_at: o.attempted_at,
+          status_code: o.status_code,
+          duration_ms: o.duration_ms,
+          response_excerpt: o.response_excerpt,
+          error: o.error,
+          next_retry_at: nextRetryAt,
+        };
+        updates.push({
+          id: delivery.id,
+          status,
+          attempt_count: attemptCount,
+          next_attempt_at: nextRetryAt,
+          last_status_code: o.status_code,
+          last_error: status === 'succeeded' ? null : (o.error ?? `HTTP ${o.status_code}`),
+          attempts: appendAttempt(delivery.attempts, attempt),
+          updated_at: iso(at),
+        });
+      }
+      await writeOutcomes(trx, token, updates);
+      if (unsent.length)
+        await trx
+          .updateTable('webhook_deliveries')
+          .set({ claim_token: null, claimed_until: null })
+          .where('id', 'in', unsent)
+          .where('claim_token', '=', token)
+          .execute();
+      for (const { endpoint, ok, firstFailure } of endpointHealth.values()) {
+        if (ok) {
+          if (endpoint.failing_since)
+            await trx
+              .updateTable('webhook_endpoints')
+              .set({ failing_since: null })
+              .where('id', '=', endpoint.id)
+              .execute();
+          continue;
+        }
+        await noteFailure(trx, endpoint.id, firstFailure!, at);
+      }
+    });
+  }
+
+  /**
+   * Each delivery's new state. PostgreSQL takes them as one UPDATE ... FROM (VALUES ...) per 200
+   * (a round trip per row made a round of 500 take most of a second); SQLite runs one prepared
+   * UPDATE per row, which costs it no round trip.
+   */
+  async function writeOutcomes(trx: Trx, token: string, updates: OutcomeUpdate[]): Promise<void> {
+    if (!postgres) {
+      for (const u of updates)
+        await trx
+          .updateTable('webhook_deliveries')
+          .set({ ...u, claim_token: null, claimed_until: null })
+          .where('id', '=', u.id)
+          .where('claim_token', '=', token)
+          .execute();
+      return;
+    }
+    for (let i = 0; i < updates.length; i += 200) {
+      const values = updates
+        .slice(i, i + 200)
+        .map(
+          (u) =>
+            sql`(${u.id}::text, ${u.status}::text, ${u.attempt_count}::int, ${u.next_attempt_at}::text, ${u.last_status_code}::int, ${u.last_error}::text, ${u.attempts}::text, ${u.updated_at}::text)`,
+        );
+      await sql`update webhook_deliveries as d set status = v.status, attempt_count = v.attempt_count,
+          next_attempt_at = v.next_attempt_at, claim_token = null, claimed_until = null,
+          last_status_code = v.last_status_code, last_error = v.last_error, attempts = v.attempts, updated_at = v.updated_at
+        from (values ${sql.join(values)}) as v(id, status, attempt_count, next_attempt_at, last_status_code, last_error, attempts, updated_at)
+        where d.id = v.id and d.claim_token = ${token}`.execute(trx);
+    }
+  }
+
+  /** Starts the endpoint's failure clock, or disables it (with an event) once it has run 3 days. */
+  async function noteFailure(trx: Trx, endpointId: string, failedAt: string, at: number): Promise<void> {
+    let q = trx.selectFrom('webhook_endpoints').selectAll().where('id', '=', endpointId);
+    if (postgres) q = q.forUpdate();
+    const row = await q.executeTakeFirst();
+    if (!row || row.status !== 'enabled') return;
+    if (!row.failing_since) {
+      await trx.updateTable('webhook_endpoints').set({ failing_since: failedAt }).where('id', '=', row.id).execute();
+      return;
+    }
+    if (at - Date.parse(row.failing_since) < disableAfterMs) return;
+    const disabled: WebhookEndpointsTable = {
+      ...row,
+      status: 'disabled',
+      disabled_reason: `Every attempt failed since ${row.failing_since}.`,
+      version: row.version + 1,
+      updated_at: iso(at),
+    };
+    await trx
+      .updateTable('webhook_endpoints')
+      .set({
+        status: 'disabled',
+        disabled_reason: disabled.disabled_reason,
+        version: disabled.version,
+        updated_at: disabled.updated_at,
+      })
+      .where('id', '=', row.id)
+      .execute();
+    await recordEvent(trx, { requestId: newId('req') }, 'webhook_endpoint.disabled', toWebhookEndpoint(disabled), {
+      status: 'enabled',
+    });
+  }
+
+  /** One round; true when it filled a batch (more is waiting: go again at once). */
+  async function round(): Promise<boolean> {
+    const { fannedOut, claimed, token } = await dispatch();
+    if (claimed.length) {
+      const { outcomes, unsent } = await sendAll(claimed);
+      await record(token, outcomes, unsent);
+    }
+    return fannedOut >= batchSize || claimed.length >= batchSize;
+  }
+
+  const loop = (async () => {
+    // SQLite runs one server process: claims left by a killed one are nobody's.
+    if (!postgres)
+      await db
+        .updateTable('webhook_deliveries')
+        .set({ claim_token: null, claimed_until: null })
+        .where('claimed_until', 'is not', null)
+        .execute()
+        .catch((err) => options.log?.warn({ err }, 'webhook worker: releasing old claims failed'));
+    while (!stopped) {
+      // Under load, a round every pollMs takes what accumulated: fewer, larger transactions.
+      let worked = false;
+      try {
+        worked = await round();
+      } catch (err) {
+        if (stopped) break;
+        options.log?.warn({ err }, 'webhook delivery round failed');
+      }
+      if (worked || stopped) continue;
+      await new Promise<void>((resolve) => {
+        wakeUp = resolve;
+        timer = setTimeout(resolve, pollMs);
+        timer.unref();
+      });
+      wakeUp = undefined;
+    }
+  })();
+
+  return {
+    async stop() {
+      stopped = true;
+      inFlight.abort();
+      agents['http:'].destroy();
+      agents['https:'].destroy();
+      if (timer) clearTimeout(timer);
+      wakeUp?.();
+      await loop;
+    },
+    wake() {
+      if (timer) clearTimeout(timer);
+      wakeUp?.();
+    },
+  };
+}
+
+function succeeded(o: Outcome): boolean {
+  return o.status_code !== null && o.status_code >= 200 && o.status_code < 300;
+}
+
+/** 4xx other than 408 (timeout) and 429 (slow down) will not get better by retrying. */
+function permanentFailure(o: Outcome): boolean {
+  return (
+    o.status_code !== null &&
+    o.status_code >= 400 &&
+    o.status_code < 500 &&
+    o.status_code !== 408 &&
+    o.status_code !== 429
+  );
+}
+
+function splitPosition(position: string): [string, string] {
+  const colon = position.indexOf(':');
+  return [position.slice(0, colon), position.slice(colon + 1)];
+}
+
+/** The event as the API shows it (toApiEvent), built from the stored data text without parsing it. */
+function eventBody(event: EventRow): string {
+  return `{"id":${JSON.stringify(event.id)},"object":"event","type":${JSON.stringify(event.type)},"data":${event.data},"request_id":${JSON.stringify(event.request_id)},"created_at":${JSON.stringify(event.created_at)}}`;
+}
+
+function appendAttempt(attempts: string, attempt: WebhookAttempt): string {
+  const json = JSON.stringify(attempt);
+  return attempts === '[]' || !attempts ? `[${json}]` : `${attempts.slice(0, -1)},${json}]`;
+}
