@@ -105,3 +105,19 @@ export async function patchRecord<T extends Patchable, K extends keyof T & strin
   await recordEvent(trx, ctx, spec.event, next, previous);
   return next;
 }
+
+/**
+ * Writes `changes` to a locked, versioned row (version + 1, updated_at now) and answers the row as
+ * written: the save step of a document's commands, whose callers render it and record their event.
+ */
+export async function saveVersionedRow<R extends { id: string; version: number; updated_at: string }>(
+  trx: Trx,
+  table: keyof Database & string,
+  row: R,
+  changes: Partial<R>,
+): Promise<R> {
+  const next: R = { ...row, ...changes, version: row.version + 1, updated_at: nowIso() };
+  const { id: _id, ...columns } = next;
+  await (trx as Kysely<any>).updateTable(table).set(columns).where('id', '=', row.id).execute();
+  return next;
+}

@@ -4,7 +4,7 @@ import { formatNumber, nextNumber } from '../../db/counters.js';
 import { newId, nowIso } from '../../db/ids.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
-import { lockRecord } from '../../platform/db-helpers.js';
+import { lockRecord, saveVersionedRow } from '../../platform/db-helpers.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { parseJson, toJson } from '../../platform/json.js';
@@ -231,9 +231,7 @@ async function saveCycleCount(
   changes: Partial<CycleCountsTable>,
   event: string,
 ): Promise<CycleCount> {
-  const next: CycleCountsTable = { ...row, ...changes, version: row.version + 1, updated_at: nowIso() };
-  const { id: _id, ...columns } = next;
-  await trx.updateTable('cycle_counts').set(columns).where('id', '=', row.id).execute();
+  const next = await saveVersionedRow(trx, 'cycle_counts', row, changes);
   const after = toCycleCount(next, await linesOf(trx, [row.id]));
   await recordEvent(
     trx,

@@ -3,7 +3,7 @@ import { formatNumber, nextNumber } from '../../db/counters.js';
 import { newId, nowIso } from '../../db/ids.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
-import { lockRecord } from '../../platform/db-helpers.js';
+import { lockRecord, saveVersionedRow } from '../../platform/db-helpers.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { parseJson, toJson } from '../../platform/json.js';
@@ -332,9 +332,7 @@ async function savePackingList(
   changes: Partial<PackingListsTable>,
   event: string,
 ): Promise<PackingList> {
-  const next: PackingListsTable = { ...row, ...changes, version: row.version + 1, updated_at: nowIso() };
-  const { id: _id, ...columns } = next;
-  await trx.updateTable('packing_lists').set(columns).where('id', '=', row.id).execute();
+  const next = await saveVersionedRow(trx, 'packing_lists', row, changes);
   const after = toPackingList(next, await itemsOf(trx, [row.id]));
   await recordEvent(
     trx,
