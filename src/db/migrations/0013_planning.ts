@@ -85,11 +85,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema
-    .createIndex('plan_proposals_run')
-    .on('plan_proposals')
-    .columns(['plan_run_id', 'position'])
-    .execute();
+  await db.schema.createIndex('plan_proposals_run').on('plan_proposals').columns(['plan_run_id', 'position']).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
