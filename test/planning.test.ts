@@ -27,7 +27,7 @@ async function plan(t: T, location: string, extra = '') {
 
 /**
  * A kit short at two levels at a fresh warehouse:
- *   KIT   (BOM, lead 2 days)  = 1 FRAME + 4 BOLT     on hand 2; an order for 10 (2 reserved, 8 backordered)
+ *   KIT   (BOM, lead 2 days)  = 1 FRAME (make) + 4 BOLT    on hand 2; an order for 10 (2 reserved, 8 backordered)
  *   FRAME (BOM, lead 3 days)  = 2 BAR + 2 BOLT       on hand 1
  *   BAR   bought from BARCO (supplier lead 7), multiple 10; on hand 5; 30 on order arriving in 60 days
  *   BOLT  bought from BOLTCO (supplier SKU lead 5 overrides the supplier's 20), MOQ 100, multiple 50;
@@ -60,7 +60,7 @@ async function kitScenario(t: T) {
     sku: sku.kit,
     lead_time_days: 2,
     line_items: [
-      { component_sku: sku.frame, quantity: 1 },
+      { component_sku: sku.frame, quantity: 1, supply_type: 'make' },
       { component_sku: sku.bolt, quantity: 4 },
     ],
   });
@@ -252,7 +252,7 @@ describe('replenishment planning', () => {
     const boltPo = await ok(await t.api('GET', `/v1/purchase_orders/${p.get(s.sku.bolt).purchase_order_id}`));
     assert.equal(boltPo.status, 'draft');
     assert.equal(boltPo.supplier_id, s.boltco.id);
-    assert.equal(boltPo.expected_date, addDays(5));
+    assert.equal(boltPo.expected_date, `${addDays(5)}T00:00:00.000Z`);
     assert.deepEqual(
       boltPo.line_items.map((l: any) => [l.id, l.sku, l.quantity_ordered, l.unit_cost]),
       [[p.get(s.sku.bolt).purchase_order_line_item_id, s.sku.bolt, 100, 10]],
@@ -261,9 +261,12 @@ describe('replenishment planning', () => {
     assert.equal(barPo.supplier_id, s.barco.id);
     assert.equal(barPo.line_items[0].quantity_ordered, 10);
     const kitWo = await ok(await t.api('GET', `/v1/work_orders/${p.get(s.sku.kit).work_order_id}`));
-    assert.deepEqual([kitWo.status, kitWo.sku, kitWo.quantity, kitWo.due_date], ['planned', s.sku.kit, 8, addDays(12)]);
+    assert.deepEqual(
+      [kitWo.status, kitWo.sku, kitWo.quantity, kitWo.due_date],
+      ['planned', s.sku.kit, 8, `${addDays(12)}T00:00:00.000Z`],
+    );
     const frameWo = await ok(await t.api('GET', `/v1/work_orders/${p.get(s.sku.frame).work_order_id}`));
-    assert.deepEqual([frameWo.quantity, frameWo.due_date], [7, addDays(10)]);
+    assert.deepEqual([frameWo.quantity, frameWo.due_date], [7, `${addDays(10)}T00:00:00.000Z`]);
 
     // Again, by id: nothing new, same links.
     const twice = await ok(
@@ -364,6 +367,42 @@ describe('replenishment planning', () => {
     assert.deepEqual(
       run.proposals.map((p: any) => [p.sku, p.explanation.net_requirement, p.quantity]),
       cases.map((c) => [c.sku, c.reorder_point, c.expected]),
+    );
+  });
+
+  it('buys a component its parent lists as bought, even with a BOM of its own; sku_in narrows the plan', async () => {
+    const t = await getTestContext();
+    const tag = unique('').toUpperCase();
+    const location = await ok(await t.api('POST', '/v1/locations', { code: `PLB-${tag}`, name: 'Buy lines' }), 201);
+    const [top, sub, part, other] = ['TOP', 'SUB', 'PART', 'OTHER'].map((n) => `${n}-${tag}`);
+    for (const [sku, fields] of [
+      [top, { reorder_point: 2 }],
+      [sub, {}],
+      [part, {}],
+      [other, { safety_stock: 4 }],
+    ] as const)
+      await ok(await t.api('POST', '/v1/inventory_items', { sku, location_id: location.id, ...fields }), 201);
+    for (const body of [
+      { sku: sub, line_items: [{ component_sku: part, quantity: 3 }] },
+      { sku: top, line_items: [{ component_sku: sub, quantity: 1 }] }, // supply_type defaults to buy
+    ]) {
+      const created = await ok(await t.api('POST', '/v1/bill_of_materials', { name: 'BOM', ...body }), 201);
+      await ok(await t.api('POST', `/v1/bill_of_materials/${created.id}/activate`));
+    }
+    const run = await plan(t, location.id, `&sku_in=${top}`);
+    assert.deepEqual(
+      run.proposals.map((p: any) => [p.sku, p.action, p.quantity, p.level]),
+      [
+        [top, 'make', 2, 0],
+        [sub, 'buy', 2, 1],
+      ],
+      'SUB is bought (its line says buy), so PART is not needed; OTHER is outside sku_in',
+    );
+    assert.deepEqual(run.sku_in, [top]);
+    const everything = await plan(t, location.id);
+    assert.deepEqual(
+      everything.proposals.map((p: any) => p.sku),
+      [other, top, sub],
     );
   });
 

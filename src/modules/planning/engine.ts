@@ -14,8 +14,9 @@
  * Levels (low-level codes): a SKU's level is its deepest position in any active BOM tree (0 = no
  * parent), so it is netted once, after every parent whose shortage becomes its demand. A SKU with
  * an active BOM is made (a work order for exactly the net requirement, whose component needs are
- * the BOM's, rounded as work orders round them); any other SKU is bought from its supplier SKU,
- * rounded up to the minimum order quantity and then to the order multiple.
+ * the BOM's, rounded as work orders round them) unless the BOM lines that name it all say
+ * supply_type "buy", as manufacturing's explode reads them; any other SKU is bought from its
+ * supplier SKU, rounded up to the minimum order quantity and then to the order multiple.
  *
  * Dates, scheduled forward from the plan date: a buy is ordered today and needed by today + its
  * lead time; a make starts (order_by) when the last of its proposed components arrives (today at
@@ -49,7 +50,7 @@ export interface PlanBom {
   sku: string;
   output_quantity: number;
   lead_time_days: number;
-  lines: Array<{ component_sku: string; quantity: number; scrap_percent: number }>;
+  lines: Array<{ component_sku: string; quantity: number; scrap_percent: number; supply_type: 'buy' | 'make' }>;
 }
 
 export interface BuyTerms {
@@ -150,15 +151,29 @@ export function lowLevelCodes(boms: Map<string, PlanBom>): Map<string, number> {
   return level;
 }
 
+/**
+ * The SKUs planned as made: an active BOM, and either no BOM names them as a component (finished
+ * goods) or some line does with supply_type "make" (lines default to "buy", as in manufacturing).
+ */
+export function madeSkus(boms: Map<string, PlanBom>): Set<string> {
+  const asComponent = new Map<string, boolean>();
+  for (const bom of boms.values())
+    for (const l of bom.lines)
+      asComponent.set(l.component_sku, (asComponent.get(l.component_sku) ?? false) || l.supply_type === 'make');
+  const made = new Set<string>();
+  for (const sku of boms.keys()) if (asComponent.get(sku) ?? true) made.add(sku);
+  return made;
+}
+
 /** The SKUs asked for and every component below them. */
-function withComponents(skus: readonly string[], boms: Map<string, PlanBom>): Set<string> {
+function withComponents(skus: readonly string[], boms: Map<string, PlanBom>, made: Set<string>): Set<string> {
   const out = new Set<string>();
   const stack = [...skus];
   while (stack.length) {
     const sku = stack.pop()!;
     if (out.has(sku)) continue;
     out.add(sku);
-    for (const l of boms.get(sku)?.lines ?? []) stack.push(l.component_sku);
+    if (made.has(sku)) for (const l of boms.get(sku)!.lines) stack.push(l.component_sku);
   }
   return out;
 }
@@ -190,7 +205,8 @@ function emptyPosition(sku: string, locationId: string): Position {
 export function computePlan(inputs: PlanInputs): ComputedProposal[] {
   const { boms, terms, today } = inputs;
   const levels = lowLevelCodes(boms);
-  const scope = inputs.skuIn ? withComponents(inputs.skuIn, boms) : null;
+  const made = madeSkus(boms);
+  const scope = inputs.skuIn ? withComponents(inputs.skuIn, boms, made) : null;
 
   const positions = new Map<string, Position>();
   for (const p of inputs.positions) if (!scope || scope.has(p.sku)) positions.set(keyOf(p.sku, p.location_id), p);
@@ -217,7 +233,7 @@ export function computePlan(inputs: PlanInputs): ComputedProposal[] {
       const supply = p.on_hand + p.incoming + p.in_transit + p.planned_output;
       const net = Math.max(0, demand - supply);
       if (net === 0) continue;
-      const bom = boms.get(p.sku);
+      const bom = made.has(p.sku) ? boms.get(p.sku) : undefined;
       const buy = bom ? undefined : terms.get(p.sku);
       const quantity = buy ? roundBuyQuantity(net, buy.min_order_quantity, buy.order_multiple) : net;
       const proposal: ComputedProposal = {

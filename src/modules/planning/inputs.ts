@@ -135,6 +135,7 @@ export async function loadPlanInputs(
         'l.component_sku',
         'l.quantity',
         'l.scrap_percent',
+        'l.supply_type',
       ])
       .where('b.status', '=', 'active')
       .orderBy('b.id')
@@ -186,6 +187,7 @@ export async function loadPlanInputs(
       component_sku: r.component_sku,
       quantity: Number(r.quantity),
       scrap_percent: Number(r.scrap_percent),
+      supply_type: r.supply_type,
     });
   }
   return { positions: [...positions.values()], boms, terms: await buyingTermsBySku(db) };

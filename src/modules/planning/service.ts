@@ -83,6 +83,9 @@ async function proposalsOf(db: Executor, planId: string): Promise<PlanProposalsT
   return db.selectFrom('plan_proposals').selectAll().where('plan_run_id', '=', planId).orderBy('position').execute();
 }
 
+/** A plan date (YYYY-MM-DD) as the timestamps documents store: midnight UTC. */
+const startOfDay = (date: string) => `${date}T00:00:00.000Z`;
+
 /** Rows per INSERT when storing proposals: well under both databases' parameter limits. */
 const INSERT_CHUNK = 400;
 
@@ -234,8 +237,8 @@ export async function applyReplenishmentPlan(
       const order = await insertPurchaseOrder(trx, ctx, {
         supplier_id: group[0].supplier_id!,
         location_id: group[0].location_id,
-        order_date: group.map((p) => p.order_by).sort()[0],
-        expected_date: group.map((p) => p.need_by).sort()[group.length - 1],
+        order_date: startOfDay(group.map((p) => p.order_by).sort()[0]),
+        expected_date: startOfDay(group.map((p) => p.need_by).sort()[group.length - 1]),
         notes: `Proposed by plan run ${run.id}.`,
         metadata: { plan_run_id: run.id },
         line_items: group.map((p) => ({
@@ -255,7 +258,7 @@ export async function applyReplenishmentPlan(
         quantity: Number(p.quantity),
         locationId: p.location_id,
         outputLocationId: p.location_id,
-        due_date: p.need_by,
+        due_date: startOfDay(p.need_by),
         memo: `Proposed by plan run ${run.id}; start by ${p.order_by}.`,
         metadata: { plan_run_id: run.id, plan_proposal_id: p.id },
       });
