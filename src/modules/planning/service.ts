@@ -251,7 +251,11 @@ export async function applyReplenishmentPlan(
         applied.set(p.id, { purchase_order_id: order.id, purchase_order_line_item_id: order.line_items[i].id }),
       );
     }
-    for (const p of pending.filter((p) => p.action === 'make')) {
+    // Sub-assemblies first, as they will be built: WO numbers follow the order of work.
+    const makes = pending
+      .filter((p) => p.action === 'make')
+      .sort((a, b) => Number(b.level) - Number(a.level) || Number(a.position) - Number(b.position));
+    for (const p of makes) {
       const bom = await activeBomFor(trx, p.bom_id ?? undefined, p.sku);
       const workOrder = await insertWorkOrder(trx, ctx, {
         bom,
