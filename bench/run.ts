@@ -6,6 +6,8 @@
  * create-order run, order creation runs again with a webhook endpoint subscribed to `*` (a receiver
  * in a third process), then with it disabled: the cost of delivery and its lag.
  *
+ * `npm run bench -- planning` runs bench/planning.ts instead (the replenishment plan at scale).
+ *
  * Settings: BENCH_SECONDS (per scenario, default 10), BENCH_CONNECTIONS (default 16),
  * BENCH_ORDERS (seeded orders, default 10000), BENCH_SKUS (default 1000).
  */
@@ -395,7 +397,9 @@ function printReport(rssMb: number, raw: Row, api: Row): void {
   );
 }
 
-main().catch((err) => {
+// `npm run bench -- planning` runs the replenishment-planning bench (bench/planning.ts) instead.
+const scenario = process.argv[2];
+(scenario === 'planning' ? import('./planning.js').then((m) => m.benchPlanning()) : main()).catch((err) => {
   console.error(err);
   process.exit(1);
 });

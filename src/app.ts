@@ -28,6 +28,7 @@ import { warrantyRoutes } from './modules/warranties/index.js';
 import { wholesaleRoutes } from './modules/wholesale/index.js';
 import { caseRoutes, leadRoutes } from './modules/crm/index.js';
 import { webhookRoutes } from './modules/webhooks/index.js';
+import { planningRoutes } from './modules/planning/index.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 // StateSet's older singular paths (/v1/order/:id/ship, /v1/customer) answer as today's plural ones.
@@ -199,5 +200,6 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
   await app.register(leadRoutes, deps);
   await app.register(caseRoutes, deps);
   await app.register(webhookRoutes, deps);
+  await app.register(planningRoutes, deps);
   return app;
 }

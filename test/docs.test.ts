@@ -516,6 +516,19 @@ describe('/docs', () => {
     const draftOrder = (await api('POST', '/v1/manufacture_orders', { sku: 'WIDGET-KIT', quantity: 1 })).body;
     await run('DELETE', '/v1/manufacture_orders/{id}', { id: draftOrder.manufacture_order_number });
 
+    // Planning: Acme sells the bolts; a plan for every location, applied (drafts and planned work
+    // orders for whatever is short), then the runs listed.
+    real.supplier_sku = (await run('POST', '/v1/supplier_skus')).id;
+    await run('GET', '/v1/supplier_skus');
+    await run('GET', '/v1/supplier_skus/{id}');
+    await runUpdates('/v1/supplier_skus/{id}');
+    real.plan_run = (await run('GET', '/v1/planning/replenishment')).id;
+    await run('GET', '/v1/planning/replenishment/{plan_id}');
+    await run('POST', '/v1/planning/replenishment/{plan_id}/apply');
+    await run('GET', '/v1/plan_runs');
+    await run('GET', '/v1/plan_runs/{id}/events');
+    await run('DELETE', '/v1/supplier_skus/{id}');
+
     real.api_key = (await run('POST', '/v1/api_keys')).id;
     await run('GET', '/v1/api_keys');
     await run('GET', '/v1/api_keys/{id}');

@@ -13,6 +13,7 @@ import type { WarrantyTables } from '../modules/warranties/tables.js';
 import type { WholesaleTables } from '../modules/wholesale/tables.js';
 import type { CrmTables } from '../modules/crm/tables.js';
 import type { WebhookTables } from '../modules/webhooks/tables.js';
+import type { PlanningTables } from '../modules/planning/tables.js';
 
 /**
  * Kysely table types. Both dialects store the same shapes: text ids, ISO-8601 text timestamps,
@@ -63,7 +64,8 @@ export interface Database
     WarrantyTables,
     WholesaleTables,
     CrmTables,
-    WebhookTables {
+    WebhookTables,
+    PlanningTables {
   idempotency_keys: IdempotencyKeysTable;
   events: EventsTable;
   counters: CountersTable;

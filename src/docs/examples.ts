@@ -32,6 +32,8 @@ export const GENERATED_ID_EXAMPLES = {
   lead: 'lead_01jfz8qemnpqrstvwxy0b1d9fa',
   webhook_endpoint: 'we_01jfz8qdkmnpqrstvwxy0b1d9a',
   webhook_delivery: 'whd_01jfz8qemnpqrstvwxy0b1d9b',
+  supplier_sku: 'ssk_01jfz8qfn2pqrstvwxy0b1g1c',
+  plan_run: 'pln_01jfz8qgp3qrstvwxy0b1h2d',
 } as const;
 
 export const CUSTOMER_ID = 'cus_ada_lovelace';
@@ -328,6 +330,27 @@ export const REQUEST_EXAMPLES: Record<string, RequestExample> = {
   'PATCH /v1/suppliers/{id}': { params: { id: SUPPLIER_CODE }, body: { payment_terms: 'NET45', lead_time_days: 14 } },
   'DELETE /v1/suppliers/{id}': id(SUPPLIER_CODE),
   'GET /v1/suppliers/{id}/events': id(SUPPLIER_CODE),
+
+  'POST /v1/supplier_skus': {
+    body: {
+      supplier_id: SUPPLIER_CODE,
+      sku: 'BOLT-M4',
+      supplier_sku: 'ACME-B4-100',
+      unit_cost: 10,
+      min_order_quantity: 100,
+      order_multiple: 50,
+      lead_time_days: 5,
+      preferred: true,
+    },
+  },
+  'GET /v1/supplier_skus/{id}': id(G.supplier_sku),
+  'PATCH /v1/supplier_skus/{id}': { params: { id: G.supplier_sku }, body: { unit_cost: 9, lead_time_days: 4 } },
+  'DELETE /v1/supplier_skus/{id}': id(G.supplier_sku),
+
+  'GET /v1/planning/replenishment': { query: { horizon_days: '30' } },
+  'GET /v1/planning/replenishment/{plan_id}': { params: { plan_id: G.plan_run } },
+  'POST /v1/planning/replenishment/{plan_id}/apply': { params: { plan_id: G.plan_run }, body: {} },
+  'GET /v1/plan_runs/{id}/events': id(G.plan_run),
 
   'POST /v1/purchase_orders': {
     body: {

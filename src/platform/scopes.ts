@@ -20,6 +20,7 @@ export const SCOPE_RESOURCES = [
   'manufacture_orders',
   'orders',
   'packing_lists',
+  'planning',
   'promotions',
   'purchase_orders',
   'refunds',

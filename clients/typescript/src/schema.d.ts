@@ -161,7 +161,7 @@ export interface paths {
                      */
                     "application/json": {
                         name?: string;
-                        /** @description e.g. ["orders:read","orders:write"], "admin" or "*". One of: *, admin, bill_of_materials:read, bill_of_materials:write, bill_of_materials:*, cases:read, cases:write, cases:*, customers:read, customers:write, customers:*, cycle_counts:read, cycle_counts:write, cycle_counts:*, events:read, events:write, events:*, inventory:read, inventory:write, inventory:*, leads:read, leads:write, leads:*, locations:read, locations:write, locations:*, manufacture_orders:read, manufacture_orders:write, manufacture_orders:*, orders:read, orders:write, orders:*, packing_lists:read, packing_lists:write, packing_lists:*, promotions:read, promotions:write, promotions:*, purchase_orders:read, purchase_orders:write, purchase_orders:*, refunds:read, refunds:write, refunds:*, returns:read, returns:write, returns:*, shipments:read, shipments:write, shipments:*, work_orders:read, work_orders:write, work_orders:*, suppliers:read, suppliers:write, suppliers:*, warranties:read, warranties:write, warranties:*, wholesale_orders:read, wholesale_orders:write, wholesale_orders:*, webhooks:read, webhooks:write, webhooks:*. A key can only grant scopes it holds itself (403 scope_not_held). */
+                        /** @description e.g. ["orders:read","orders:write"], "admin" or "*". One of: *, admin, bill_of_materials:read, bill_of_materials:write, bill_of_materials:*, cases:read, cases:write, cases:*, customers:read, customers:write, customers:*, cycle_counts:read, cycle_counts:write, cycle_counts:*, events:read, events:write, events:*, inventory:read, inventory:write, inventory:*, leads:read, leads:write, leads:*, locations:read, locations:write, locations:*, manufacture_orders:read, manufacture_orders:write, manufacture_orders:*, orders:read, orders:write, orders:*, packing_lists:read, packing_lists:write, packing_lists:*, planning:read, planning:write, planning:*, promotions:read, promotions:write, promotions:*, purchase_orders:read, purchase_orders:write, purchase_orders:*, refunds:read, refunds:write, refunds:*, returns:read, returns:write, returns:*, shipments:read, shipments:write, shipments:*, work_orders:read, work_orders:write, work_orders:*, suppliers:read, suppliers:write, suppliers:*, warranties:read, warranties:write, warranties:*, wholesale_orders:read, wholesale_orders:write, wholesale_orders:*, webhooks:read, webhooks:write, webhooks:*. A key can only grant scopes it holds itself (403 scope_not_held). */
                         scopes: string[];
                         /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
                         expires_at?: string;
@@ -20349,6 +20349,806 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/supplier_skus": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List supplier SKUs */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description Skip this many records (not with cursor). */
+                    offset?: number;
+                    /** @description Opaque cursor from a previous page's next_cursor. */
+                    cursor?: string;
+                    /** @description Field to sort by; a leading "-" sorts descending. */
+                    sort?: "created_at" | "-created_at" | "sku" | "-sku" | "unit_cost" | "-unit_cost" | "updated_at" | "-updated_at";
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_before?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    updated_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    updated_before?: string;
+                    supplier_id?: string;
+                    supplier_id_in?: string;
+                    sku?: string;
+                    sku_in?: string;
+                    /** @description true: only the preferred rows */
+                    preferred?: "true" | "false";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            object: "list";
+                            data: components["schemas"]["SupplierSku"][];
+                            has_more: boolean;
+                            total_count: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create a supplier SKU
+         * @description What a supplier (supplier_id, id or code; 404 when unknown) sells of one SKU: unit_cost, min_order_quantity and order_multiple (planning rounds buy quantities up to them) and lead_time_days (overrides the supplier’s). preferred=true makes it the SKU’s only preferred row (the others are unset in the same transaction). One row per supplier and SKU: a second is a 409 already_exists.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "supplier_id": "ACME",
+                     *       "sku": "BOLT-M4",
+                     *       "supplier_sku": "ACME-B4-100",
+                     *       "unit_cost": 10,
+                     *       "min_order_quantity": 100,
+                     *       "order_multiple": 50,
+                     *       "lead_time_days": 5,
+                     *       "preferred": true
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Supplier id or code */
+                        supplier_id: string;
+                        sku: string;
+                        /** @description The supplier's own part number */
+                        supplier_sku?: string | null;
+                        description?: string | null;
+                        /** @description Integer cents per unit */
+                        unit_cost: number;
+                        currency?: string;
+                        /** @description Smallest quantity the supplier accepts (default 1) */
+                        min_order_quantity?: number;
+                        /** @description Orders come in multiples of this (default 1) */
+                        order_multiple?: number;
+                        /** @description Days from order to arrival; overrides the supplier's when set */
+                        lead_time_days?: number | null;
+                        /** @description The supplier planning buys this SKU from; setting it unsets the SKU’s other preferred row */
+                        preferred?: boolean;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SupplierSku"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/supplier_skus/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a supplier SKU */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example ssk_01jfz8qfn2pqrstvwxy0b1g1c */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SupplierSku"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a supplier SKU (PUT alias of PATCH)
+         * @description preferred=true unsets the SKU’s other preferred row in the same transaction.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example ssk_01jfz8qfn2pqrstvwxy0b1g1c */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "unit_cost": 9,
+                     *       "lead_time_days": 4
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The supplier's own part number */
+                        supplier_sku?: string | null;
+                        description?: string | null;
+                        /** @description Integer cents per unit */
+                        unit_cost?: number;
+                        currency?: string;
+                        /** @description Smallest quantity the supplier accepts (default 1) */
+                        min_order_quantity?: number;
+                        /** @description Orders come in multiples of this (default 1) */
+                        order_multiple?: number;
+                        /** @description Days from order to arrival; overrides the supplier's when set */
+                        lead_time_days?: number | null;
+                        /** @description The supplier planning buys this SKU from; setting it unsets the SKU’s other preferred row */
+                        preferred?: boolean;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SupplierSku"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Update a supplier SKU (POST alias of PATCH)
+         * @description preferred=true unsets the SKU’s other preferred row in the same transaction.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example ssk_01jfz8qfn2pqrstvwxy0b1g1c */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "unit_cost": 9,
+                     *       "lead_time_days": 4
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The supplier's own part number */
+                        supplier_sku?: string | null;
+                        description?: string | null;
+                        /** @description Integer cents per unit */
+                        unit_cost?: number;
+                        currency?: string;
+                        /** @description Smallest quantity the supplier accepts (default 1) */
+                        min_order_quantity?: number;
+                        /** @description Orders come in multiples of this (default 1) */
+                        order_multiple?: number;
+                        /** @description Days from order to arrival; overrides the supplier's when set */
+                        lead_time_days?: number | null;
+                        /** @description The supplier planning buys this SKU from; setting it unsets the SKU’s other preferred row */
+                        preferred?: boolean;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SupplierSku"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Delete a supplier SKU */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example ssk_01jfz8qfn2pqrstvwxy0b1g1c */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            object: string;
+                            /** @enum {boolean} */
+                            deleted: true;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Update a supplier SKU
+         * @description preferred=true unsets the SKU’s other preferred row in the same transaction.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example ssk_01jfz8qfn2pqrstvwxy0b1g1c */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "unit_cost": 9,
+                     *       "lead_time_days": 4
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The supplier's own part number */
+                        supplier_sku?: string | null;
+                        description?: string | null;
+                        /** @description Integer cents per unit */
+                        unit_cost?: number;
+                        currency?: string;
+                        /** @description Smallest quantity the supplier accepts (default 1) */
+                        min_order_quantity?: number;
+                        /** @description Orders come in multiples of this (default 1) */
+                        order_multiple?: number;
+                        /** @description Days from order to arrival; overrides the supplier's when set */
+                        lead_time_days?: number | null;
+                        /** @description The supplier planning buys this SKU from; setting it unsets the SKU’s other preferred row */
+                        preferred?: boolean;
+                        /** @description Free key/value pairs (at most 50 keys). On update, keys are merged and a null value removes a key. */
+                        metadata?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SupplierSku"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Precondition failed: If-Match names an older version */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/v1/purchase_orders": {
         parameters: {
             query?: never;
@@ -36087,6 +36887,543 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/planning/replenishment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compute a replenishment plan
+         * @description Computes what to buy and what to make from what the database holds now, and stores the run (plan_run.created) so it can be applied. For every SKU and location: demand = reserved (active reservations of orders, wholesale orders and others) + backordered + component_demand (open work orders’ components not yet issued nor reserved, plus this plan’s make proposals above) + max(safety_stock, reorder_point); supply = on_hand + incoming (open purchase orders, drafts included) + in_transit + planned_output (open work orders, planned ones included); net_requirement = max(0, demand - supply). Supply expected after today + horizon_days is too late and not counted (shown as incoming_after_horizon / planned_output_after_horizon). SKUs are netted level by level through active BOMs (a SKU after every assembly that uses it): a SKU with an active BOM becomes a make proposal (a work order for the net requirement, whose components become demand below); any other a buy proposal from its preferred supplier SKU (else the cheapest of an active supplier), rounded up to min_order_quantity and then order_multiple. Dates: a buy is ordered today (order_by) and needed by today + its lead time (the supplier SKU’s, else the supplier’s); a make starts when its last proposed component arrives and is needed by that + the BOM’s lead_time_days. Unknown location_id: 404.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Location id or code to plan (404 when unknown); every location when omitted */
+                    location_id?: string;
+                    /** @description Plan only these SKUs and, through their active BOMs, their components (comma-separated) */
+                    sku_in?: string;
+                    /**
+                     * @description Supply expected later than today + horizon_days arrives too late and is not counted
+                     * @example 30
+                     */
+                    horizon_days?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlanRun"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/planning/replenishment/{plan_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a plan run
+         * @description The stored run with its proposals, each linked to what applying it created.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example pln_01jfz8qgp3qrstvwxy0b1h2d */
+                    plan_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlanRun"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/planning/replenishment/{plan_id}/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply a plan run
+         * @description Creates, in one transaction, one draft purchase order per supplier and location (a line per buy proposal; order_date the earliest order_by, expected_date the latest need_by) and one planned work order per make proposal (due_date its need_by), and links each proposal to what it created (status applied). proposal_ids picks proposals (all when omitted; buy proposals without a supplier are then left proposed, and naming one is a 409 no_supplier); an id not in the plan is a 400. Applying a proposal twice creates nothing: the answer is the plan as it stands. A later plan counts the drafts and planned work orders as supply.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example pln_01jfz8qgp3qrstvwxy0b1h2d */
+                    plan_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /** @example {} */
+                    "application/json": {
+                        /** @description The proposals to apply (prp_...); all of the plan when omitted */
+                        proposal_ids?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlanRun"];
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (error.code says which) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/plan_runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List plan runs
+         * @description Summaries (without proposals); GET /v1/planning/replenishment/{plan_id} answers one in full.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description Skip this many records (not with cursor). */
+                    offset?: number;
+                    /** @description Opaque cursor from a previous page's next_cursor. */
+                    cursor?: string;
+                    /** @description Field to sort by; a leading "-" sorts descending. */
+                    sort?: "created_at" | "-created_at";
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_before?: string;
+                    status?: "proposed" | "partially_applied" | "applied";
+                    status_in?: string;
+                    location_id?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            object: "list";
+                            data: components["schemas"]["PlanRunSummary"][];
+                            has_more: boolean;
+                            total_count: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/plan_runs/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the events of one plan run
+         * @description Needs events:read besides planning:read. An event carries its object in full, so reading it needs events:read and the read scope of its object: customers:read for customer.* events, orders:read for order.*, inventory:read for inventory_item.* and transfer.*, wholesale_orders:read for wholesale_order.*, cases:read, leads:read, locations:read, promotions:read, refunds:read, returns:read, shipments:read, warranties:read for the others. A customer's timeline also shows the events of its cases (with cases:read).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description Skip this many records (not with cursor). */
+                    offset?: number;
+                    /** @description Opaque cursor from a previous page's next_cursor. */
+                    cursor?: string;
+                    /** @description Field to sort by; a leading "-" sorts descending. */
+                    sort?: "created_at" | "-created_at";
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_after?: string;
+                    /** @description A date-time: an RFC 3339 date-time with a timezone (2026-05-01T12:00:00Z, 2026-05-01T14:00:00+02:00) or a date (2026-05-01, meaning 00:00 UTC), in the years 1970 to 9999. Answered as ISO 8601 UTC (2026-05-01T12:00:00.000Z). */
+                    created_before?: string;
+                    type?: string;
+                    type_in?: string;
+                };
+                header?: never;
+                path: {
+                    /** @example pln_01jfz8qgp3qrstvwxy0b1h2d */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            object: "list";
+                            data: components["schemas"]["Event"][];
+                            has_more: boolean;
+                            total_count: number;
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad request: invalid input (validation_error and others; details name each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unauthorized: no valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Forbidden: the key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests: rate limited */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Internal error, logged with its request id */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -37018,6 +38355,27 @@ export interface components {
             created_at: string;
             updated_at: string;
         };
+        SupplierSkuInput: {
+            id: string;
+            /** @constant */
+            object: "supplier_sku";
+            supplier_id: string;
+            sku: string;
+            supplier_sku: string | null;
+            description: string | null;
+            unit_cost: number;
+            currency: string;
+            min_order_quantity: number;
+            order_multiple: number;
+            lead_time_days: number | null;
+            preferred: boolean;
+            metadata: {
+                [key: string]: unknown;
+            };
+            version: number;
+            created_at: string;
+            updated_at: string;
+        };
         ReturnLineItemInput: {
             id: string;
             /** @constant */
@@ -37400,6 +38758,118 @@ export interface components {
             attempts: components["schemas"]["WebhookAttemptInput"][];
             created_at: string;
             updated_at: string;
+        };
+        PlanProposalExplanationInput: {
+            on_hand: number;
+            /** @description Every active reservation (orders, wholesale orders, work orders, others) */
+            reserved: number;
+            /** @description Unshipped order units holding no reservation */
+            backordered: number;
+            /** @description Components still needed by open work orders (not issued nor reserved) plus this plan's make proposals above */
+            component_demand: number;
+            /** @description The part of component_demand from this plan's make proposals */
+            component_demand_from_plan: number;
+            safety_stock: number;
+            reorder_point: number;
+            /** @description Open purchase-order quantity (drafts included) expected within the horizon */
+            incoming: number;
+            /** @description Open purchase-order quantity expected after the horizon: too late, not counted */
+            incoming_after_horizon: number;
+            /** @description Transfers on their way to this location */
+            in_transit: number;
+            /** @description Remaining output of open work orders (planned ones included) due within the horizon */
+            planned_output: number;
+            /** @description Work-order output due after the horizon: too late, not counted */
+            planned_output_after_horizon: number;
+            /** @description reserved + backordered + component_demand + max(safety_stock, reorder_point) */
+            demand: number;
+            /** @description on_hand + incoming + in_transit + planned_output */
+            supply: number;
+            /** @description max(0, demand - supply) */
+            net_requirement: number;
+            /** @description Buy: the supplier SKU’s minimum the quantity was rounded up to */
+            min_order_quantity: number | null;
+            /** @description Buy: the supplier SKU’s multiple the quantity was rounded up to */
+            order_multiple: number | null;
+        };
+        PlanProposalInput: {
+            id: string;
+            /** @constant */
+            object: "plan_proposal";
+            plan_run_id: string;
+            sku: string;
+            location_id: string;
+            /** @enum {string} */
+            action: "buy" | "make";
+            /** @description Buy: the net requirement rounded up to the supplier’s minimum and multiple; make: the net requirement */
+            quantity: number;
+            /** @description 0 = top; a component is planned after every assembly that uses it */
+            level: number;
+            /** @description YYYY-MM-DD: when the quantity is available (order_by + lead_time_days) */
+            need_by: string;
+            /** @description YYYY-MM-DD: when to order (buy) or start (make; when its last proposed component arrives) */
+            order_by: string;
+            lead_time_days: number;
+            /** @description Buy: the preferred supplier (else the cheapest); null when no supplier sells it */
+            supplier_id: string | null;
+            supplier_sku_id: string | null;
+            unit_cost: number | null;
+            /** @description Make: the active bill of materials */
+            bom_id: string | null;
+            explanation: components["schemas"]["PlanProposalExplanationInput"];
+            /** @enum {string} */
+            status: "proposed" | "applied";
+            /** @description The draft purchase order applying created */
+            purchase_order_id: string | null;
+            purchase_order_line_item_id: string | null;
+            /** @description The planned work order applying created */
+            work_order_id: string | null;
+            applied_at: string | null;
+        };
+        PlanRunSummaryInput: {
+            id: string;
+            /** @constant */
+            object: "plan_run";
+            computed_at: string;
+            /** @description null: every location */
+            location_id: string | null;
+            horizon_days: number;
+            sku_in: string[] | null;
+            /** @enum {string} */
+            status: "proposed" | "partially_applied" | "applied";
+            proposal_count: number;
+            /** @description How long the computation took */
+            duration_ms: number;
+            applied_at: string | null;
+            metadata: {
+                [key: string]: unknown;
+            };
+            version: number;
+            created_at: string;
+            updated_at: string;
+        };
+        PlanRunInput: {
+            id: string;
+            /** @constant */
+            object: "plan_run";
+            computed_at: string;
+            /** @description null: every location */
+            location_id: string | null;
+            horizon_days: number;
+            sku_in: string[] | null;
+            /** @enum {string} */
+            status: "proposed" | "partially_applied" | "applied";
+            proposal_count: number;
+            /** @description How long the computation took */
+            duration_ms: number;
+            applied_at: string | null;
+            metadata: {
+                [key: string]: unknown;
+            };
+            version: number;
+            created_at: string;
+            updated_at: string;
+            proposals: components["schemas"]["PlanProposalInput"][];
         };
         Error: {
             error: {
@@ -38328,6 +39798,27 @@ export interface components {
             created_at: string;
             updated_at: string;
         };
+        SupplierSku: {
+            id: string;
+            /** @constant */
+            object: "supplier_sku";
+            supplier_id: string;
+            sku: string;
+            supplier_sku: string | null;
+            description: string | null;
+            unit_cost: number;
+            currency: string;
+            min_order_quantity: number;
+            order_multiple: number;
+            lead_time_days: number | null;
+            preferred: boolean;
+            metadata: {
+                [key: string]: unknown;
+            };
+            version: number;
+            created_at: string;
+            updated_at: string;
+        };
         ReturnLineItem: {
             id: string;
             /** @constant */
@@ -38710,6 +40201,118 @@ export interface components {
             attempts: components["schemas"]["WebhookAttempt"][];
             created_at: string;
             updated_at: string;
+        };
+        PlanProposalExplanation: {
+            on_hand: number;
+            /** @description Every active reservation (orders, wholesale orders, work orders, others) */
+            reserved: number;
+            /** @description Unshipped order units holding no reservation */
+            backordered: number;
+            /** @description Components still needed by open work orders (not issued nor reserved) plus this plan's make proposals above */
+            component_demand: number;
+            /** @description The part of component_demand from this plan's make proposals */
+            component_demand_from_plan: number;
+            safety_stock: number;
+            reorder_point: number;
+            /** @description Open purchase-order quantity (drafts included) expected within the horizon */
+            incoming: number;
+            /** @description Open purchase-order quantity expected after the horizon: too late, not counted */
+            incoming_after_horizon: number;
+            /** @description Transfers on their way to this location */
+            in_transit: number;
+            /** @description Remaining output of open work orders (planned ones included) due within the horizon */
+            planned_output: number;
+            /** @description Work-order output due after the horizon: too late, not counted */
+            planned_output_after_horizon: number;
+            /** @description reserved + backordered + component_demand + max(safety_stock, reorder_point) */
+            demand: number;
+            /** @description on_hand + incoming + in_transit + planned_output */
+            supply: number;
+            /** @description max(0, demand - supply) */
+            net_requirement: number;
+            /** @description Buy: the supplier SKU’s minimum the quantity was rounded up to */
+            min_order_quantity: number | null;
+            /** @description Buy: the supplier SKU’s multiple the quantity was rounded up to */
+            order_multiple: number | null;
+        };
+        PlanProposal: {
+            id: string;
+            /** @constant */
+            object: "plan_proposal";
+            plan_run_id: string;
+            sku: string;
+            location_id: string;
+            /** @enum {string} */
+            action: "buy" | "make";
+            /** @description Buy: the net requirement rounded up to the supplier’s minimum and multiple; make: the net requirement */
+            quantity: number;
+            /** @description 0 = top; a component is planned after every assembly that uses it */
+            level: number;
+            /** @description YYYY-MM-DD: when the quantity is available (order_by + lead_time_days) */
+            need_by: string;
+            /** @description YYYY-MM-DD: when to order (buy) or start (make; when its last proposed component arrives) */
+            order_by: string;
+            lead_time_days: number;
+            /** @description Buy: the preferred supplier (else the cheapest); null when no supplier sells it */
+            supplier_id: string | null;
+            supplier_sku_id: string | null;
+            unit_cost: number | null;
+            /** @description Make: the active bill of materials */
+            bom_id: string | null;
+            explanation: components["schemas"]["PlanProposalExplanation"];
+            /** @enum {string} */
+            status: "proposed" | "applied";
+            /** @description The draft purchase order applying created */
+            purchase_order_id: string | null;
+            purchase_order_line_item_id: string | null;
+            /** @description The planned work order applying created */
+            work_order_id: string | null;
+            applied_at: string | null;
+        };
+        PlanRunSummary: {
+            id: string;
+            /** @constant */
+            object: "plan_run";
+            computed_at: string;
+            /** @description null: every location */
+            location_id: string | null;
+            horizon_days: number;
+            sku_in: string[] | null;
+            /** @enum {string} */
+            status: "proposed" | "partially_applied" | "applied";
+            proposal_count: number;
+            /** @description How long the computation took */
+            duration_ms: number;
+            applied_at: string | null;
+            metadata: {
+                [key: string]: unknown;
+            };
+            version: number;
+            created_at: string;
+            updated_at: string;
+        };
+        PlanRun: {
+            id: string;
+            /** @constant */
+            object: "plan_run";
+            computed_at: string;
+            /** @description null: every location */
+            location_id: string | null;
+            horizon_days: number;
+            sku_in: string[] | null;
+            /** @enum {string} */
+            status: "proposed" | "partially_applied" | "applied";
+            proposal_count: number;
+            /** @description How long the computation took */
+            duration_ms: number;
+            applied_at: string | null;
+            metadata: {
+                [key: string]: unknown;
+            };
+            version: number;
+            created_at: string;
+            updated_at: string;
+            proposals: components["schemas"]["PlanProposal"][];
         };
     };
     responses: never;

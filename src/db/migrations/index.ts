@@ -11,6 +11,7 @@ import * as supply from './0009_supply.js';
 import * as returnsWarranties from './0008_returns_warranties.js';
 import * as wholesaleCrm from './0011_wholesale_crm.js';
 import * as webhooks from './0012_webhooks.js';
+import * as planning from './0013_planning.js';
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0008_returns_warranties': returnsWarranties,
   '0011_wholesale_crm': wholesaleCrm,
   '0012_webhooks': webhooks,
+  '0013_planning': planning,
 };

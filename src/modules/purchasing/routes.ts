@@ -13,6 +13,9 @@ import {
   PurchaseOrderSchema,
   ReceiveBody,
   SupplierSchema,
+  SupplierSkuSchema,
+  CreateSupplierSkuBody,
+  UpdateSupplierSkuBody,
   UpdatePurchaseOrderBody,
   UpdatePurchaseOrderLineBody,
   UpdateSupplierBody,
@@ -41,6 +44,14 @@ import {
   supplierListSpec,
   updateSupplier,
 } from './suppliers.js';
+import {
+  createSupplierSku,
+  deleteSupplierSku,
+  getSupplierSku,
+  listSupplierSkus,
+  supplierSkuListSpec,
+  updateSupplierSku,
+} from './supplier-skus.js';
 
 const supplierTags = ['Suppliers'];
 const poTags = ['Purchase orders'];
@@ -130,6 +141,79 @@ export async function purchasingRoutes(app: FastifyInstance, { db }: { db: DB })
     objectName: 'supplier',
     load: (id) => getSupplier(db, id),
   });
+
+  // ------------------------------------------------------------------------------ supplier SKUs
+  const sskTags = ['Supplier SKUs'];
+  r.post(
+    '/v1/supplier_skus',
+    {
+      config: suppliersWrite,
+      schema: {
+        tags: sskTags,
+        summary: 'Create a supplier SKU',
+        description:
+          'What a supplier (supplier_id, id or code; 404 when unknown) sells of one SKU: unit_cost, min_order_quantity and order_multiple (planning rounds buy quantities up to them) and lead_time_days (overrides the supplier’s). preferred=true makes it the SKU’s only preferred row (the others are unset in the same transaction). One row per supplier and SKU: a second is a 409 already_exists.',
+        body: CreateSupplierSkuBody,
+        response: { 201: SupplierSkuSchema, ...errorResponses(404, 409) },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await createSupplierSku(db, contextOf(req), req.body)),
+  );
+  r.get(
+    '/v1/supplier_skus',
+    {
+      config: suppliersRead,
+      schema: {
+        tags: sskTags,
+        summary: 'List supplier SKUs',
+        querystring: listQuerySchema(supplierSkuListSpec),
+        response: { 200: listEnvelopeSchema(SupplierSkuSchema), ...errorResponses() },
+      },
+    },
+    async (req) => listSupplierSkus(db, req.query),
+  );
+  r.get(
+    '/v1/supplier_skus/:id',
+    {
+      config: suppliersRead,
+      schema: {
+        tags: sskTags,
+        summary: 'Retrieve a supplier SKU',
+        params: IdParams,
+        response: { 200: SupplierSkuSchema, ...errorResponses(404) },
+      },
+    },
+    async (req) => getSupplierSku(db, req.params.id),
+  );
+  for (const method of ['PATCH', 'PUT', 'POST'] as const) {
+    r.route({
+      method,
+      url: '/v1/supplier_skus/:id',
+      config: suppliersWrite,
+      schema: {
+        tags: sskTags,
+        summary: `Update a supplier SKU${method === 'PATCH' ? '' : ` (${method} alias of PATCH)`}`,
+        description: 'preferred=true unsets the SKU’s other preferred row in the same transaction.',
+        params: IdParams,
+        body: UpdateSupplierSkuBody,
+        response: { 200: SupplierSkuSchema, ...errorResponses(404, 409, 412) },
+      },
+      handler: async (req) => updateSupplierSku(db, contextOf(req), req.params.id, req.body, expectedVersion(req)),
+    });
+  }
+  r.delete(
+    '/v1/supplier_skus/:id',
+    {
+      config: suppliersWrite,
+      schema: {
+        tags: sskTags,
+        summary: 'Delete a supplier SKU',
+        params: IdParams,
+        response: { 200: DeletedSchema, ...errorResponses(404, 412) },
+      },
+    },
+    async (req) => deleteSupplierSku(db, contextOf(req), req.params.id, expectedVersion(req)),
+  );
 
   // ------------------------------------------------------------------------------ purchase orders
   r.post(

@@ -183,3 +183,56 @@ export const PurchaseOrderSchema = z
   })
   .meta({ id: 'PurchaseOrder' });
 export type PurchaseOrder = z.output<typeof PurchaseOrderSchema>;
+
+const supplierSkuFields = {
+  supplier_id: z.string().min(1).max(100).describe('Supplier id or code'),
+  sku: z.string().trim().min(1).max(100),
+  supplier_sku: z.string().trim().min(1).max(100).nullish().describe("The supplier's own part number"),
+  description: z.string().max(500).nullish(),
+  unit_cost: MoneySchema.describe('Integer cents per unit'),
+  currency: CurrencySchema.optional(),
+  min_order_quantity: int4(1, 1_000_000_000).optional().describe('Smallest quantity the supplier accepts (default 1)'),
+  order_multiple: int4(1, 1_000_000_000).optional().describe('Orders come in multiples of this (default 1)'),
+  lead_time_days: int4(0, 3650).nullish().describe("Days from order to arrival; overrides the supplier's when set"),
+  preferred: z
+    .boolean()
+    .optional()
+    .describe('The supplier planning buys this SKU from; setting it unsets the SKU’s other preferred row'),
+  metadata: MetadataSchema.optional(),
+};
+export const CreateSupplierSkuBody = z.strictObject(supplierSkuFields);
+export const UpdateSupplierSkuBody = z.strictObject({
+  supplier_sku: supplierSkuFields.supplier_sku,
+  description: supplierSkuFields.description,
+  unit_cost: supplierSkuFields.unit_cost.optional(),
+  currency: supplierSkuFields.currency,
+  min_order_quantity: supplierSkuFields.min_order_quantity,
+  order_multiple: supplierSkuFields.order_multiple,
+  lead_time_days: supplierSkuFields.lead_time_days,
+  preferred: supplierSkuFields.preferred,
+  metadata: supplierSkuFields.metadata,
+});
+export type CreateSupplierSkuInput = z.output<typeof CreateSupplierSkuBody>;
+export type UpdateSupplierSkuInput = z.output<typeof UpdateSupplierSkuBody>;
+
+export const SupplierSkuSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('supplier_sku'),
+    supplier_id: z.string(),
+    sku: z.string(),
+    supplier_sku: z.string().nullable(),
+    description: z.string().nullable(),
+    unit_cost: z.number().int(),
+    currency: z.string(),
+    min_order_quantity: z.number().int(),
+    order_multiple: z.number().int(),
+    lead_time_days: z.number().int().nullable(),
+    preferred: z.boolean(),
+    metadata: z.record(z.string(), z.unknown()),
+    version: z.number().int(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'SupplierSku' });
+export type SupplierSku = z.output<typeof SupplierSkuSchema>;

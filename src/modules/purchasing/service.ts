@@ -173,50 +173,57 @@ export async function createPurchaseOrder(
   ctx: RequestContext,
   input: CreatePurchaseOrderInput,
 ): Promise<PurchaseOrder> {
-  return inTransaction(db, async (trx) => {
-    const supplier = await findSupplierRow(trx, input.supplier_id, 'supplier_id');
-    if (supplier.status !== 'active')
-      throw new ConflictError(
-        'supplier_inactive',
-        `Supplier ${supplier.id} is inactive; activate it before ordering from it.`,
-        undefined,
-        'supplier_id',
-      );
-    const locationId = input.location_id
-      ? await resolveLocationId(trx, input.location_id, 'location_id')
-      : await defaultLocationId(trx);
-    const now = nowIso();
-    const id = newId('po');
-    const lines = input.line_items.map((l) => newLine(id, l, now));
-    const row: PurchaseOrdersTable = {
-      id,
-      po_number: formatNumber('PO', await nextNumber(trx, 'purchase_order')),
-      supplier_id: supplier.id,
-      location_id: locationId,
-      status: 'draft',
-      order_date: input.order_date ?? null,
-      expected_date: input.expected_date ?? null,
-      currency: input.currency ?? 'USD',
-      ...totalsOf(lines, input.tax ?? 0, input.shipping ?? 0),
-      financer: null,
-      financed_at: null,
-      notes: input.notes ?? null,
-      submitted_at: null,
-      approved_at: null,
-      received_at: null,
-      completed_at: null,
-      cancelled_at: null,
-      metadata: toJson(input.metadata ?? {}),
-      version: 1,
-      created_at: now,
-      updated_at: now,
-    };
-    await trx.insertInto('purchase_orders').values(row).execute();
-    if (lines.length) await trx.insertInto('purchase_order_line_items').values(lines).execute();
-    const order = toPurchaseOrder(row, lines);
-    await recordEvent(trx, ctx, 'purchase_order.created', order);
-    return order;
-  });
+  return inTransaction(db, (trx) => insertPurchaseOrder(trx, ctx, input));
+}
+
+/** Creates a draft purchase order inside the caller's transaction (planning applies plans with it). */
+export async function insertPurchaseOrder(
+  trx: Trx,
+  ctx: RequestContext,
+  input: CreatePurchaseOrderInput,
+): Promise<PurchaseOrder> {
+  const supplier = await findSupplierRow(trx, input.supplier_id, 'supplier_id');
+  if (supplier.status !== 'active')
+    throw new ConflictError(
+      'supplier_inactive',
+      `Supplier ${supplier.id} is inactive; activate it before ordering from it.`,
+      undefined,
+      'supplier_id',
+    );
+  const locationId = input.location_id
+    ? await resolveLocationId(trx, input.location_id, 'location_id')
+    : await defaultLocationId(trx);
+  const now = nowIso();
+  const id = newId('po');
+  const lines = input.line_items.map((l) => newLine(id, l, now));
+  const row: PurchaseOrdersTable = {
+    id,
+    po_number: formatNumber('PO', await nextNumber(trx, 'purchase_order')),
+    supplier_id: supplier.id,
+    location_id: locationId,
+    status: 'draft',
+    order_date: input.order_date ?? null,
+    expected_date: input.expected_date ?? null,
+    currency: input.currency ?? 'USD',
+    ...totalsOf(lines, input.tax ?? 0, input.shipping ?? 0),
+    financer: null,
+    financed_at: null,
+    notes: input.notes ?? null,
+    submitted_at: null,
+    approved_at: null,
+    received_at: null,
+    completed_at: null,
+    cancelled_at: null,
+    metadata: toJson(input.metadata ?? {}),
+    version: 1,
+    created_at: now,
+    updated_at: now,
+  };
+  await trx.insertInto('purchase_orders').values(row).execute();
+  if (lines.length) await trx.insertInto('purchase_order_line_items').values(lines).execute();
+  const order = toPurchaseOrder(row, lines);
+  await recordEvent(trx, ctx, 'purchase_order.created', order);
+  return order;
 }
 
 /** The order locked for a command, with its lines; the transition is checked by the caller. */

@@ -153,6 +153,8 @@ export async function deleteSupplier(db: DB, ctx: RequestContext, idOrCode: stri
         `Supplier ${id} has ${used.n} purchase order(s); set status=inactive to retire it instead.`,
         { purchase_orders: Number(used.n) },
       );
+    // What it sold goes with it: supplier SKUs describe the supplier, nothing else names them.
+    await trx.deleteFrom('supplier_skus').where('supplier_id', '=', id).execute();
     await trx.deleteFrom('suppliers').where('id', '=', id).execute();
     await recordEvent(trx, ctx, 'supplier.deleted', toSupplier(row));
     return { id, object: 'supplier' as const, deleted: true as const };

@@ -62,8 +62,30 @@ export interface PurchaseOrderLineItemsTable {
   updated_at: string;
 }
 
+/** What one supplier sells of a SKU, on what terms; at most one preferred row per SKU. */
+export interface SupplierSkusTable {
+  id: string;
+  supplier_id: string;
+  sku: string;
+  /** The supplier's own part number. */
+  supplier_sku: string | null;
+  description: string | null;
+  unit_cost: number;
+  currency: string;
+  min_order_quantity: number;
+  order_multiple: number;
+  /** Overrides the supplier's lead_time_days when set. */
+  lead_time_days: number | null;
+  preferred: number; // 0/1
+  metadata: string;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface PurchasingTables {
   suppliers: SuppliersTable;
+  supplier_skus: SupplierSkusTable;
   purchase_orders: PurchaseOrdersTable;
   purchase_order_line_items: PurchaseOrderLineItemsTable;
 }
