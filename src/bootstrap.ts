@@ -15,9 +15,9 @@ export interface StartupReport {
 
 /** Opens the database, brings its schema up to date and makes sure an admin key exists. */
 export async function prepareDatabase(
-  config: Pick<Config, 'databaseUrl' | 'adminApiKey'>,
+  config: Pick<Config, 'databaseUrl' | 'adminApiKey' | 'databasePoolSize'>,
 ): Promise<{ database: DatabaseHandle; report: StartupReport }> {
-  const database = openDatabase(config.databaseUrl, { backgroundCheckpoints: true });
+  const database = openDatabase(config.databaseUrl, { backgroundCheckpoints: true, poolSize: config.databasePoolSize });
   try {
     const migrationsApplied = await migrateToLatest(database.db);
     const report: StartupReport = { migrationsApplied };

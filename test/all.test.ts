@@ -40,5 +40,6 @@ import './cycle-counts.test.js';
 import './packing.test.js';
 import './webhooks.test.js';
 import './webhooks-processes.test.js';
+import './scale.test.js';
 
 after(closeTestDatabase);
