@@ -13,8 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { buildApp } from '../src/app.js';
+import { prepareDatabase } from '../src/bootstrap.js';
 import { openDatabase, type DatabaseHandle } from '../src/db/connection.js';
 import { createThrowawayDatabase } from '../src/db/throwaway-database.js';
+import { migrateToLatest } from '../src/db/migrator.js';
+import { migrations } from '../src/db/migrations/index.js';
 import { defaultAppOptions, dialect, getTestContext, makeApi, unique, type TestContext } from './helpers.js';
 import { newCustomer, stockedSkus } from './orders-helpers.js';
 import { sleep } from './support.js';
@@ -24,6 +27,36 @@ const skip =
     ? false
     : 'PostgreSQL only: on SQLite the server is one process (serve --workers refuses more than 1)';
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+describe('readiness (/ready)', () => {
+  it('is ready on a migrated database and answers 503 migrations_pending naming what is missing', async () => {
+    const t = await getTestContext();
+    const ready = await t.api('GET', '/ready', undefined, { authorization: '' });
+    assert.deepEqual([ready.status, ready.body.status], [200, 'ready']);
+
+    const { url, drop } = await createThrowawayDatabase(process.env.DATABASE_URL ?? '', 'ready');
+    const database = openDatabase(url);
+    try {
+      await migrateToLatest(database.db);
+      const last = Object.keys(migrations).sort().at(-1)!;
+      await database.db
+        .deleteFrom('kysely_migration' as any)
+        .where('name', '=', last)
+        .execute();
+      const app = await buildApp(database, defaultAppOptions);
+      try {
+        const res = await app.inject({ method: 'GET', url: '/ready' });
+        assert.equal(res.statusCode, 503);
+        assert.deepEqual(res.json(), { status: 'migrations_pending', pending_migrations: [last] });
+      } finally {
+        await app.close();
+      }
+    } finally {
+      await database.close();
+      await drop();
+    }
+  });
+});
 
 describe('two processes on one PostgreSQL database', { skip }, () => {
   let t: TestContext;
@@ -129,6 +162,31 @@ describe('two processes on one PostgreSQL database', { skip }, () => {
       distinct: number;
     }>`select count(*) as n, count(distinct order_number) as distinct from orders`.execute(t.db);
     assert.equal(rows[0].n, rows[0].distinct);
+  });
+});
+
+describe('processes starting at once on one fresh PostgreSQL database', { skip }, () => {
+  it('migrate once and adopt ADMIN_API_KEY once (or make one first key)', async () => {
+    for (const adminApiKey of [`sk_replica_${randomBytes(12).toString('hex')}`, undefined]) {
+      const { url, drop } = await createThrowawayDatabase(process.env.DATABASE_URL!, 'replicas');
+      try {
+        const started = await Promise.all(
+          [1, 2, 3].map(() => prepareDatabase({ databaseUrl: url, adminApiKey, databasePoolSize: 2 })),
+        );
+        try {
+          const reports = started.map((s) => s.report);
+          assert.equal(reports.filter((r) => r.migrationsApplied.length > 0).length, 1, 'one migrates');
+          const made = reports.filter((r) => r.adoptedAdminKey || r.generatedAdminKey).length;
+          assert.equal(made, 1, 'one makes the admin key');
+          const keys = await started[0].database.db.selectFrom('api_keys').select('id').execute();
+          assert.equal(keys.length, 1);
+        } finally {
+          for (const s of started) await s.database.close();
+        }
+      } finally {
+        await drop();
+      }
+    }
   });
 });
 
