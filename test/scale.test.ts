@@ -275,6 +275,8 @@ describe('opsline serve --workers 3 under mixed traffic', { skip }, () => {
     try {
       cluster = await startCluster(databaseUrl, 3);
       const { base } = cluster;
+      // The primary reports all listening before each worker's own log line may have arrived.
+      for (let i = 0; i < 100 && workerPids(cluster.output()).length < 3; i++) await sleep(100);
       assert.equal(workerPids(cluster.output()).length, 3);
       assert.equal((await call(base, 'GET', '/ready')).status, 200);
 
