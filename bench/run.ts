@@ -9,7 +9,13 @@
  * `npm run bench -- planning` runs bench/planning.ts instead (the replenishment plan at scale).
  *
  * Settings: BENCH_SECONDS (per scenario, default 10), BENCH_CONNECTIONS (default 16),
- * BENCH_ORDERS (seeded orders, default 10000), BENCH_SKUS (default 1000).
+ * BENCH_ORDERS (seeded orders, default 10000), BENCH_SKUS (default 1000), BENCH_WORKERS (server
+ * processes, `serve --workers N`; PostgreSQL only, default 1), BENCH_SCENARIOS=create (only the
+ * plain create-order run: no seeded orders, webhooks, reads or raw floor).
+ *
+ * During the plain create-order run it also measures where the time goes: CPU seconds of the
+ * server processes, of this (client) process and of the database's backends, and what the
+ * backends wait on (pg_stat_activity sampled every 50 ms, PostgreSQL only).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,6 +23,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
+import { sql } from 'kysely';
 import { openDatabase } from '../src/db/connection.js';
 import { createThrowawayDatabase } from '../src/db/throwaway-database.js';
 import { CreateOrderBody } from '../src/modules/orders/schemas.js';
@@ -26,6 +33,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 10_000);
 const SKUS = Number(process.env.BENCH_SKUS ?? 1_000);
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
+const ONLY_CREATE = process.env.BENCH_SCENARIOS === 'create';
 const COUNT_BOUNDED_LIMIT_MS = 120_000;
 const baseUrl = process.env.DATABASE_URL ?? '';
 const dialect = /^postgres(ql)?:\/\//.test(baseUrl) ? 'postgres' : 'sqlite';
@@ -42,6 +51,7 @@ interface Row {
 }
 const rows: Row[] = [];
 let webhookReport = '';
+let profileReport = '';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -55,7 +65,8 @@ async function freePort(): Promise<number> {
 }
 
 function startServer(databaseUrl: string, port: number): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+  const workers = WORKERS > 1 ? ['--workers', String(WORKERS)] : [];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', ...workers], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
@@ -82,10 +93,103 @@ async function waitForHealth(base: string): Promise<void> {
   throw new Error('server did not become healthy');
 }
 
+/** The process and its children (the workers of `--workers`), from /proc. */
+function processTree(pid: number): number[] {
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    try {
+      const children = readFileSync(`/proc/${tree[i]}/task/${tree[i]}/children`, 'utf8').trim();
+      if (children) tree.push(...children.split(/\s+/).map(Number));
+    } catch {
+      /* gone */
+    }
+  }
+  return tree;
+}
+
+/** Peak resident memory of the server: its processes' peaks added up. */
 function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  let kb = 0;
+  for (const p of processTree(pid)) {
+    const status = readFileSync(`/proc/${p}/status`, 'utf8');
+    kb += Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  }
   return Math.round(kb / 1024);
+}
+
+/** CPU seconds (user + system) these processes have used so far. */
+function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const p of pids) {
+    try {
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      /* gone */
+    }
+  }
+  return ticks / 100; // USER_HZ
+}
+
+/**
+ * Runs `work` while measuring the CPU of the server, this process and the database's backends (on
+ * this machine), and sampling what those backends wait on. PostgreSQL only; SQLite runs in the server.
+ */
+async function profiled<T>(databaseUrl: string, serverPid: number, work: () => Promise<T>): Promise<T> {
+  if (dialect !== 'postgres') return work();
+  const database = openDatabase(databaseUrl, { poolSize: 1 });
+  const dbName = new URL(databaseUrl).pathname.slice(1);
+  const backends = async () =>
+    (
+      await sql<{ pid: number; state: string | null; wait_event_type: string | null; wait_event: string | null }>`
+        select pid, state, wait_event_type, wait_event from pg_stat_activity
+        where datname = ${dbName} and pid <> pg_backend_pid()`.execute(database.db)
+    ).rows.map((r) => ({ ...r, pid: Number(r.pid) }));
+  const server = processTree(serverPid);
+  const pgPids = new Set((await backends()).map((b) => b.pid));
+  const before = { server: cpuSeconds(server), client: process.cpuUsage(), pg: cpuSeconds([...pgPids]) };
+  const waits = new Map<string, number>();
+  let samples = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const rows = await backends();
+      samples++;
+      for (const b of rows) {
+        pgPids.add(b.pid);
+        if (b.state !== 'active') continue;
+        const what = b.wait_event_type ? `${b.wait_event_type}:${b.wait_event}` : 'CPU (no wait)';
+        waits.set(what, (waits.get(what) ?? 0) + 1);
+      }
+      await sleep(50);
+    }
+  })();
+  const started = Date.now();
+  const result = await work();
+  sampling = false;
+  await sampler;
+  const seconds = (Date.now() - started) / 1000;
+  const client = process.cpuUsage(before.client);
+  const used = {
+    server: cpuSeconds(server) - before.server,
+    client: (client.user + client.system) / 1e6,
+    // Backends that started and ended during the run are missed (a pool keeps its connections).
+    pg: cpuSeconds([...pgPids]) - before.pg,
+  };
+  await database.close();
+  const share = (s: number) => `${s.toFixed(1)} s (${((s / seconds) * 100).toFixed(0)}% of a core)`;
+  const active = [...waits.values()].reduce((n, c) => n + c, 0);
+  const top = [...waits.entries()]
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, 6)
+    .map(([what, n]) => `${what} ${((n / active) * 100).toFixed(0)}%`)
+    .join(', ');
+  profileReport =
+    `create order CPU over ${seconds.toFixed(1)} s: server (${server.length} process${server.length > 1 ? 'es' : ''}) ${share(used.server)}, ` +
+    `bench client ${share(used.client)}, PostgreSQL backends ${share(used.pg)}; ` +
+    `active backends per sample ${(active / Math.max(1, samples)).toFixed(1)}, waiting on: ${top}`;
+  return result;
 }
 
 const sku = (i: number) => `BENCH-${String(i).padStart(5, '0')}`;
@@ -126,7 +230,7 @@ async function main(): Promise<void> {
   try {
     await waitForHealth(base);
     console.log(
-      `bench: ${dialect}, ${CONNECTIONS} connections, ${SECONDS}s per scenario; seeding ${SKUS} SKUs and ${ORDERS} orders...`,
+      `bench: ${dialect}, ${WORKERS} server process(es), ${CONNECTIONS} connections, ${SECONDS}s per scenario; seeding ${SKUS} SKUs and ${ONLY_CREATE ? 0 : ORDERS} orders...`,
     );
 
     // Seed stock: one item per SKU at the default location, with plenty on hand.
@@ -153,30 +257,32 @@ async function main(): Promise<void> {
     if (skusSeeded['2xx'] !== SKUS) throw new Error(`seeding SKUs failed: ${skusSeeded['2xx']} of ${SKUS} created`);
 
     const orderIds: string[] = [];
-    const seeded = await cannon(
-      'seed orders',
-      {
-        url: base,
-        amount: ORDERS,
-        requests: [
-          {
-            method: 'POST',
-            path: '/v1/orders',
-            headers: auth,
-            setupRequest: (req) => ({ ...req, body: orderBody() }),
-            onResponse: (status, body) => {
-              if (status === 201) orderIds.push(JSON.parse(body).id);
+    if (!ONLY_CREATE) {
+      const seeded = await cannon(
+        'seed orders',
+        {
+          url: base,
+          amount: ORDERS,
+          requests: [
+            {
+              method: 'POST',
+              path: '/v1/orders',
+              headers: auth,
+              setupRequest: (req) => ({ ...req, body: orderBody() }),
+              onResponse: (status, body) => {
+                if (status === 201) orderIds.push(JSON.parse(body).id);
+              },
             },
-          },
-        ],
-      },
-      false,
-    );
-    // Every seeded order must succeed: a refusal here is a bug (it once hid concurrent creates for one new customer failing).
-    if (orderIds.length !== ORDERS)
-      throw new Error(
-        `seeding orders failed: ${orderIds.length} of ${ORDERS} created (${seeded.non2xx} refused, ${seeded.errors} errors)`,
+          ],
+        },
+        false,
       );
+      // Every seeded order must succeed: a refusal here is a bug (it once hid concurrent creates for one new customer failing).
+      if (orderIds.length !== ORDERS)
+        throw new Error(
+          `seeding orders failed: ${orderIds.length} of ${ORDERS} created (${seeded.non2xx} refused, ${seeded.errors} errors)`,
+        );
+    }
 
     const createOrders = {
       url: base,
@@ -189,66 +295,8 @@ async function main(): Promise<void> {
         },
       ],
     };
-    await cannon('create order (3 lines, reserving)', createOrders);
-    webhookReport = await webhookScenario(base, createOrders);
-    const pick = () => orderIds[Math.floor(Math.random() * orderIds.length)];
-    await cannon('retrieve order', {
-      url: base,
-      requests: [
-        {
-          method: 'GET',
-          path: '/v1/orders',
-          headers: auth,
-          setupRequest: (req) => ({ ...req, path: `/v1/orders/${pick()}` }),
-        },
-      ],
-    });
-    await cannon('list orders (status, 20/page)', {
-      url: base,
-      requests: [{ method: 'GET', path: '/v1/orders?status=processing&limit=20', headers: auth }],
-    });
-    // Each connection holds then releases an order of its own, so no two touch the same order at once.
-    let holdCursor = 0;
-    const holdPool = orderIds.slice(0, Math.floor(orderIds.length / 2));
-    await cannon('hold + release (2 requests)', {
-      url: base,
-      requests: [
-        {
-          method: 'POST',
-          path: '/',
-          headers: auth,
-          setupRequest: (req, ctx: any) => {
-            ctx.id = holdPool[holdCursor++ % holdPool.length];
-            return { ...req, path: `/v1/orders/${ctx.id}/hold`, body: JSON.stringify({ reason: 'bench' }) };
-          },
-        },
-        {
-          method: 'POST',
-          path: '/',
-          headers: auth,
-          setupRequest: (req, ctx: any) => ({ ...req, path: `/v1/orders/${ctx.id}/release`, body: '{}' }),
-        },
-      ],
-    });
-    // Ship each order of the other half once (bounded by count as well as time).
-    const shipPool = orderIds.slice(holdPool.length);
-    let shipCursor = 0;
-    await cannon('ship order (all lines)', {
-      url: base,
-      amount: shipPool.length,
-      requests: [
-        {
-          method: 'POST',
-          path: '/',
-          headers: auth,
-          setupRequest: (req) => ({
-            ...req,
-            path: `/v1/orders/${shipPool[shipCursor++]}/ship`,
-            body: JSON.stringify({ carrier: 'UPS', tracking_number: `1Z${shipCursor}` }),
-          }),
-        },
-      ],
-    });
+    await profiled(databaseUrl, server.pid!, () => cannon('create order (3 lines, reserving)', createOrders));
+    if (!ONLY_CREATE) await otherScenarios(base, createOrders, orderIds);
 
     const rss = peakRssMb(server.pid!);
     server.kill('SIGTERM');
@@ -256,9 +304,9 @@ async function main(): Promise<void> {
     server = undefined;
 
     // Raw floor: the same service call the create route makes, in this process, no HTTP.
-    const raw = await rawCreateFloor(databaseUrl);
+    const raw = ONLY_CREATE ? undefined : await rawCreateFloor(databaseUrl);
     const api = rows.find((r) => r.scenario.startsWith('create'))!;
-    printReport(rss, raw, api);
+    printReport(rss, api, raw);
   } finally {
     if (server) {
       server.kill('SIGTERM');
@@ -266,6 +314,69 @@ async function main(): Promise<void> {
     }
     await drop();
   }
+}
+
+/** Webhooks on and off, retrieve, list, hold + release and ship, on the seeded orders. */
+async function otherScenarios(base: string, createOrders: autocannon.Options, orderIds: string[]): Promise<void> {
+  webhookReport = await webhookScenario(base, createOrders);
+  const pick = () => orderIds[Math.floor(Math.random() * orderIds.length)];
+  await cannon('retrieve order', {
+    url: base,
+    requests: [
+      {
+        method: 'GET',
+        path: '/v1/orders',
+        headers: auth,
+        setupRequest: (req) => ({ ...req, path: `/v1/orders/${pick()}` }),
+      },
+    ],
+  });
+  await cannon('list orders (status, 20/page)', {
+    url: base,
+    requests: [{ method: 'GET', path: '/v1/orders?status=processing&limit=20', headers: auth }],
+  });
+  // Each connection holds then releases an order of its own, so no two touch the same order at once.
+  let holdCursor = 0;
+  const holdPool = orderIds.slice(0, Math.floor(orderIds.length / 2));
+  await cannon('hold + release (2 requests)', {
+    url: base,
+    requests: [
+      {
+        method: 'POST',
+        path: '/',
+        headers: auth,
+        setupRequest: (req, ctx: any) => {
+          ctx.id = holdPool[holdCursor++ % holdPool.length];
+          return { ...req, path: `/v1/orders/${ctx.id}/hold`, body: JSON.stringify({ reason: 'bench' }) };
+        },
+      },
+      {
+        method: 'POST',
+        path: '/',
+        headers: auth,
+        setupRequest: (req, ctx: any) => ({ ...req, path: `/v1/orders/${ctx.id}/release`, body: '{}' }),
+      },
+    ],
+  });
+  // Ship each order of the other half once (bounded by count as well as time).
+  const shipPool = orderIds.slice(holdPool.length);
+  let shipCursor = 0;
+  await cannon('ship order (all lines)', {
+    url: base,
+    amount: shipPool.length,
+    requests: [
+      {
+        method: 'POST',
+        path: '/',
+        headers: auth,
+        setupRequest: (req) => ({
+          ...req,
+          path: `/v1/orders/${shipPool[shipCursor++]}/ship`,
+          body: JSON.stringify({ carrier: 'UPS', tracking_number: `1Z${shipCursor}` }),
+        }),
+      },
+    ],
+  });
 }
 
 /**
@@ -376,25 +487,27 @@ async function rawCreateFloor(databaseUrl: string): Promise<Row> {
   };
 }
 
-function printReport(rssMb: number, raw: Row, api: Row): void {
+function printReport(rssMb: number, api: Row, raw?: Row): void {
   const fmt = (n: number, w: number, d = 0) => n.toFixed(d).padStart(w);
   console.log('');
   console.log(
-    `Opsline bench: ${dialect}, ${CONNECTIONS} connections, ${SECONDS}s per scenario, ${SKUS} SKUs, ${ORDERS} seeded orders`,
+    `Opsline bench: ${dialect}, ${WORKERS} server process${WORKERS > 1 ? 'es' : ''}, ${CONNECTIONS} connections, ${SECONDS}s per scenario, ${SKUS} SKUs, ${ONLY_CREATE ? 0 : ORDERS} seeded orders`,
   );
   console.log(
     `${'scenario'.padEnd(36)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'ok'.padStart(9)}${'failed'.padStart(8)}`,
   );
-  for (const r of [...rows, raw]) {
+  for (const r of raw ? [...rows, raw] : rows) {
     console.log(
       `${r.scenario.padEnd(36)}${fmt(r.rps, 9)}${fmt(r.p50, 9, 1)}${fmt(r.p99, 9, 1)}${fmt(r.ok, 9)}${fmt(r.failed, 8)}`,
     );
   }
   console.log(`peak server RSS: ${rssMb} MB`);
-  console.log(webhookReport);
-  console.log(
-    `create order API/raw ratio: ${(api.rps / raw.rps).toFixed(2)} (${api.rps.toFixed(0)} vs ${raw.rps.toFixed(0)} per second)`,
-  );
+  if (profileReport) console.log(profileReport);
+  if (webhookReport) console.log(webhookReport);
+  if (raw)
+    console.log(
+      `create order API/raw ratio: ${(api.rps / raw.rps).toFixed(2)} (${api.rps.toFixed(0)} vs ${raw.rps.toFixed(0)} per second)`,
+    );
 }
 
 // `npm run bench -- planning` runs the replenishment-planning bench (bench/planning.ts) instead.

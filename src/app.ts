@@ -12,6 +12,7 @@ import { clientErrorHandler, frameworkErrorHandler, parseJsonBody, registerNulCh
 import { registerErrorHandling } from './platform/http.js';
 import { registerIdempotency } from './platform/idempotency.js';
 import { newId } from './db/ids.js';
+import { pendingMigrations } from './db/migrator.js';
 import { registerAuthFailureLimit, registerRateLimit } from './platform/rate-limit.js';
 import { apiKeyRoutes, findActiveKey, touchApiKey } from './modules/api-keys/index.js';
 import { customerRoutes } from './modules/customers/index.js';
@@ -172,6 +173,47 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
     async () => {
       await database.db.selectFrom('api_keys').select('id').limit(1).execute();
       return { status: 'ok' as const, database: database.dialect };
+    },
+  );
+  // Readiness, for load balancers and orchestrators: 503 while the schema is behind this program
+  // (a rolling deploy) or the database cannot be reached, and from the moment shutdown begins, so
+  // traffic moves to other processes before this one stops listening.
+  let draining = false;
+  let migrated = false;
+  app.addHook('preClose', async () => {
+    draining = true;
+  });
+  const NotReady = z.object({
+    status: z.enum(['draining', 'migrations_pending', 'database_unreachable']),
+    pending_migrations: z.array(z.string()).optional(),
+  });
+  app.get(
+    '/ready',
+    {
+      schema: {
+        tags: ['Health'],
+        summary: 'Readiness: migrations applied, database reachable, not shutting down (no API key needed)',
+        security: [],
+        response: {
+          200: z.object({ status: z.literal('ready'), database: z.enum(['sqlite', 'postgres']) }),
+          503: NotReady.describe('Not ready: draining for shutdown, migrations pending or database unreachable'),
+        },
+      },
+    },
+    async (request, reply) => {
+      if (draining) return reply.code(503).send({ status: 'draining' as const });
+      try {
+        if (!migrated) {
+          const pending = await pendingMigrations(database.db);
+          if (pending.length)
+            return reply.code(503).send({ status: 'migrations_pending' as const, pending_migrations: pending });
+          migrated = true; // applied migrations stay applied
+        } else await database.db.selectFrom('api_keys').select('id').limit(1).execute();
+      } catch (err) {
+        request.log.warn({ err }, 'readiness check: database unreachable');
+        return reply.code(503).send({ status: 'database_unreachable' as const });
+      }
+      return { status: 'ready' as const, database: database.dialect };
     },
   );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

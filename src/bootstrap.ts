@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/connection.js';
 import { openDatabase } from './db/connection.js';
@@ -15,27 +16,33 @@ export interface StartupReport {
 
 /** Opens the database, brings its schema up to date and makes sure an admin key exists. */
 export async function prepareDatabase(
-  config: Pick<Config, 'databaseUrl' | 'adminApiKey'>,
+  config: Pick<Config, 'databaseUrl' | 'adminApiKey' | 'databasePoolSize'>,
 ): Promise<{ database: DatabaseHandle; report: StartupReport }> {
-  const database = openDatabase(config.databaseUrl, { backgroundCheckpoints: true });
+  const database = openDatabase(config.databaseUrl, { backgroundCheckpoints: true, poolSize: config.databasePoolSize });
   try {
     const migrationsApplied = await migrateToLatest(database.db);
     const report: StartupReport = { migrationsApplied };
-    // A configured key that was revoked (or expired) stays so: adopting it again would undo the
-    // revocation, and inserting it again breaks on its unique hash. The start goes on and warns.
-    const configured = config.adminApiKey ? await apiKeyStatusBySecret(database.db, config.adminApiKey) : undefined;
-    if (configured && configured !== 'active') report.configuredAdminKeyUnusable = configured;
-    if ((await countActiveAdminKeys(database.db)) === 0) {
-      if (config.adminApiKey) {
-        if (!configured) {
-          await createApiKey(database.db, { name: 'admin (ADMIN_API_KEY)', scopes: ['*'], secret: config.adminApiKey });
-          report.adoptedAdminKey = true;
+    // Processes started at once on one PostgreSQL (replicas, not --workers, whose primary does this
+    // alone) take turns here, so one first key is made and ADMIN_API_KEY is inserted once.
+    await database.db.transaction().execute(async (trx) => {
+      if (database.dialect === 'postgres')
+        await sql`select pg_advisory_xact_lock(hashtext('opsline first admin key'))`.execute(trx);
+      // A configured key that was revoked (or expired) stays so: adopting it again would undo the
+      // revocation, and inserting it again breaks on its unique hash. The start goes on and warns.
+      const configured = config.adminApiKey ? await apiKeyStatusBySecret(trx, config.adminApiKey) : undefined;
+      if (configured && configured !== 'active') report.configuredAdminKeyUnusable = configured;
+      if ((await countActiveAdminKeys(trx)) === 0) {
+        if (config.adminApiKey) {
+          if (!configured) {
+            await createApiKey(trx, { name: 'admin (ADMIN_API_KEY)', scopes: ['*'], secret: config.adminApiKey });
+            report.adoptedAdminKey = true;
+          }
+        } else {
+          const { secret } = await createApiKey(trx, { name: 'admin (first start)', scopes: ['*'] });
+          report.generatedAdminKey = secret;
         }
-      } else {
-        const { secret } = await createApiKey(database.db, { name: 'admin (first start)', scopes: ['*'] });
-        report.generatedAdminKey = secret;
       }
-    }
+    });
     return { database, report };
   } catch (err) {
     await database.close();

@@ -1,4 +1,6 @@
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
+import { parseWorkers, runPrimary, runWorker, workersRefusal } from './cluster.js';
 import { loadConfig } from './config.js';
 import { openDatabase } from './db/connection.js';
 import { migrateToLatest } from './db/migrator.js';
@@ -9,7 +11,8 @@ import { DATE_RULE, parseInstant } from './platform/schemas.js';
 
 const USAGE = `Usage: opsline <command> [options]
 
-  serve                                   migrate, then start the API server
+  serve [--workers N|auto]                migrate, then start the API server (N processes
+                                          on one port: PostgreSQL only)
   migrate                                 apply database migrations and exit
   keys create --scopes a,b [--name N] [--expires 2027-01-01T00:00:00Z]
                                           create an API key and print its secret once
@@ -25,10 +28,21 @@ const USAGE = `Usage: opsline <command> [options]
 
 /** Each command's own --help. */
 const HELP: Record<string, string> = {
-  serve: `Usage: opsline serve
+  serve: `Usage: opsline serve [--workers N|auto]
 
 Applies pending migrations, creates the first admin API key if there is none (printed once),
-then serves the API on HOST:PORT (default 127.0.0.1:8080) until SIGINT or SIGTERM.`,
+then serves the API on HOST:PORT (default 127.0.0.1:8080) until SIGINT or SIGTERM.
+
+  --workers, -w  server processes sharing the port (default 1, or WORKERS from the environment;
+                 auto = one per CPU core). More than one needs PostgreSQL: SQLite refuses it.
+                 The first process migrates and creates the admin key once, then starts the
+                 workers; a worker that crashes is started again (at most 5 times a minute).
+                 Each worker opens up to DATABASE_POOL_SIZE (default 16) database connections.
+                 Rate limits are counted per process: with N workers a key can make up to N
+                 times RATE_LIMIT_PER_MINUTE.
+
+SIGINT or SIGTERM drains every process: /ready answers 503, listening stops, requests in flight
+finish, then the database connections close.`,
   migrate: `Usage: opsline migrate
 
 Applies pending database migrations to DATABASE_URL and exits.`,
@@ -191,8 +205,24 @@ async function keysCommand(args: string[]): Promise<number> {
 /** Commands by name; modules add theirs here (verify, seed). */
 export const commands: Record<string, (args: string[]) => Promise<number>> = {
   serve: async (args) => {
-    if (!parseCommand('serve', args)) return 0;
-    const app = await startServer(loadConfig());
+    const parsed = parseCommand('serve', args, { workers: { type: 'string', short: 'w' } });
+    if (!parsed) return 0;
+    const config = loadConfig();
+    if (cluster.isWorker) {
+      await runWorker(config);
+      return -1;
+    }
+    const workers = parseWorkers((parsed.values as { workers?: string }).workers ?? process.env.WORKERS ?? '1');
+    const refusal = workersRefusal(config.databaseUrl, workers);
+    if (refusal) {
+      console.error(`opsline serve: ${refusal}`);
+      return 2;
+    }
+    if (workers > 1) {
+      await runPrimary(config, workers);
+      return -1;
+    }
+    const app = await startServer(config);
     // Stop taking connections, let requests in flight finish, then close the database.
     const stop = () =>
       void app.close().then(

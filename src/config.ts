@@ -12,6 +12,9 @@ export const CONNECTION_DEFAULTS = {
   maxConnections: 1_000,
 };
 
+/** PostgreSQL connections each server process keeps open at most (DATABASE_POOL_SIZE). */
+export const DEFAULT_POOL_SIZE = 16;
+
 /** Environment -> typed configuration. Every setting has a default that works on a fresh machine. */
 const envSchema = z
   .object({
@@ -32,6 +35,7 @@ const envSchema = z
     KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(CONNECTION_DEFAULTS.keepAliveTimeoutMs),
     MAX_CONNECTIONS: z.coerce.number().int().positive().default(CONNECTION_DEFAULTS.maxConnections),
     WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+    DATABASE_POOL_SIZE: z.coerce.number().int().positive().max(1000).default(DEFAULT_POOL_SIZE),
   })
   .refine((e) => e.HEADERS_TIMEOUT_MS <= e.REQUEST_TIMEOUT_MS, {
     path: ['HEADERS_TIMEOUT_MS'],
@@ -54,6 +58,8 @@ export type Config = {
   maxConnections: number;
   /** Time a webhook receiver has to answer. */
   webhookTimeoutMs?: number;
+  /** PostgreSQL: connections per server process (each of `--workers N` has its own pool). */
+  databasePoolSize?: number;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -77,5 +83,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
     maxConnections: e.MAX_CONNECTIONS,
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
   };
 }

@@ -41,5 +41,6 @@ import './packing.test.js';
 import './webhooks.test.js';
 import './webhooks-processes.test.js';
 import './planning.test.js';
+import './scale.test.js';
 
 after(closeTestDatabase);

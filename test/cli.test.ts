@@ -39,6 +39,19 @@ function cli(...args: string[]): Promise<CliResult> {
 }
 
 describe('command line', () => {
+  it('serve --workers: more than one refused on SQLite (exit 2, saying why), a bad count refused, --help explains', async () => {
+    const sqlite = await cli('serve', '--workers', '2');
+    assert.equal(sqlite.code, 2);
+    assert.match(sqlite.stderr, /--workers 2 needs PostgreSQL/);
+    const bad = await cli('serve', '--workers', 'zero');
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--workers must be a number from 1 to 256 or "auto"/);
+    const help = await cli('serve', '--help');
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /--workers, -w/);
+    assert.match(help.stdout, /DATABASE_POOL_SIZE/);
+  });
+
   it('verify on a database without tables says to migrate first', async () => {
     const result = await cli('verify');
     assert.equal(result.code, 1);

@@ -148,6 +148,7 @@ describe('/docs', () => {
 
   it('runs every request example in the document and gets 2xx', async () => {
     await run('GET', '/health');
+    await run('GET', '/ready');
 
     // Where things are and what there is: a warehouse, the example SKU, the others the orders use.
     // The warehouse is deleted by its code while nothing is at it, as the example does, then made again.

@@ -348,19 +348,30 @@ describe('webhook delivery', () => {
     if (dialect === 'postgres') {
       // A transaction still open holds back delivery of everything committed after it began.
       let release!: () => void;
+      let recorded!: () => void;
       const held = new Promise<void>((resolve) => (release = resolve));
+      const inserted = new Promise<void>((resolve) => (recorded = resolve));
       const open = inTransaction(t.db, async (trx) => {
         await recordEvent(trx, { requestId: marker }, 'customer.created', {
           id: `cus_${marker}_2`,
           object: 'customer',
         });
+        recorded();
         await held;
         throw new Error('rolled back later');
       });
-      const during = await createCustomer();
-      await sleep(300);
-      assert.ok(!r.received.some(ofObject(during)), 'not sent while an older transaction may still commit');
-      release();
+      // The open transaction has its id before the next one starts (on a busy machine it may not
+      // have run yet), and it ends even if the check fails: one left open stalls every database's
+      // webhook delivery on this PostgreSQL server.
+      await inserted;
+      let during: string;
+      try {
+        during = await createCustomer();
+        await sleep(300);
+        assert.ok(!r.received.some(ofObject(during)), 'not sent while an older transaction may still commit');
+      } finally {
+        release();
+      }
       await assert.rejects(open, /rolled back later/);
       await r.waitFor((rs) => rs.some(ofObject(during)));
     }

@@ -38,12 +38,14 @@ export interface OpenOptions {
   backgroundCheckpoints?: boolean;
   /** SQLite: the WAL length (pages) at which the checkpointer starts it over (tests set it low). */
   walRestartPages?: number;
+  /** PostgreSQL: the most connections this process opens (default 16). */
+  poolSize?: number;
 }
 
 export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHandle {
   const dialect = dialectOf(url);
   if (dialect === 'postgres') {
-    const pool = new pg.Pool({ connectionString: url, max: 16 });
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 16 });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }) });
     return { db, dialect, close: () => db.destroy() };
   }
