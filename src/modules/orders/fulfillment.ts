@@ -23,7 +23,8 @@ import { recordOrderRefund, refundUnitsByLine } from './after-sales.js';
 import type { Order, RefundInput, Shipment, ShipInput, UpdateShipmentInput } from './schemas.js';
 import { orderCommand, resolveLineQuantities } from './service.js';
 import { lineNeed, lineReference, reserveLines } from './stock.js';
-import { balanceDue, cloneDraft, lockOrder, saveOrder } from './store.js';
+import { allShipped, assertUnshipped, balanceDue, cloneDraft, refundable, returnable, unshipped } from './draft.js';
+import { lockOrder, saveOrder } from './store.js';
 import type { OrderLineItemsTable, ShipmentsTable, ShipmentStatus } from './tables.js';
 import { transitionOrder } from './transitions.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -56,18 +57,11 @@ export async function shipOrder(
         `Order ${r.order_number} has ${due} still to pay; record the payment before shipping.`,
         { balance_due: due },
       );
-    const remaining = (l: OrderLineItemsTable) => Number(l.quantity) - Number(l.quantity_shipped);
     let shipping: Array<{ line: OrderLineItemsTable; quantity: number }>;
     if (input.line_items) {
       shipping = resolveLineQuantities(next, input.line_items, 'line_items');
       for (const s of shipping) {
-        if (s.quantity > remaining(s.line)) {
-          throw new ConflictError(
-            'quantity_exceeds_remaining',
-            `Line ${s.line.id} (${s.line.sku}) has ${remaining(s.line)} unit(s) left to ship, not ${s.quantity}.`,
-            { line_item_id: s.line.id, remaining: remaining(s.line) },
-          );
-        }
+        assertUnshipped(s.line, s.quantity, 'left to ship');
         if (input.location_id && s.line.location_id !== input.location_id) {
           throw new ConflictError(
             'location_mismatch',
@@ -78,8 +72,8 @@ export async function shipOrder(
       }
     } else {
       shipping = next.lines
-        .filter((l) => remaining(l) > 0 && (!input.location_id || l.location_id === input.location_id))
-        .map((line) => ({ line, quantity: remaining(line) }));
+        .filter((l) => unshipped(l) > 0 && (!input.location_id || l.location_id === input.location_id))
+        .map((line) => ({ line, quantity: unshipped(line) }));
       if (shipping.length === 0)
         throw new ConflictError(
           'nothing_to_ship',
@@ -125,7 +119,7 @@ export async function shipOrder(
       );
     }
 
-    const everything = next.lines.every((l) => Number(l.quantity_shipped) === Number(l.quantity));
+    const everything = allShipped(next.lines);
     const { to, event } = transitionOrder(everything ? 'ship' : 'ship_partially', r, { as: 'ship' });
     r.status = to;
     if (everything) r.shipped_at = now;
@@ -316,7 +310,8 @@ export async function cancelShipment(
           'shipment_line_missing',
           `Order line ${s.order_line_item_id} of shipment ${id} is no longer on the order.`,
         );
-      if (Number(line.quantity_returned) > Number(line.quantity_shipped) - s.quantity) {
+      // Returned units must stay shipped: the shipment's units cannot go back while any of them are returned.
+      if (returnable(line) < s.quantity) {
         throw new ConflictError(
           'shipment_has_returns',
           `Units of line ${line.id} (${line.sku}) in shipment ${id} have been returned; cancelling it would undo more than was kept.`,
@@ -378,10 +373,9 @@ export async function refundOrder(
       { path: 'return_id', code: 'resource_missing', message: 'No returns module to refund the return' },
     ]);
   return orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
-    const refundable = Number(next.row.paid_total) - Number(next.row.refunded_total);
     const lineItems = input.line_items ? refundUnitsByLine(next, input.line_items, 'line_items') : [];
     const { event } = await recordOrderRefund(trx, ctx, next, {
-      amount: input.amount ?? (input.line_items ? undefined : refundable),
+      amount: input.amount ?? (input.line_items ? undefined : refundable(next.row)),
       line_items: lineItems,
       linesNamed: input.line_items !== undefined,
       reason: input.reason,

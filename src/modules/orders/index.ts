@@ -25,7 +25,8 @@ export {
   type RefundLine,
 } from './after-sales.js';
 export { insertRefund, toRefund, type NewRefund } from './refunds.js';
-export { cloneDraft, isOrderNumber, loadOrder, lockOrder, saveOrder, toOrder, type OrderDraft } from './store.js';
+export { cloneDraft, type OrderDraft } from './draft.js';
+export { isOrderNumber, loadOrder, lockOrder, saveOrder, toOrder } from './store.js';
 export { orderRoutes, refundRoutes, shipmentRoutes, type RefundReturnHandler } from './routes.js';
 export { lineReference } from './stock.js';
 export { ORDER_STATUSES } from './transitions.js';

@@ -12,18 +12,8 @@ import type { Order } from './schemas.js';
 import { toRefund } from './refunds.js';
 import { resolveLineQuantities, type LineRef } from './service.js';
 import { lineReference } from './stock.js';
-import {
-  applyTotals,
-  balanceDue,
-  cloneDraft,
-  insertOrder,
-  lockOrder,
-  saveOrder,
-  searchTextOf,
-  setTags,
-  whereIdOrNumber,
-  type OrderDraft,
-} from './store.js';
+import { allShipped, applyTotals, assertUnshipped, cloneDraft, confirmIfPaid, type OrderDraft } from './draft.js';
+import { insertOrder, lockOrder, saveOrder, searchTextOf, setTags, whereIdOrNumber } from './store.js';
 import type { OrderDiscountsTable, OrderPromotionsTable, RefundsTable } from './tables.js';
 import { allocateByLargestRemainder } from '../../platform/money.js';
 import { transitionOrder } from './transitions.js';
@@ -217,17 +207,7 @@ export async function splitOrder(
     const now = nowIso();
     const { event } = transitionOrder('split', r);
     const moving = resolveLineQuantities(next, input.line_items, 'line_items');
-    for (const m of moving) {
-      const remaining = Number(m.line.quantity) - Number(m.line.quantity_shipped);
-      if (m.quantity > remaining) {
-        throw new ConflictError(
-          'quantity_exceeds_remaining',
-          `Line ${m.line.id} (${m.line.sku}) has ${remaining} unit(s) that can move, not ${m.quantity}.`,
-          { line_item_id: m.line.id, remaining },
-          `line_items[${m.index}].quantity`,
-        );
-      }
-    }
+    for (const m of moving) assertUnshipped(m.line, m.quantity, 'that can move', `line_items[${m.index}].quantity`);
     const movedOf = (lineId: string) => moving.find((m) => m.line.id === lineId)?.quantity ?? 0;
     if (!next.lines.some((l) => movedOf(l.id) < Number(l.quantity))) {
       throw new ConflictError(
@@ -379,15 +359,10 @@ export async function splitOrder(
     split.row.paid_total = movedPaid;
     split.row.refunded_total = movedRefunded;
     applyTotals(split);
-    if (balanceDue(split.row) === 0) {
-      split.row.status = 'processing';
-      split.row.paid_at = r.paid_at ?? now;
-    }
+    // Paid in full by its share of the original's payments: paid when the original was.
+    confirmIfPaid(split, r.paid_at ?? now);
     // What stays of a partially shipped order may all be shipped now.
-    if (
-      r.status === 'partially_shipped' &&
-      next.lines.every((l) => Number(l.quantity_shipped) === Number(l.quantity))
-    ) {
+    if (r.status === 'partially_shipped' && allShipped(next.lines)) {
       r.status = transitionOrder('split_leaving_shipped', r, { as: 'split' }).to;
       const last = await trx
         .selectFrom('shipments')

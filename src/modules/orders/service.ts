@@ -34,8 +34,14 @@ import {
   applyTotals,
   balanceDue,
   cloneDraft,
-  documentsOf,
+  confirmIfPaid,
   holdOf,
+  overpaid,
+  refundable,
+  type OrderDraft,
+} from './draft.js';
+import {
+  documentsOf,
   insertOrderQueries,
   loadOrder,
   loadOrderDocument,
@@ -44,7 +50,6 @@ import {
   searchTextOf,
   setTags,
   toOrder,
-  type OrderDraft,
 } from './store.js';
 import { itemIdOf, lookUpStock } from '../inventory/index.js';
 import { lineNeed, lineReference, reserveLines, reserveLinesWithBackorder } from './stock.js';
@@ -358,10 +363,7 @@ export async function placeOrder(
     row.paid_total = paid.amount;
     applyTotals(draft);
   }
-  if (balanceDue(row) === 0) {
-    row.status = 'processing';
-    row.paid_at = now;
-  }
+  confirmIfPaid(draft, now);
 
   const lines = draft.lines.map((line) => ({
     line,
@@ -525,7 +527,7 @@ export async function orderCommand(
 async function refundOverpayment(trx: Trx, ctx: RequestContext, d: OrderDraft, now: string): Promise<void> {
   applyTotals(d);
   const r = d.row;
-  const excess = Number(r.paid_total) - Number(r.refunded_total) - Number(r.total);
+  const excess = overpaid(r);
   if (excess <= 0) return;
   await insertRefund(trx, ctx, { order: r, amount: excess, reason: 'order_edited', method: 'original_payment', now });
   r.refunded_total = Number(r.refunded_total) + excess;
@@ -763,17 +765,17 @@ export async function cancelOrder(
     }
     await releaseByReference(trx, ctx, { type: 'order', id: r.id });
     for (const l of next.lines) l.quantity_backordered = 0;
-    const refundable = Number(r.paid_total) - Number(r.refunded_total);
-    if (refundable > 0) {
+    const paidBack = refundable(r);
+    if (paidBack > 0) {
       await insertRefund(trx, ctx, {
         order: r,
-        amount: refundable,
+        amount: paidBack,
         reason: 'order_cancelled',
         method: 'original_payment',
         now,
       });
-      r.refunded_total = Number(r.refunded_total) + refundable;
-      await adjustOrderStats(trx, r.customer_id, { value: -refundable });
+      r.refunded_total = Number(r.refunded_total) + paidBack;
+      await adjustOrderStats(trx, r.customer_id, { value: -paidBack });
     }
     r.status = to;
     r.hold = null;
