@@ -1,4 +1,4 @@
-import type { DB, Executor, Trx } from '../../db/connection.js';
+import type { DB, Executor } from '../../db/connection.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { lockRecord } from '../../platform/db-helpers.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
@@ -21,10 +21,11 @@ import {
 } from '../inventory/index.js';
 import { recordOrderRefund, refundUnitsByLine } from './after-sales.js';
 import type { Order, RefundInput, Shipment, ShipInput, UpdateShipmentInput } from './schemas.js';
-import { orderCommand, resolveLineQuantities } from './service.js';
+import { changeOrder, orderCommand } from './command.js';
+import { resolveLineQuantities } from './service.js';
 import { lineNeed, lineReference, reserveLines } from './stock.js';
-import { allShipped, assertUnshipped, balanceDue, cloneDraft, refundable, returnable, unshipped } from './draft.js';
-import { lockOrder, saveOrder } from './store.js';
+import { allShipped, assertUnshipped, balanceDue, refundable, returnable, unshipped } from './draft.js';
+import { lockOrder } from './store.js';
 import type { OrderLineItemsTable, ShipmentsTable, ShipmentStatus } from './tables.js';
 import { transitionOrder } from './transitions.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -43,7 +44,7 @@ export async function shipOrder(
   input: ShipInput,
   expected?: ExpectedVersion,
 ): Promise<Order> {
-  return orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
+  const { order } = await orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
     const r = next.row;
     transitionOrder('ship', r);
     // A location code is as good as its id (404 naming location_id when it is neither).
@@ -151,8 +152,9 @@ export async function shipOrder(
     };
     await trx.insertInto('shipments').values(shipment).execute();
     await recordEvent(trx, ctx, 'shipment.created', toShipment(shipment));
-    return event;
+    return { event };
   });
+  return order;
 }
 
 export async function deliverOrder(
@@ -161,7 +163,7 @@ export async function deliverOrder(
   id: string,
   expected?: ExpectedVersion,
 ): Promise<Order> {
-  return orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
+  const { order } = await orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
     const { to, event } = transitionOrder('deliver', next.row);
     next.row.status = to;
     next.row.delivered_at = now;
@@ -189,8 +191,9 @@ export async function deliverOrder(
         delivered_at: null,
       });
     }
-    return event;
+    return { event };
   });
+  return order;
 }
 
 // ---------------------------------------------------------------- shipments
@@ -289,55 +292,67 @@ export async function cancelShipment(
     // The order first, then the shipment: the order a delivery locks them in, so the two cannot deadlock.
     const found = await trx.selectFrom('shipments').select('order_id').where('id', '=', id).executeTakeFirst();
     if (!found) throw new NotFoundError('shipment', id);
-    const before = await lockOrder(trx, found.order_id);
-    const row = await lockRecord(trx, 'shipments', 'shipment', id, expected);
-    const { to: shipmentStatus, event: shipmentEvent } = shipmentMachine.transition('cancel', row.status);
-    transitionOrder('cancel_shipment', before.row);
-    const next = cloneDraft(before);
     const now = nowIso();
-    const shipped: Array<{ order_line_item_id: string; sku: string; quantity: number }> = parseJson(row.line_items, []);
-    const lines = shipped.map((s) => ({ s, line: next.lines.find((l) => l.id === s.order_line_item_id) }));
-    const items = await itemIdsFor(
+    const {
+      result: { row, cancel },
+    } = await changeOrder(
       trx,
-      lines.flatMap(({ line }) => (line ? [line] : [])),
+      ctx,
+      await lockOrder(trx, found.order_id),
+      async (trx, next) => {
+        const row = await lockRecord(trx, 'shipments', 'shipment', id, expected);
+        const cancel = shipmentMachine.transition('cancel', row.status);
+        transitionOrder('cancel_shipment', next.row);
+        const shipped: Array<{ order_line_item_id: string; sku: string; quantity: number }> = parseJson(
+          row.line_items,
+          [],
+        );
+        const lines = shipped.map((s) => ({ s, line: next.lines.find((l) => l.id === s.order_line_item_id) }));
+        const items = await itemIdsFor(
+          trx,
+          lines.flatMap(({ line }) => (line ? [line] : [])),
+        );
+        const itemOf = (line: { sku: string; location_id: string } | undefined) =>
+          line ? items.get(stockKey(line.sku, line.location_id)) : undefined;
+        for (const { s, line } of inItemOrder(lines, (x) => itemOf(x.line))) {
+          // A line merged away or removed cannot be (no shipped order changes lines), but be explicit.
+          if (!line)
+            throw new ConflictError(
+              'shipment_line_missing',
+              `Order line ${s.order_line_item_id} of shipment ${id} is no longer on the order.`,
+            );
+          // Returned units must stay shipped: the shipment's units cannot go back while any of them are returned.
+          if (returnable(line) < s.quantity) {
+            throw new ConflictError(
+              'shipment_has_returns',
+              `Units of line ${line.id} (${line.sku}) in shipment ${id} have been returned; cancelling it would undo more than was kept.`,
+              { line_item_id: line.id },
+            );
+          }
+          const itemId = itemOf(line)!;
+          await postMovement(trx, ctx, {
+            itemId,
+            quantity: s.quantity,
+            reason: 'adjustment',
+            reference: { type: 'shipment', id, line_id: line.id },
+            note: 'shipment cancelled',
+          });
+          await reserveStock(trx, ctx, [
+            { itemId, quantity: s.quantity, reference: lineReference(next.row.id, line.id) },
+          ]);
+          line.quantity_shipped = Number(line.quantity_shipped) - s.quantity;
+        }
+        const anyShipped = next.lines.some((l) => Number(l.quantity_shipped) > 0);
+        const { to, event } = transitionOrder(anyShipped ? 'cancel_shipment_partially' : 'cancel_shipment', next.row);
+        next.row.status = to;
+        next.row.shipped_at = null;
+        return { event, result: { row, cancel } };
+      },
+      now,
     );
-    const itemOf = (line: { sku: string; location_id: string } | undefined) =>
-      line ? items.get(stockKey(line.sku, line.location_id)) : undefined;
-    for (const { s, line } of inItemOrder(lines, (x) => itemOf(x.line))) {
-      // A line merged away or removed cannot be (no shipped order changes lines), but be explicit.
-      if (!line)
-        throw new ConflictError(
-          'shipment_line_missing',
-          `Order line ${s.order_line_item_id} of shipment ${id} is no longer on the order.`,
-        );
-      // Returned units must stay shipped: the shipment's units cannot go back while any of them are returned.
-      if (returnable(line) < s.quantity) {
-        throw new ConflictError(
-          'shipment_has_returns',
-          `Units of line ${line.id} (${line.sku}) in shipment ${id} have been returned; cancelling it would undo more than was kept.`,
-          { line_item_id: line.id },
-        );
-      }
-      const itemId = itemOf(line)!;
-      await postMovement(trx, ctx, {
-        itemId,
-        quantity: s.quantity,
-        reason: 'adjustment',
-        reference: { type: 'shipment', id, line_id: line.id },
-        note: 'shipment cancelled',
-      });
-      await reserveStock(trx, ctx, [{ itemId, quantity: s.quantity, reference: lineReference(next.row.id, line.id) }]);
-      line.quantity_shipped = Number(line.quantity_shipped) - s.quantity;
-    }
-    const anyShipped = next.lines.some((l) => Number(l.quantity_shipped) > 0);
-    const { to, event } = transitionOrder(anyShipped ? 'cancel_shipment_partially' : 'cancel_shipment', next.row);
-    next.row.status = to;
-    next.row.shipped_at = null;
-    await saveOrder(trx, ctx, before, next, event, now);
-
     const cancelled: ShipmentsTable = {
       ...row,
-      status: shipmentStatus,
+      status: cancel.to,
       cancelled_at: now,
       version: row.version + 1,
       updated_at: now,
@@ -348,7 +363,7 @@ export async function cancelShipment(
       .where('id', '=', id)
       .execute();
     const shipment = toShipment(cancelled);
-    await recordEvent(trx, ctx, shipmentEvent, shipment, { status: row.status, cancelled_at: null });
+    await recordEvent(trx, ctx, cancel.event, shipment, { status: row.status, cancelled_at: null });
     return shipment;
   });
 }
@@ -372,7 +387,7 @@ export async function refundOrder(
     throw new ValidationError('Refunds of returns are not available on this server.', [
       { path: 'return_id', code: 'resource_missing', message: 'No returns module to refund the return' },
     ]);
-  return orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
+  const { order } = await orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
     const lineItems = input.line_items ? refundUnitsByLine(next, input.line_items, 'line_items') : [];
     const { event } = await recordOrderRefund(trx, ctx, next, {
       amount: input.amount ?? (input.line_items ? undefined : refundable(next.row)),
@@ -382,6 +397,7 @@ export async function refundOrder(
       metadata: input.metadata,
       now,
     });
-    return event;
+    return { event };
   });
+  return order;
 }

@@ -6,13 +6,13 @@
 export {
   createOrder,
   getOrder,
-  orderCommand,
   placeOrder,
   resolveLine,
   resolveLineQuantities,
   type LineRef,
   type PlaceOrderExtras,
 } from './service.js';
+export { orderCommand, type OrderChange, type OrderChangeFn } from './command.js';
 export { getShipment, refundOrder, shipOrder } from './fulfillment.js';
 export {
   countUnitsAsRefunded,

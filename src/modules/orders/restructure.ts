@@ -1,5 +1,5 @@
 import { adjustOrderStats } from '../customers/index.js';
-import type { DB, Executor, Trx } from '../../db/connection.js';
+import type { DB, Trx } from '../../db/connection.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { formatNumber, nextNumber } from '../../db/counters.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
@@ -12,12 +12,13 @@ import type { Order } from './schemas.js';
 import { toRefund } from './refunds.js';
 import { resolveLineQuantities, type LineRef } from './service.js';
 import { lineReference } from './stock.js';
-import { allShipped, applyTotals, assertUnshipped, cloneDraft, confirmIfPaid, type OrderDraft } from './draft.js';
-import { insertOrder, lockOrder, saveOrder, searchTextOf, setTags, whereIdOrNumber } from './store.js';
+import { allShipped, applyTotals, assertUnshipped, confirmIfPaid, type OrderDraft } from './draft.js';
+import { insertOrder, lockOrder, searchTextOf, setTags, whereIdOrNumber } from './store.js';
 import type { OrderDiscountsTable, OrderPromotionsTable, RefundsTable } from './tables.js';
 import { allocateByLargestRemainder } from '../../platform/money.js';
 import { transitionOrder } from './transitions.js';
 import { inTransaction } from '../../db/transaction.js';
+import { changeOrder, orderCommand, type OrderChangeFn } from './command.js';
 
 /** A discount or promotion turned into the fixed amount it takes now (free shipping stays as it is). */
 function asFixed<T extends OrderDiscountsTable | OrderPromotionsTable>(entry: T, amount: number): T {
@@ -200,11 +201,8 @@ export async function splitOrder(
   input: { line_items: Array<LineRef & { quantity: number }> },
   expected?: ExpectedVersion,
 ) {
-  return inTransaction(db, async (trx) => {
-    const before = await lockOrder(trx, id, expected);
-    const next = cloneDraft(before);
+  const { order, result: splitOrder } = await orderCommand(db, ctx, id, expected, async (trx, next, before, now) => {
     const r = next.row;
-    const now = nowIso();
     const { event } = transitionOrder('split', r);
     const moving = resolveLineQuantities(next, input.line_items, 'line_items');
     for (const m of moving) assertUnshipped(m.line, m.quantity, 'that can move', `line_items[${m.index}].quantity`);
@@ -379,9 +377,9 @@ export async function splitOrder(
     await moveRefunds(trx, ctx, r.id, newOrderId, movedRefunded, movedLineIds, now);
     await recordEvent(trx, ctx, 'order.created', splitOrder);
     await adjustOrderStats(trx, r.customer_id, { orders: 1 });
-    const order = await saveOrder(trx, ctx, before, next, event, now);
-    return { object: 'order_split' as const, order, split_order: splitOrder };
+    return { event, result: splitOrder };
   });
+  return { object: 'order_split' as const, order, split_order: splitOrder };
 }
 
 /**
@@ -439,11 +437,24 @@ export async function mergeOrders(
     const locked = new Map<string, OrderDraft>();
     for (const orderId of [targetId, ...sourceIds].sort())
       locked.set(orderId, await lockOrder(trx, orderId, orderId === targetId ? expected : undefined));
-    const before = locked.get(targetId)!;
     const sources = sourceIds.map((s) => locked.get(s)!);
-    const next = cloneDraft(before);
-    const r = next.row;
     const now = nowIso();
+    // The target first: its upserts move the children, so the sources' saves find nothing to delete.
+    const { order } = await changeOrder(trx, ctx, locked.get(targetId)!, absorbOrders(ctx, sources), now);
+    for (const s of sources) await changeOrder(trx, ctx, s, mergedInto(targetId), now);
+    await adjustOrderStats(trx, locked.get(targetId)!.row.customer_id, { orders: -sources.length });
+    return order;
+  });
+}
+
+/**
+ * The merge's change of the order merged into: the sources' lines, reservations, discounts,
+ * promotions, payments and refunds move onto it (see mergeOrders).
+ */
+function absorbOrders(ctx: RequestContext, sources: OrderDraft[]): OrderChangeFn<undefined> {
+  const sourceIds = sources.map((s) => s.row.id);
+  return async (trx, next, before, now) => {
+    const r = next.row;
     const { event } = transitionOrder('merge', r, { who: `order ${r.order_number}` });
     for (const s of sources) {
       transitionOrder('merge_into', s.row, { as: 'merge', who: `order ${s.row.order_number}` });
@@ -527,25 +538,25 @@ export async function mergeOrders(
         updated_at: now,
       });
     }
+    return { event };
+  };
+}
 
-    // The target first: its upserts move the children, so the sources' saves find nothing to delete.
-    const order = await saveOrder(trx, ctx, before, next, event, now);
-    for (const s of sources) {
-      const after = cloneDraft(s);
-      after.lines = [];
-      after.discounts = [];
-      after.promotions = [];
-      const a = after.row;
-      a.status = transitionOrder('merge_into', a, { as: 'merge' }).to;
-      a.merged_into_order_id = r.id;
-      a.shipping_amount = 0;
-      a.tax_amount = null;
-      a.paid_total = 0;
-      a.refunded_total = 0;
-      a.edit_refunded_total = 0;
-      await saveOrder(trx, ctx, s, after, 'order.merged', now);
-    }
-    await adjustOrderStats(trx, r.customer_id, { orders: -sources.length });
-    return order;
-  });
+/** The merge's change of each order merged away: empty, its money moved, `merged` (terminal). */
+function mergedInto(targetId: string): OrderChangeFn<undefined> {
+  return async (_trx, after) => {
+    after.lines = [];
+    after.discounts = [];
+    after.promotions = [];
+    const a = after.row;
+    const { to, event } = transitionOrder('merge_into', a, { as: 'merge' });
+    a.status = to;
+    a.merged_into_order_id = targetId;
+    a.shipping_amount = 0;
+    a.tax_amount = null;
+    a.paid_total = 0;
+    a.refunded_total = 0;
+    a.edit_refunded_total = 0;
+    return { event };
+  };
 }

@@ -4,7 +4,7 @@ import { insertRowsQuery, writeTogether } from '../../db/prepared.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { formatNumber, nextNumber } from '../../db/counters.js';
 import { ApiError, ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
-import { eventRow, recordEvent } from '../../platform/events.js';
+import { eventRow } from '../../platform/events.js';
 import { newId, nowIso } from '../../db/ids.js';
 import { mergeTags, parseJson, tagsIndex, toJson, type JsonText } from '../../platform/json.js';
 import { containsText, envelopeJsonText, runList, type ListSpec } from '../../platform/list.js';
@@ -30,23 +30,12 @@ import {
   type Order,
   type UpdateOrderInput,
 } from './schemas.js';
-import {
-  applyTotals,
-  balanceDue,
-  cloneDraft,
-  confirmIfPaid,
-  holdOf,
-  overpaid,
-  refundable,
-  type OrderDraft,
-} from './draft.js';
+import { applyTotals, balanceDue, confirmIfPaid, holdOf, refundable, type OrderDraft } from './draft.js';
 import {
   documentsOf,
   insertOrderQueries,
   loadOrder,
   loadOrderDocument,
-  lockOrder,
-  saveOrder,
   searchTextOf,
   setTags,
   toOrder,
@@ -62,6 +51,7 @@ import type {
 } from './tables.js';
 import { ORDER_STATUSES, transitionOrder } from './transitions.js';
 import { inTransaction } from '../../db/transaction.js';
+import { orderCommand } from './command.js';
 
 // ---------------------------------------------------------------- building blocks
 
@@ -497,44 +487,6 @@ export async function getOrder(db: Executor, idOrNumber: string): Promise<Order>
 
 // ---------------------------------------------------------------- commands
 
-/**
- * Runs one order command: one transaction, the order locked and If-Match checked, then `change`
- * edits a copy and returns the event to record (null: nothing to save), and saveOrder writes it.
- */
-export async function orderCommand(
-  db: DB,
-  ctx: RequestContext,
-  idOrNumber: string,
-  expected: ExpectedVersion,
-  change: (trx: Trx, next: OrderDraft, before: OrderDraft, now: string) => Promise<string | null>,
-): Promise<Order> {
-  return inTransaction(db, async (trx) => {
-    const before = await lockOrder(trx, idOrNumber, expected);
-    const next = cloneDraft(before);
-    const now = nowIso();
-    const event = await change(trx, next, before, now);
-    if (event === null) return toOrder(before);
-    await refundOverpayment(trx, ctx, next, now);
-    return saveOrder(trx, ctx, before, next, event, now);
-  });
-}
-
-/**
- * A change that brings the total below what was paid and not refunded (a removed line, a new
- * discount, lower shipping) refunds the difference to the original payment, so the order never
- * holds more of the customer's money than it is worth.
- */
-async function refundOverpayment(trx: Trx, ctx: RequestContext, d: OrderDraft, now: string): Promise<void> {
-  applyTotals(d);
-  const r = d.row;
-  const excess = overpaid(r);
-  if (excess <= 0) return;
-  await insertRefund(trx, ctx, { order: r, amount: excess, reason: 'order_edited', method: 'original_payment', now });
-  r.refunded_total = Number(r.refunded_total) + excess;
-  r.edit_refunded_total = Number(r.edit_refunded_total) + excess;
-  await adjustOrderStats(trx, r.customer_id, { value: -excess });
-}
-
 export async function updateOrder(
   db: DB,
   ctx: RequestContext,
@@ -542,7 +494,7 @@ export async function updateOrder(
   input: UpdateOrderInput,
   expected?: ExpectedVersion,
 ): Promise<Order> {
-  return orderCommand(db, ctx, id, expected, async (_trx, next, before) => {
+  const { order } = await orderCommand(db, ctx, id, expected, async (_trx, next, before) => {
     const { event } = transitionOrder('update', next.row);
     const r = next.row;
     if (input.shipping_address !== undefined)
@@ -574,8 +526,9 @@ export async function updateOrder(
     const unchanged =
       JSON.stringify({ ...toOrder(next), version: 0, updated_at: '' }) ===
       JSON.stringify({ ...toOrder(before), version: 0, updated_at: '' });
-    return unchanged ? null : event;
+    return { event: unchanged ? null : event };
   });
+  return order;
 }
 
 export async function addLineItem(
@@ -585,7 +538,7 @@ export async function addLineItem(
   input: LineItemInput & { allow_backorder?: boolean },
   expected?: ExpectedVersion,
 ): Promise<Order> {
-  return orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
+  const { order } = await orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
     const { event } = transitionOrder('add_line_item', next.row);
     const stock = await lookUpStock(trx, [input], { location: () => 'location_id', sku: () => 'sku' });
     const line = newLine(next.row.id, nextPosition(next.lines), input, stock.locations[0], now);
@@ -594,8 +547,9 @@ export async function addLineItem(
       await reserveLinesWithBackorder(trx, ctx, next.row.id, [{ line, need }]);
     else await reserveLines(trx, ctx, next.row.id, [need], stock);
     next.lines.push(line);
-    return event;
+    return { event };
   });
+  return order;
 }
 
 /** `line` is the line's id or a SKU on exactly one line (from the URL: a missing line is a 404; from a body: a 400 at `param`). */
@@ -607,7 +561,7 @@ export async function removeLineItem(
   expected?: ExpectedVersion,
   param = 'item_id',
 ): Promise<Order> {
-  return orderCommand(db, ctx, id, expected, async (trx, next) => {
+  const { order } = await orderCommand(db, ctx, id, expected, async (trx, next) => {
     const { event } = transitionOrder('remove_line_item', next.row);
     const found =
       typeof line === 'string'
@@ -623,8 +577,9 @@ export async function removeLineItem(
     }
     await releaseByReference(trx, ctx, lineReference(next.row.id, found.id));
     next.lines = next.lines.filter((l) => l.id !== found.id);
-    return event;
+    return { event };
   });
+  return order;
 }
 
 export async function addDiscount(
@@ -634,11 +589,12 @@ export async function addDiscount(
   input: DiscountInput,
   expected?: ExpectedVersion,
 ): Promise<Order> {
-  return orderCommand(db, ctx, id, expected, async (_trx, next, _before, now) => {
+  const { order } = await orderCommand(db, ctx, id, expected, async (_trx, next, _before, now) => {
     const { event } = transitionOrder('add_discount', next.row);
     next.discounts.push(newDiscount(next.row.id, nextPosition(next.discounts), input, now));
-    return event;
+    return { event };
   });
+  return order;
 }
 
 export async function removeDiscount(
@@ -648,12 +604,13 @@ export async function removeDiscount(
   discountId: string,
   expected?: ExpectedVersion,
 ): Promise<Order> {
-  return orderCommand(db, ctx, id, expected, async (_trx, next) => {
+  const { order } = await orderCommand(db, ctx, id, expected, async (_trx, next) => {
     const { event } = transitionOrder('remove_discount', next.row);
     if (!next.discounts.some((x) => x.id === discountId)) throw new NotFoundError('order discount', discountId);
     next.discounts = next.discounts.filter((x) => x.id !== discountId);
-    return event;
+    return { event };
   });
+  return order;
 }
 
 export async function applyPromotion(
@@ -663,7 +620,7 @@ export async function applyPromotion(
   code: string,
   expected?: ExpectedVersion,
 ): Promise<Order> {
-  return orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
+  const { order } = await orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
     const { event } = transitionOrder('apply_promotion', next.row);
     const promotion = await claimPromotion(
       trx,
@@ -680,8 +637,9 @@ export async function applyPromotion(
       );
     }
     next.promotions.push(appliedPromotion(next.row.id, promotion, now));
-    return event;
+    return { event };
   });
+  return order;
 }
 
 export async function removePromotion(
@@ -691,7 +649,7 @@ export async function removePromotion(
   promotionIdOrCode: string,
   expected?: ExpectedVersion,
 ): Promise<Order> {
-  return orderCommand(db, ctx, id, expected, async (trx, next) => {
+  const { order } = await orderCommand(db, ctx, id, expected, async (trx, next) => {
     const { event } = transitionOrder('remove_promotion', next.row);
     const applied = next.promotions.find(
       (p) => p.promotion_id === promotionIdOrCode || normalizeCode(p.code) === normalizeCode(promotionIdOrCode),
@@ -699,8 +657,9 @@ export async function removePromotion(
     if (!applied) throw new NotFoundError('promotion on this order', promotionIdOrCode);
     if (applied.counts_usage === 1) await releasePromotionUse(trx, applied.promotion_id);
     next.promotions = next.promotions.filter((p) => p !== applied);
-    return event;
+    return { event };
   });
+  return order;
 }
 
 export async function payOrder(
@@ -710,7 +669,7 @@ export async function payOrder(
   input: { amount?: number; method?: string | null; payment_intent_id?: string | null },
   expected?: ExpectedVersion,
 ): Promise<Order> {
-  return orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
+  const { order } = await orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
     const { event } = transitionOrder('pay', next.row);
     const due = balanceDue(next.row);
     if (due === 0)
@@ -742,8 +701,9 @@ export async function payOrder(
     if (input.method !== undefined) next.row.payment_method = input.method;
     if (input.payment_intent_id !== undefined) next.row.payment_intent_id = input.payment_intent_id;
     await adjustOrderStats(trx, next.row.customer_id, { value: amount });
-    return event;
+    return { event };
   });
+  return order;
 }
 
 export async function cancelOrder(
@@ -753,7 +713,7 @@ export async function cancelOrder(
   input: { reason: string; notes?: string | null },
   expected?: ExpectedVersion,
 ): Promise<Order> {
-  return orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
+  const { order } = await orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
     const { to, event } = transitionOrder('cancel', next.row);
     const r = next.row;
     // A cancelled order never used its promotions: their uses go back (the entries stay, as a record).
@@ -781,8 +741,9 @@ export async function cancelOrder(
     r.hold = null;
     r.cancel = toJson({ reason: input.reason, notes: input.notes ?? null, cancelled_at: now });
     r.cancelled_at = now;
-    return event;
+    return { event };
   });
+  return order;
 }
 
 export async function holdOrder(
@@ -792,12 +753,13 @@ export async function holdOrder(
   reason: string,
   expected?: ExpectedVersion,
 ): Promise<Order> {
-  return orderCommand(db, ctx, id, expected, async (_trx, next, _before, now) => {
+  const { order } = await orderCommand(db, ctx, id, expected, async (_trx, next, _before, now) => {
     const { to, event } = transitionOrder('hold', next.row);
     next.row.hold = toJson({ reason, held_at: now, previous_status: next.row.status });
     next.row.status = to;
-    return event;
+    return { event };
   });
+  return order;
 }
 
 export async function releaseOrder(
@@ -806,15 +768,16 @@ export async function releaseOrder(
   id: string,
   expected?: ExpectedVersion,
 ): Promise<Order> {
-  return orderCommand(db, ctx, id, expected, async (_trx, next) => {
+  const { order } = await orderCommand(db, ctx, id, expected, async (_trx, next) => {
     const { to, event } = transitionOrder('release', {
       status: next.row.status,
       previousStatus: holdOf(next.row)?.previous_status,
     });
     next.row.status = to;
     next.row.hold = null;
-    return event;
+    return { event };
   });
+  return order;
 }
 
 export async function addOrderTags(
@@ -824,14 +787,15 @@ export async function addOrderTags(
   tags: string[],
   expected?: ExpectedVersion,
 ): Promise<Order> {
-  return orderCommand(db, ctx, id, expected, async (_trx, next) => {
+  const { order } = await orderCommand(db, ctx, id, expected, async (_trx, next) => {
     const { event } = transitionOrder('tag', next.row);
     const current: string[] = parseJson(next.row.tags, []);
     const merged = mergeTags(current, tags);
-    if (merged.length === current.length) return null;
+    if (merged.length === current.length) return { event: null };
     setTags(next.row, merged);
-    return event;
+    return { event };
   });
+  return order;
 }
 
 export async function removeOrderTag(
@@ -841,12 +805,13 @@ export async function removeOrderTag(
   tag: string,
   expected?: ExpectedVersion,
 ): Promise<Order> {
-  return orderCommand(db, ctx, id, expected, async (_trx, next) => {
+  const { order } = await orderCommand(db, ctx, id, expected, async (_trx, next) => {
     const { event } = transitionOrder('untag', next.row);
     const current: string[] = parseJson(next.row.tags, []);
     const kept = current.filter((t) => t.toLowerCase() !== tag.trim().toLowerCase());
-    if (kept.length === current.length) return null;
+    if (kept.length === current.length) return { event: null };
     setTags(next.row, kept);
-    return event;
+    return { event };
   });
+  return order;
 }
