@@ -6,11 +6,12 @@ import { parseJson } from '../../platform/json.js';
 import { allocateByLargestRemainder } from '../../platform/money.js';
 import { insertRefund } from './refunds.js';
 import type { LineItemInput, Order, Refund } from './schemas.js';
-import { placeOrder, resolveLine, resolveLineQuantities, type LineRef } from './service.js';
 import { countRefundedUnits, refundable, returnable, type OrderDraft } from './draft.js';
 import type { RefundMethod } from './tables.js';
 import { lineValueOfUnits } from './totals.js';
 import { transitionOrder } from './transitions.js';
+import { placeOrder } from './commands/create.js';
+import { type LineRef, resolveLine, resolveLineQuantities } from './lines.js';
 
 /**
  * What the order offers after-sales documents (the returns and warranties modules): the order's

@@ -6,7 +6,8 @@ import { adjustOrderStats } from '../customers/index.js';
 import { applyTotals, cloneDraft, overpaid, type OrderDraft } from './draft.js';
 import { insertRefund } from './refunds.js';
 import type { Order } from './schemas.js';
-import { lockOrder, saveOrder, toOrder } from './store.js';
+import { toOrder } from './document.js';
+import { lockOrder, saveOrder } from './repository.js';
 
 /**
  * What a command's change answers: the order event to record (null: nothing changed, nothing is

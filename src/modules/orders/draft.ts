@@ -1,5 +1,5 @@
 import { ConflictError } from '../../platform/errors.js';
-import { parseJson, toJson } from '../../platform/json.js';
+import { parseJson, tagsIndex, toJson } from '../../platform/json.js';
 import type {
   FulfillmentStatus,
   OrderDiscountsTable,
@@ -194,4 +194,20 @@ export function applyTotals(d: OrderDraft): void {
   if (r.status === 'merged') return;
   r.payment_status = paymentStatusOf(totals);
   r.fulfillment_status = fulfillmentStatusOf(d);
+}
+
+export const isOrderNumber = (value: string) => /^ORD-\d+$/i.test(value);
+
+export function searchTextOf(
+  r: Pick<OrdersTable, 'order_number' | 'customer_email' | 'customer_first_name' | 'customer_last_name'>,
+): string {
+  return [r.order_number, r.customer_email, r.customer_first_name, r.customer_last_name]
+    .filter(Boolean)
+    .join(' ')
+    .toLowerCase();
+}
+
+export function setTags(r: OrdersTable, tags: string[]): void {
+  r.tags = toJson(tags);
+  r.tags_index = tagsIndex(tags);
 }

@@ -1,13 +1,11 @@
-import type { DB, Executor } from '../../db/connection.js';
-import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
-import { lockRecord } from '../../platform/db-helpers.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
-import { changedAttributes, recordEvent } from '../../platform/events.js';
-import { newId, nowIso } from '../../db/ids.js';
-import { parseJson, toJson } from '../../platform/json.js';
-import { runList, toEnvelope, type ListSpec } from '../../platform/list.js';
-import { mergeMetadata } from '../../platform/schemas.js';
-import { defineStateMachine } from '../../platform/state-machine.js';
+/** Shipping, delivering, and cancelling a shipment. */
+import type { DB } from '../../../db/connection.js';
+import type { ExpectedVersion, RequestContext } from '../../../platform/context.js';
+import { lockRecord } from '../../../platform/db-helpers.js';
+import { ConflictError, NotFoundError } from '../../../platform/errors.js';
+import { recordEvent } from '../../../platform/events.js';
+import { newId, nowIso } from '../../../db/ids.js';
+import { parseJson, toJson } from '../../../platform/json.js';
 import {
   activeReservations,
   consume,
@@ -18,19 +16,20 @@ import {
   resolveLocationId,
   stockKey,
   type StockNeed,
-} from '../inventory/index.js';
-import { recordOrderRefund, refundUnitsByLine } from './after-sales.js';
-import type { Order, RefundInput, Shipment, ShipInput, UpdateShipmentInput } from './schemas.js';
-import { changeOrder, orderCommand } from './command.js';
-import { resolveLineQuantities } from './service.js';
-import { lineNeed, lineReference, reserveLines } from './stock.js';
-import { allShipped, assertUnshipped, balanceDue, refundable, returnable, unshipped } from './draft.js';
-import { lockOrder } from './store.js';
-import type { OrderLineItemsTable, ShipmentsTable, ShipmentStatus } from './tables.js';
-import { transitionOrder } from './transitions.js';
-import { inTransaction } from '../../db/transaction.js';
+} from '../../inventory/index.js';
+import type { Order, Shipment, ShipInput } from '../schemas.js';
+import { changeOrder, orderCommand } from '../command.js';
+import { lineNeed, lineReference, reserveLines } from '../stock.js';
+import { allShipped, assertUnshipped, balanceDue, returnable, unshipped } from '../draft.js';
+import type { OrderLineItemsTable, ShipmentsTable } from '../tables.js';
+import { transitionOrder } from '../transitions.js';
+import { inTransaction } from '../../../db/transaction.js';
 
 // ---------------------------------------------------------------- ship and deliver
+import { resolveLineQuantities } from '../lines.js';
+import { lockOrder } from '../repository.js';
+import { toShipment } from '../shipments.js';
+import { shipmentMachine } from '../shipments.js';
 
 /**
  * Ships lines (all that remains by default): consumes their reservations through the ledger,
@@ -196,85 +195,6 @@ export async function deliverOrder(
   return order;
 }
 
-// ---------------------------------------------------------------- shipments
-
-const shipmentMachine = defineStateMachine<ShipmentStatus, 'update' | 'cancel'>('shipment', {
-  update: { from: ['shipped', 'delivered'], to: 'same', event: 'shipment.updated' },
-  cancel: { from: ['shipped'], to: 'cancelled', event: 'shipment.cancelled' },
-});
-
-export function toShipment(row: ShipmentsTable): Shipment {
-  return {
-    id: row.id,
-    object: 'shipment',
-    order_id: row.order_id,
-    status: row.status,
-    carrier: row.carrier,
-    tracking_number: row.tracking_number,
-    tracking_url: row.tracking_url,
-    method: row.method,
-    location_id: row.location_id,
-    line_items: parseJson(row.line_items, []),
-    estimated_delivery: row.estimated_delivery,
-    shipped_at: row.shipped_at,
-    delivered_at: row.delivered_at,
-    cancelled_at: row.cancelled_at,
-    metadata: parseJson(row.metadata, {}),
-    version: row.version,
-    created_at: row.created_at,
-    updated_at: row.updated_at,
-  };
-}
-
-export const shipmentListSpec: ListSpec = {
-  table: 'shipments',
-  sortable: ['updated_at'],
-  updatedRange: true,
-  filters: {
-    order_id: { kind: 'exact', column: 'order_id' },
-    status: { kind: 'exact', column: 'status', multi: true, values: ['shipped', 'delivered', 'cancelled'] },
-    tracking_number: { kind: 'exact', column: 'tracking_number' },
-  },
-};
-
-export async function getShipment(db: Executor, id: string): Promise<Shipment> {
-  const row = await db.selectFrom('shipments').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) throw new NotFoundError('shipment', id);
-  return toShipment(row);
-}
-
-export async function listShipments(db: DB, query: Record<string, unknown>) {
-  return toEnvelope(await runList<ShipmentsTable>(db, shipmentListSpec, query), toShipment);
-}
-
-export async function updateShipment(
-  db: DB,
-  ctx: RequestContext,
-  id: string,
-  input: UpdateShipmentInput,
-  expected?: ExpectedVersion,
-): Promise<Shipment> {
-  return inTransaction(db, async (trx) => {
-    const row = await lockRecord(trx, 'shipments', 'shipment', id, expected);
-    const { event } = shipmentMachine.transition('update', row.status);
-    const next: ShipmentsTable = { ...row };
-    for (const key of ['carrier', 'tracking_number', 'tracking_url', 'method', 'estimated_delivery'] as const) {
-      if (input[key] !== undefined) next[key] = input[key] ?? null;
-    }
-    const metadata = mergeMetadata(parseJson(row.metadata, {}), input.metadata);
-    next.metadata = toJson(metadata);
-    const previous = changedAttributes(toShipment(row) as any, toShipment(next) as any);
-    if (Object.keys(previous).length === 0) return toShipment(row);
-    next.version = row.version + 1;
-    next.updated_at = nowIso();
-    const { id: _id, created_at: _c, ...columns } = next;
-    await trx.updateTable('shipments').set(columns).where('id', '=', id).execute();
-    const shipment = toShipment(next);
-    await recordEvent(trx, ctx, event, shipment, previous);
-    return shipment;
-  });
-}
-
 /**
  * Cancels a shipment that has not been delivered: the parcel never left (or came straight back),
  * so its units go back on hand (an `adjustment` movement referencing the shipment) and are
@@ -366,38 +286,4 @@ export async function cancelShipment(
     await recordEvent(trx, ctx, cancel.event, shipment, { status: row.status, cancelled_at: null });
     return shipment;
   });
-}
-
-// ---------------------------------------------------------------- refunds
-
-/**
- * Refunds money: an explicit amount, the value of line_items (their share of line totals, counted
- * so the same units are never refunded twice), or by default everything refundable. Never more
- * than paid minus refunded, nor (amount with line_items) more than the named units are worth.
- * A refund of a return (return_id) belongs to the returns module: the refund route hands it there.
- */
-export async function refundOrder(
-  db: DB,
-  ctx: RequestContext,
-  id: string,
-  input: RefundInput,
-  expected?: ExpectedVersion,
-): Promise<Order> {
-  if (input.return_id)
-    throw new ValidationError('Refunds of returns are not available on this server.', [
-      { path: 'return_id', code: 'resource_missing', message: 'No returns module to refund the return' },
-    ]);
-  const { order } = await orderCommand(db, ctx, id, expected, async (trx, next, _before, now) => {
-    const lineItems = input.line_items ? refundUnitsByLine(next, input.line_items, 'line_items') : [];
-    const { event } = await recordOrderRefund(trx, ctx, next, {
-      amount: input.amount ?? (input.line_items ? undefined : refundable(next.row)),
-      line_items: lineItems,
-      linesNamed: input.line_items !== undefined,
-      reason: input.reason,
-      metadata: input.metadata,
-      now,
-    });
-    return { event };
-  });
-  return order;
 }

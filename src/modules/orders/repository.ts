@@ -1,3 +1,7 @@
+/**
+ * The orders' SQL: loading drafts (one order or a page), locking an order for a command, inserting a
+ * new one and saving a changed one with its event; the stored documents reads send.
+ */
 import { sql, type CompiledQuery, type SelectQueryBuilder } from 'kysely';
 import type { Executor, Trx } from '../../db/connection.js';
 import type { Database } from '../../db/schema.js';
@@ -7,122 +11,11 @@ import { selectForUpdate } from '../../platform/db-helpers.js';
 import { assertExpectedVersion, NotFoundError } from '../../platform/errors.js';
 import { changedAttributes, recordEvent } from '../../platform/events.js';
 import { nowIso } from '../../db/ids.js';
-import { parseJson, tagsIndex, toJson, type JsonText } from '../../platform/json.js';
+import { type JsonText } from '../../platform/json.js';
 import type { Order } from './schemas.js';
-import { applyTotals, balanceDue, confirmIfPaid, holdOf, type OrderDraft } from './draft.js';
+import { applyTotals, confirmIfPaid, isOrderNumber, type OrderDraft } from './draft.js';
 import type { OrderDiscountsTable, OrderLineItemsTable, OrderPromotionsTable, OrdersTable } from './tables.js';
-
-export const isOrderNumber = (value: string) => /^ORD-\d+$/i.test(value);
-
-export function searchTextOf(
-  r: Pick<OrdersTable, 'order_number' | 'customer_email' | 'customer_first_name' | 'customer_last_name'>,
-): string {
-  return [r.order_number, r.customer_email, r.customer_first_name, r.customer_last_name]
-    .filter(Boolean)
-    .join(' ')
-    .toLowerCase();
-}
-
-export function setTags(r: OrdersTable, tags: string[]): void {
-  r.tags = toJson(tags);
-  r.tags_index = tagsIndex(tags);
-}
-
-// ---------------------------------------------------------------- the API object
-
-/**
- * The API object of an order. Orders also keep this rendering as JSON (orders.document): a change
- * to what it returns needs a migration that sets that column back to null.
- */
-export function toOrder(d: OrderDraft): Order {
-  const r = d.row;
-  const shippingAddress = parseJson(r.shipping_address, null);
-  return {
-    id: r.id,
-    object: 'order',
-    order_number: r.order_number,
-    status: r.status,
-    payment_status: r.payment_status,
-    fulfillment_status: r.fulfillment_status,
-    customer_id: r.customer_id,
-    customer: {
-      email: r.customer_email,
-      first_name: r.customer_first_name,
-      last_name: r.customer_last_name,
-      phone: r.customer_phone,
-    },
-    line_items: d.lines.map((l) => ({
-      id: l.id,
-      object: 'order_line_item' as const,
-      sku: l.sku,
-      name: l.name,
-      quantity: Number(l.quantity),
-      price: Number(l.price),
-      discount: Number(l.discount),
-      tax: Number(l.tax),
-      total: Number(l.total),
-      quantity_shipped: Number(l.quantity_shipped),
-      quantity_returned: Number(l.quantity_returned),
-      quantity_refunded: Number(l.quantity_refunded),
-      quantity_backordered: Number(l.quantity_backordered),
-      location_id: l.location_id,
-      metadata: parseJson(l.metadata, {}),
-    })),
-    shipping_address: shippingAddress,
-    billing_address: r.billing_address ? parseJson(r.billing_address, null) : shippingAddress,
-    payment:
-      r.payment_method || r.payment_intent_id
-        ? { method: r.payment_method, payment_intent_id: r.payment_intent_id }
-        : null,
-    shipping: {
-      method: r.shipping_method,
-      carrier: r.shipping_carrier,
-      amount: Number(r.shipping_amount),
-      tracking_number: r.shipping_tracking_number,
-      estimated_delivery: r.shipping_estimated_delivery,
-    },
-    currency: r.currency,
-    discounts: d.discounts.map((x) => ({
-      id: x.id,
-      code: x.code,
-      type: x.type,
-      value: x.type === 'percentage' ? Number(x.percent_off) : Number(x.amount_off),
-      amount: Number(x.amount),
-      reason: x.reason,
-    })),
-    promotions: d.promotions.map((p) => ({ promotion_id: p.promotion_id, code: p.code, amount: Number(p.amount) })),
-    tax_rate: r.tax_rate,
-    totals: {
-      subtotal: Number(r.subtotal),
-      discount: Number(r.discount_total),
-      tax: Number(r.tax_total),
-      shipping: Number(r.shipping_total),
-      total: Number(r.total),
-      paid: Number(r.paid_total),
-      refunded: Number(r.refunded_total),
-      balance_due: balanceDue(r),
-    },
-    tags: parseJson(r.tags, []),
-    notes: r.notes,
-    source: r.source,
-    hold: holdOf(r),
-    cancel: parseJson(r.cancel, null),
-    split_from_order_id: r.split_from_order_id,
-    merged_into_order_id: r.merged_into_order_id,
-    exchange_for_return_id: r.exchange_for_return_id,
-    allow_backorder: r.allow_backorder === 1,
-    metadata: parseJson(r.metadata, {}),
-    paid_at: r.paid_at,
-    shipped_at: r.shipped_at,
-    delivered_at: r.delivered_at,
-    cancelled_at: r.cancelled_at,
-    version: r.version,
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-  };
-}
-
-// ---------------------------------------------------------------- reading
+import { renderDocument, toOrder } from './document.js';
 
 const byPosition = (a: { position: number; id: string }, b: { position: number; id: string }) =>
   a.position - b.position || (a.id < b.id ? -1 : 1);
@@ -182,9 +75,11 @@ async function childrenOfOne(
 const linesOf = preparedQuery<{ id: string }, OrderLineItemsTable>((db, param) =>
   db.selectFrom('order_line_items').selectAll().where('order_id', '=', param('id')),
 );
+
 const discountsOf = preparedQuery<{ id: string }, OrderDiscountsTable>((db, param) =>
   db.selectFrom('order_discounts').selectAll().where('order_id', '=', param('id')),
 );
+
 const promotionsOf = preparedQuery<{ id: string }, OrderPromotionsTable>((db, param) =>
   db.selectFrom('order_promotions').selectAll().where('order_id', '=', param('id')).orderBy('created_at').orderBy('id'),
 );
@@ -247,8 +142,6 @@ export async function lockOrder(trx: Trx, idOrNumber: string, expected?: Expecte
   return (await loadDrafts(trx, [row]))[0];
 }
 
-// ---------------------------------------------------------------- writing
-
 /** Writes a new order and its children (one multi-row INSERT per table); returns the API object. */
 export async function insertOrder(trx: Trx, d: OrderDraft): Promise<Order> {
   const { order, queries } = insertOrderQueries(trx, d);
@@ -271,13 +164,6 @@ export function insertOrderQueries(
       insertRowsQuery(trx, 'order_promotions', d.promotions),
     ],
   };
-}
-
-/** The draft as the API renders it, also stored on its row as the document reads send. */
-function renderDocument(d: OrderDraft): Order {
-  const order = toOrder(d);
-  d.row.document = JSON.stringify(order);
-  return order;
 }
 
 const changed = (a: object | undefined, b: object) => !a || JSON.stringify(a) !== JSON.stringify(b);

@@ -1,24 +1,25 @@
-import { adjustOrderStats } from '../customers/index.js';
-import type { DB, Trx } from '../../db/connection.js';
-import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
-import { formatNumber, nextNumber } from '../../db/counters.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
-import { recordEvent } from '../../platform/events.js';
-import { newId, nowIso } from '../../db/ids.js';
-import { mergeTags, parseJson, toJson } from '../../platform/json.js';
-import { activeReservations, moveReservation } from '../inventory/index.js';
-import { releasePromotionUse } from '../promotions/index.js';
-import type { Order } from './schemas.js';
-import { toRefund } from './refunds.js';
-import { resolveLineQuantities, type LineRef } from './service.js';
-import { lineReference } from './stock.js';
-import { allShipped, applyTotals, assertUnshipped, confirmIfPaid, type OrderDraft } from './draft.js';
-import { insertOrder, lockOrder, searchTextOf, setTags, whereIdOrNumber } from './store.js';
-import type { OrderDiscountsTable, OrderPromotionsTable, RefundsTable } from './tables.js';
-import { allocateByLargestRemainder } from '../../platform/money.js';
-import { transitionOrder } from './transitions.js';
-import { inTransaction } from '../../db/transaction.js';
-import { changeOrder, orderCommand, type OrderChangeFn } from './command.js';
+import { adjustOrderStats } from '../../customers/index.js';
+import type { DB, Trx } from '../../../db/connection.js';
+import type { ExpectedVersion, RequestContext } from '../../../platform/context.js';
+import { formatNumber, nextNumber } from '../../../db/counters.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../../platform/errors.js';
+import { recordEvent } from '../../../platform/events.js';
+import { newId, nowIso } from '../../../db/ids.js';
+import { mergeTags, parseJson, toJson } from '../../../platform/json.js';
+import { activeReservations, moveReservation } from '../../inventory/index.js';
+import { releasePromotionUse } from '../../promotions/index.js';
+import type { Order } from '../schemas.js';
+import { toRefund } from '../refunds.js';
+import { lineReference } from '../stock.js';
+import { allShipped, applyTotals, assertUnshipped, confirmIfPaid, type OrderDraft } from '../draft.js';
+import type { OrderDiscountsTable, OrderPromotionsTable, RefundsTable } from '../tables.js';
+import { allocateByLargestRemainder } from '../../../platform/money.js';
+import { transitionOrder } from '../transitions.js';
+import { inTransaction } from '../../../db/transaction.js';
+import { changeOrder, orderCommand, type OrderChangeFn } from '../command.js';
+import { searchTextOf, setTags } from '../draft.js';
+import { type LineRef, resolveLineQuantities } from '../lines.js';
+import { insertOrder, lockOrder, whereIdOrNumber } from '../repository.js';
 
 /** A discount or promotion turned into the fixed amount it takes now (free shipping stays as it is). */
 function asFixed<T extends OrderDiscountsTable | OrderPromotionsTable>(entry: T, amount: number): T {
