@@ -2,10 +2,11 @@
  * The orders' SQL: loading drafts (one order or a page), locking an order for a command, inserting a
  * new one and saving a changed one with its event; the stored documents reads send.
  */
-import { sql, type CompiledQuery, type SelectQueryBuilder } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Executor, Trx } from '../../db/connection.js';
 import type { Database } from '../../db/schema.js';
-import { insertRowsQuery, preparedQuery, updateRow, writeTogether } from '../../db/prepared.js';
+import { preparedQuery, updateRow } from '../../db/prepared.js';
+import { insertRows, writeBatch, WriteBatch, type Writer } from '../../db/write-batch.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { selectForUpdate } from '../../platform/db-helpers.js';
 import { assertExpectedVersion, NotFoundError } from '../../platform/errors.js';
@@ -142,28 +143,20 @@ export async function lockOrder(trx: Trx, idOrNumber: string, expected?: Expecte
   return (await loadDrafts(trx, [row]))[0];
 }
 
-/** Writes a new order and its children (one multi-row INSERT per table); returns the API object. */
-export async function insertOrder(trx: Trx, d: OrderDraft): Promise<Order> {
-  const { order, queries } = insertOrderQueries(trx, d);
-  await writeTogether(trx, queries);
-  return order;
-}
-
-/** The INSERTs of insertOrder, for a command that writes them together with others. */
-export function insertOrderQueries(
-  trx: Trx,
-  d: OrderDraft,
-): { order: Order; queries: Array<CompiledQuery | undefined> } {
+/**
+ * Writes a new order and its children (one multi-row INSERT per table) into the command's write
+ * batch, or, given a transaction, as a batch of their own (one statement on PostgreSQL). Returns
+ * the API object.
+ */
+export async function insertOrder(w: Writer, d: OrderDraft): Promise<Order> {
   const order = renderDocument(d);
-  return {
-    order,
-    queries: [
-      insertRowsQuery(trx, 'orders', [d.row]),
-      insertRowsQuery(trx, 'order_line_items', d.lines),
-      insertRowsQuery(trx, 'order_discounts', d.discounts),
-      insertRowsQuery(trx, 'order_promotions', d.promotions),
-    ],
-  };
+  const batch = w instanceof WriteBatch ? w : writeBatch(w);
+  await insertRows(batch, 'orders', [d.row]);
+  await insertRows(batch, 'order_line_items', d.lines);
+  await insertRows(batch, 'order_discounts', d.discounts);
+  await insertRows(batch, 'order_promotions', d.promotions);
+  if (batch !== w) await batch.flush();
+  return order;
 }
 
 const changed = (a: object | undefined, b: object) => !a || JSON.stringify(a) !== JSON.stringify(b);

@@ -1,17 +1,17 @@
 /** Placing an order: customer, stock, number, promotions, payment and reservations, in one transaction. */
 import type { DB, Trx } from '../../../db/connection.js';
-import { insertRowsQuery, writeTogether } from '../../../db/prepared.js';
+import { insertRows, writeBatch } from '../../../db/write-batch.js';
 import type { RequestContext } from '../../../platform/context.js';
 import { formatNumber, nextNumber } from '../../../db/counters.js';
 import { ConflictError, ValidationError } from '../../../platform/errors.js';
-import { eventRow } from '../../../platform/events.js';
+import { recordEvent } from '../../../platform/events.js';
 import { newId, nowIso } from '../../../db/ids.js';
 import { mergeTags, tagsIndex, toJson } from '../../../platform/json.js';
 import {
   findCustomerForOrder,
   findOrCreateCustomer,
   normalizeEmail,
-  orderStatsQuery,
+  adjustOrderStats,
   type CustomerForOrder,
 } from '../../customers/index.js';
 import { claimPromotion } from '../../promotions/index.js';
@@ -25,7 +25,7 @@ import { inTransaction } from '../../../db/transaction.js';
 // ---------------------------------------------------------------- building blocks
 import { searchTextOf } from '../draft.js';
 import { appliedPromotion, newDiscount, newLine } from '../lines.js';
-import { insertOrderQueries } from '../repository.js';
+import { insertOrder } from '../repository.js';
 import { newPayment } from '../lines.js';
 
 export interface PlaceOrderExtras {
@@ -216,13 +216,13 @@ export async function placeOrder(
       stock,
     );
 
-  const { order, queries } = insertOrderQueries(trx, draft);
-  await writeTogether(trx, [
-    ...queries,
-    payment ? insertRowsQuery(trx, 'payments', [payment]) : undefined,
-    insertRowsQuery(trx, 'events', [eventRow(ctx, 'order.created', order)]),
-    orderStatsQuery(trx, customer.id, { orders: 1, value: Number(row.paid_total) }),
-  ]);
+  // The order's last writes need no answer: one batch (one statement on PostgreSQL).
+  const batch = writeBatch(trx);
+  const order = await insertOrder(batch, draft);
+  if (payment) await insertRows(batch, 'payments', [payment]);
+  await recordEvent(batch, ctx, 'order.created', order);
+  await adjustOrderStats(batch, customer.id, { orders: 1, value: Number(row.paid_total) });
+  await batch.flush();
   return { order, draft };
 }
 
