@@ -18,7 +18,7 @@ type Slot = { name: string } | { value: unknown };
  */
 export interface PreparedQuery<P, R> {
   (db: Executor, values: P): Promise<QueryResult<R>>;
-  /** The statement with these values, to run later (see writeTogether). */
+  /** The statement with these values, to run later (see db/write-batch.ts). */
   query(db: Executor, values: P): CompiledQuery<R>;
 }
 
@@ -66,32 +66,6 @@ export function placeholders(postgres: boolean, count: number, first = 1): strin
   return Array.from({ length: count }, (_, i) => (postgres ? `$${first + i}` : '?')).join(', ');
 }
 
-/**
- * A multi-row INSERT of plain rows, with its SQL text built once per (dialect, table, columns, row
- * count) and reused.
- */
-export async function insertRows(trx: Trx, table: string, rows: ReadonlyArray<object>): Promise<void> {
-  const query = insertRowsQuery(trx, table, rows);
-  if (query) await trx.executeQuery(query);
-}
-
-/** The INSERT of insertRows, to run later (see writeTogether); undefined for no rows. */
-export function insertRowsQuery(trx: Trx, table: string, rows: ReadonlyArray<object>): CompiledQuery | undefined {
-  if (rows.length === 0) return undefined;
-  const columns = Object.keys(rows[0]);
-  const postgres = isPostgres(trx);
-  const text = cachedSql(
-    `${postgres ? 'pg' : 'sqlite'}|insert|${table}|${columns.join(',')}|${rows.length}`,
-    () =>
-      `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${rows.map((_, r) => `(${placeholders(postgres, columns.length, r * columns.length + 1)})`).join(', ')}`,
-  );
-  // Plain loops: flatMap over a wide row cost several times the rest of this function.
-  const parameters: unknown[] = new Array(rows.length * columns.length);
-  let k = 0;
-  for (const row of rows) for (const c of columns) parameters[k++] = (row as Record<string, unknown>)[c];
-  return CompiledQuery.raw(text, parameters);
-}
-
 /** `UPDATE table SET <every column of values> WHERE id = ?`, its SQL text built once per column set. */
 export async function updateRow(trx: Trx, table: string, id: string, values: object): Promise<void> {
   const columns = Object.keys(values);
@@ -105,28 +79,4 @@ export async function updateRow(trx: Trx, table: string, id: string, values: obj
   for (let i = 0; i < columns.length; i++) parameters[i] = (values as Record<string, unknown>)[columns[i]];
   parameters[columns.length] = id;
   await trx.executeQuery(CompiledQuery.raw(text, parameters));
-}
-
-/**
- * Writes that need no answer, made together: on PostgreSQL as one statement (each a data-modifying
- * WITH of the last), since a round trip there costs more than the statement; on SQLite, which runs
- * in process, one after the other. The statements must not touch the same row twice, and their
- * SQL must hold no `$` but their parameters (true of everything built here and by Kysely).
- */
-export async function writeTogether(trx: Trx, queries: ReadonlyArray<CompiledQuery | undefined>): Promise<void> {
-  const list = queries.filter((q): q is CompiledQuery => q !== undefined);
-  if (!isPostgres(trx) || list.length < 2) {
-    for (const query of list) await trx.executeQuery(query);
-    return;
-  }
-  const parameters: unknown[] = [];
-  const texts = list.map((query) => {
-    const shift = parameters.length;
-    parameters.push(...query.parameters);
-    return shift ? query.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + shift}`) : query.sql;
-  });
-  const last = texts.pop()!;
-  await trx.executeQuery(
-    CompiledQuery.raw(`with ${texts.map((text, i) => `"write${i}" as (${text})`).join(', ')} ${last}`, parameters),
-  );
 }

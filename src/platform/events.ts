@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor, Trx } from '../db/connection.js';
-import { insertRows } from '../db/prepared.js';
+import { insertRows, type Writer } from '../db/write-batch.js';
 import type { EventsTable } from '../db/schema.js';
 import { newId, nowIso } from '../db/ids.js';
 import { parseJson } from './json.js';
@@ -16,11 +16,11 @@ export interface ApiEvent {
 }
 
 /**
- * Writes an event with the executor of the command's own transaction, so the event exists exactly
- * when the change does (the outbox that webhooks deliver from).
+ * Writes an event in the command's own transaction (now, or at the flush of the command's write
+ * batch), so the event exists exactly when the change does (the outbox that webhooks deliver from).
  */
 export async function recordEvent(
-  trx: Trx,
+  trx: Writer,
   ctx: RequestContext,
   type: string,
   object: { id: string; object: string },
@@ -29,8 +29,8 @@ export async function recordEvent(
   await insertRows(trx, 'events', [eventRow(ctx, type, object, previous)]);
 }
 
-/** The row recordEvent writes, for a command that writes it together with others (writeTogether). */
-export function eventRow(
+/** The row recordEvent writes. */
+function eventRow(
   ctx: RequestContext,
   type: string,
   object: { id: string; object: string },

@@ -5,7 +5,6 @@ export {
   findOrCreateCustomer,
   getCustomer,
   normalizeEmail,
-  orderStatsQuery,
   type CustomerForOrder,
 } from './service.js';
 export { customerRoutes } from './routes.js';

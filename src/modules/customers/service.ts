@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import type { CompiledQuery } from 'kysely';
 import type { DB, Executor, Trx } from '../../db/connection.js';
 import { preparedQuery } from '../../db/prepared.js';
+import { trxOf, write, type Writer } from '../../db/write-batch.js';
 import type { CustomersTable } from './tables.js';
 import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
 import { lockRecord } from '../../platform/db-helpers.js';
@@ -392,24 +392,14 @@ async function eraseCustomerFromEvents(trx: Trx, id: string): Promise<void> {
 
 /** Order count and lifetime value (paid minus refunded) on the customer, kept in the orders' transaction. */
 export async function adjustOrderStats(
-  trx: Trx,
+  w: Writer,
   customerId: string,
   change: { orders?: number; value?: number },
 ): Promise<void> {
-  const query = orderStatsQuery(trx, customerId, change);
-  if (query) await trx.executeQuery(query);
-}
-
-/** The UPDATE of adjustOrderStats, to run later; undefined when nothing changes. */
-export function orderStatsQuery(
-  trx: Trx,
-  customerId: string,
-  change: { orders?: number; value?: number },
-): CompiledQuery | undefined {
   const orders = change.orders ?? 0;
   const value = change.value ?? 0;
-  if (orders === 0 && value === 0) return undefined;
-  return addToCustomerStats.query(trx, { customerId, orders, value });
+  if (orders === 0 && value === 0) return;
+  await write(w, addToCustomerStats.query(trxOf(w), { customerId, orders, value }));
 }
 
 const addToCustomerStats = preparedQuery<{ customerId: string; orders: number; value: number }, never>((trx, param) =>

@@ -1,6 +1,7 @@
 import { CompiledQuery, sql } from 'kysely';
 import { isPostgres, type Executor, type Trx } from '../../db/connection.js';
-import { cachedSql, insertRows } from '../../db/prepared.js';
+import { cachedSql } from '../../db/prepared.js';
+import { insertRows } from '../../db/write-batch.js';
 import type { RequestContext } from '../../platform/context.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events.js';

@@ -6,11 +6,12 @@ import { parseJson } from '../../platform/json.js';
 import { allocateByLargestRemainder } from '../../platform/money.js';
 import { insertRefund } from './refunds.js';
 import type { LineItemInput, Order, Refund } from './schemas.js';
-import { placeOrder, resolveLine, resolveLineQuantities, type LineRef } from './service.js';
-import type { OrderDraft } from './store.js';
+import { countRefundedUnits, refundable, returnable, type OrderDraft } from './draft.js';
 import type { RefundMethod } from './tables.js';
 import { lineValueOfUnits } from './totals.js';
 import { transitionOrder } from './transitions.js';
+import { placeOrder } from './commands/create.js';
+import { type LineRef, resolveLine, resolveLineQuantities } from './lines.js';
 
 /**
  * What the order offers after-sales documents (the returns and warranties modules): the order's
@@ -44,12 +45,12 @@ export function returnUnits(
   const { event } = transitionOrder(action, next.row);
   const units = items.map((item, index) => {
     const line = resolveLine(next, item, `${field}[${index}]`);
-    const returnable = Number(line.quantity_shipped) - Number(line.quantity_returned);
-    if (item.quantity > returnable) {
+    const left = returnable(line);
+    if (item.quantity > left) {
       throw new ConflictError(
         'return_exceeds_shipped',
-        `Line ${line.id} (${line.sku}) has ${returnable} shipped unit(s) not yet returned; cannot return ${item.quantity}.`,
-        { line_item_id: line.id, returnable },
+        `Line ${line.id} (${line.sku}) has ${left} shipped unit(s) not yet returned; cannot return ${item.quantity}.`,
+        { line_item_id: line.id, returnable: left },
         `${field}[${index}].quantity`,
       );
     }
@@ -88,16 +89,7 @@ export function countUnitsAsRefunded(
 ): void {
   for (const unit of units) {
     const line = d.lines.find((l) => l.id === unit.order_line_item_id);
-    const left = line ? Number(line.quantity) - Number(line.quantity_refunded) : 0;
-    if (!line || unit.quantity > left) {
-      throw new ConflictError(
-        'refund_exceeds_quantity',
-        `Line ${unit.order_line_item_id} has ${left} unit(s) not yet refunded; ${unit.quantity} cannot be refunded again.`,
-        { line_item_id: unit.order_line_item_id, refundable_quantity: left },
-        param,
-      );
-    }
-    line.quantity_refunded = Number(line.quantity_refunded) + unit.quantity;
+    countRefundedUnits(line, unit.order_line_item_id, unit.quantity, param);
   }
 }
 
@@ -115,21 +107,9 @@ export function refundUnitsByLine(
 ): RefundLine[] {
   transitionOrder('refund', next.row);
   return resolveLineQuantities(next, items, field).map(({ line, quantity, index }) => {
-    const left = Number(line.quantity) - Number(line.quantity_refunded);
-    if (quantity > left) {
-      throw new ConflictError(
-        'refund_exceeds_quantity',
-        `Line ${line.id} (${line.sku}) has ${left} unit(s) not yet refunded; cannot refund ${quantity}.`,
-        { line_item_id: line.id, refundable_quantity: left },
-        `${field}[${index}].quantity`,
-      );
-    }
-    const amount = lineValueOfUnits(
-      { total: Number(line.total), quantity: Number(line.quantity) },
-      Number(line.quantity_refunded),
-      quantity,
-    );
-    line.quantity_refunded = Number(line.quantity_refunded) + quantity;
+    const already = Number(line.quantity_refunded);
+    countRefundedUnits(line, line.id, quantity, `${field}[${index}].quantity`);
+    const amount = lineValueOfUnits({ total: Number(line.total), quantity: Number(line.quantity) }, already, quantity);
     return { order_line_item_id: line.id, quantity, amount };
   });
 }
@@ -161,7 +141,7 @@ export async function recordOrderRefund(
 ): Promise<{ event: string; refund: Refund; amount: number }> {
   const { event } = transitionOrder('refund', next.row);
   const r = next.row;
-  const refundable = Number(r.paid_total) - Number(r.refunded_total);
+  const left = refundable(r);
   let lineItems = input.line_items;
   const linesValue = lineItems.reduce((n, l) => n + l.amount, 0);
   const amount = input.amount ?? linesValue;
@@ -181,11 +161,11 @@ export async function recordOrderRefund(
     );
     lineItems = lineItems.map((l, i) => ({ ...l, amount: parts[i] }));
   }
-  if (amount > refundable || refundable === 0) {
+  if (amount > left || left === 0) {
     throw new ConflictError(
       'refund_exceeds_paid',
-      `Cannot refund ${amount}: order ${r.order_number} has ${refundable} paid and not yet refunded.`,
-      { refundable },
+      `Cannot refund ${amount}: order ${r.order_number} has ${left} paid and not yet refunded.`,
+      { refundable: left },
       'amount',
     );
   }
@@ -229,7 +209,7 @@ export async function exchangeIntoNewOrder(
 ): Promise<{ event: string; exchangeOrder: Order; refunds: Refund[]; credit: number; applied: number }> {
   const { event } = transitionOrder('exchange', next.row);
   const r = next.row;
-  const credit = Math.max(0, Math.min(input.value, Number(r.paid_total) - Number(r.refunded_total)));
+  const credit = Math.max(0, Math.min(input.value, refundable(r)));
   const { order: exchangeOrder } = await placeOrder(
     trx,
     ctx,

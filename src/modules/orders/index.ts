@@ -6,14 +6,14 @@
 export {
   createOrder,
   getOrder,
-  orderCommand,
+  getShipment,
   placeOrder,
-  resolveLine,
-  resolveLineQuantities,
-  type LineRef,
+  refundOrder,
+  shipOrder,
   type PlaceOrderExtras,
 } from './service.js';
-export { getShipment, refundOrder, shipOrder } from './fulfillment.js';
+export { resolveLine, resolveLineQuantities, type LineRef } from './lines.js';
+export { orderCommand, type OrderChange, type OrderChangeFn } from './command.js';
 export {
   countUnitsAsRefunded,
   exchangeIntoNewOrder,
@@ -25,7 +25,9 @@ export {
   type RefundLine,
 } from './after-sales.js';
 export { insertRefund, toRefund, type NewRefund } from './refunds.js';
-export { cloneDraft, isOrderNumber, loadOrder, lockOrder, saveOrder, toOrder, type OrderDraft } from './store.js';
+export { cloneDraft, isOrderNumber, type OrderDraft } from './draft.js';
+export { loadOrder, lockOrder, saveOrder } from './repository.js';
+export { toOrder } from './document.js';
 export { orderRoutes, refundRoutes, shipmentRoutes, type RefundReturnHandler } from './routes.js';
 export { lineReference } from './stock.js';
 export { ORDER_STATUSES } from './transitions.js';

@@ -6,18 +6,7 @@ import type { RequestContext } from '../../platform/context.js';
 import { contextOf, errorResponses, expectedVersion, IdParams, sendJsonText } from '../../platform/http.js';
 import { listEnvelopeSchema, listQuerySchema } from '../../platform/list.js';
 import { registerTimelineRoute } from '../events/index.js';
-import {
-  cancelShipment,
-  deliverOrder,
-  getShipment,
-  listShipments,
-  refundOrder,
-  shipmentListSpec,
-  shipOrder,
-  updateShipment,
-} from './fulfillment.js';
 import { getRefund, listRefunds, refundListSpec } from './refunds.js';
-import { mergeOrders, splitOrder } from './restructure.js';
 import {
   AddLineItemBody,
   ApplyPromotionBody,
@@ -51,19 +40,29 @@ import {
   addOrderTags,
   applyPromotion,
   cancelOrder,
+  cancelShipment,
   createOrder,
+  deliverOrder,
   getOrder,
   getOrderJson,
+  getShipment,
   holdOrder,
   listOrders,
+  listShipments,
+  mergeOrders,
   orderListSpec,
   payOrder,
+  refundOrder,
   releaseOrder,
   removeDiscount,
   removeLineItem,
   removeOrderTag,
   removePromotion,
+  shipmentListSpec,
+  shipOrder,
+  splitOrder,
   updateOrder,
+  updateShipment,
 } from './service.js';
 
 const tags = ['Orders'];

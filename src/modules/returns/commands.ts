@@ -82,17 +82,16 @@ export async function returnAndOrderCommand(
   ) => Promise<{ returnEvent: string | null; orderEvent: string | null }>,
 ): Promise<Return> {
   const { id, order_id } = await returnIdOf(db, idOrRma);
-  let result: Return | undefined;
-  await orderCommand(db, ctx, order_id, undefined, async (trx, order, _before, now) => {
+  const { result } = await orderCommand(db, ctx, order_id, undefined, async (trx, order, _before, now) => {
     const before = await lockReturn(trx, id, expected);
     const next = cloneReturn(before);
     const { returnEvent, orderEvent } = await change(trx, next, order, now);
-    result = returnEvent
+    const saved = returnEvent
       ? await saveReturn(trx, ctx, before, next, returnEvent, now)
       : toReturn(before.row, before.lines);
-    return orderEvent;
+    return { event: orderEvent, result: saved };
   });
-  return result!;
+  return result;
 }
 
 const isGoodsIn = (d: ReturnDraft) => GOODS_IN_STATUSES.includes(d.row.status);
@@ -504,7 +503,7 @@ export async function refundReturnThroughOrder(
   input: RefundInput,
   expected?: ExpectedVersion,
 ): Promise<Order> {
-  return orderCommand(db, ctx, orderId, expected, async (trx, order, _before, now) => {
+  const { order: saved } = await orderCommand(db, ctx, orderId, expected, async (trx, order, _before, now) => {
     const returnId = input.return_id!;
     const found = await trx
       .selectFrom('returns')
@@ -556,8 +555,9 @@ export async function refundReturnThroughOrder(
       now,
     });
     await saveReturn(trx, ctx, before, next, returnEvent, now);
-    return orderEvent;
+    return { event: orderEvent };
   });
+  return saved;
 }
 
 // ---------------------------------------------------------------- exchanges
@@ -617,8 +617,7 @@ export async function exchangeOrder(
   input: ExchangeInput,
   expected?: ExpectedVersion,
 ) {
-  let answer: any;
-  const order = await orderCommand(db, ctx, orderId, expected, async (trx, next, _before, now) => {
+  const { order, result } = await orderCommand(db, ctx, orderId, expected, async (trx, next, _before, now) => {
     const { event, units } = returnUnits(next, input.return_items, 'return_items', 'exchange');
     // The returned units' value is credited (or refunded) below, so they count as refunded.
     countUnitsAsRefunded(next, units, 'return_items');
@@ -646,7 +645,7 @@ export async function exchangeOrder(
       now,
     });
     const difference = ex.exchangeOrder.totals.total - returnValue;
-    answer = {
+    const answer = {
       return: created,
       exchange_order: ex.exchangeOrder,
       return_value: returnValue,
@@ -657,9 +656,9 @@ export async function exchangeOrder(
       amount_refunded: ex.credit - ex.applied,
       refunds: ex.refunds,
     };
-    return event;
+    return { event, result: answer };
   });
-  return { object: 'order_exchange' as const, order, ...answer };
+  return { object: 'order_exchange' as const, order, ...result };
 }
 
 /**
@@ -676,7 +675,7 @@ export async function deleteReturn(db: DB, ctx: RequestContext, idOrRma: string,
     await trx.deleteFrom('return_line_items').where('return_id', '=', id).execute();
     await trx.deleteFrom('returns').where('id', '=', id).execute();
     await recordEvent(trx, ctx, 'return.deleted', toReturn(d.row, d.lines));
-    return orderEvent;
+    return { event: orderEvent };
   });
   return { id, object: 'return' as const, deleted: true as const };
 }

@@ -336,10 +336,9 @@ export async function createReturn(
   input: ReturnInput & { restocking_fee?: number },
   expected?: ExpectedVersion,
 ): Promise<{ order: Order; return: Return }> {
-  let created: Return | undefined;
-  const order = await orderCommand(db, ctx, orderId, expected, async (trx, next, _before, now) => {
+  const { order, result } = await orderCommand(db, ctx, orderId, expected, async (trx, next, _before, now) => {
     const { event, units } = returnUnits(next, input.line_items, 'line_items');
-    created = await insertReturn(trx, ctx, {
+    const created = await insertReturn(trx, ctx, {
       order: next.row,
       type: input.type,
       reason_code: input.reason_code,
@@ -352,9 +351,9 @@ export async function createReturn(
       items: input.line_items,
       now,
     });
-    return event;
+    return { event, result: created };
   });
-  return { order, return: created! };
+  return { order, return: result };
 }
 
 export async function createReturnDirect(db: DB, ctx: RequestContext, input: CreateReturnInput): Promise<Return> {

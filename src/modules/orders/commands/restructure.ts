@@ -1,33 +1,25 @@
-import { adjustOrderStats } from '../customers/index.js';
-import type { DB, Executor, Trx } from '../../db/connection.js';
-import type { ExpectedVersion, RequestContext } from '../../platform/context.js';
-import { formatNumber, nextNumber } from '../../db/counters.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
-import { recordEvent } from '../../platform/events.js';
-import { newId, nowIso } from '../../db/ids.js';
-import { mergeTags, parseJson, toJson } from '../../platform/json.js';
-import { activeReservations, moveReservation } from '../inventory/index.js';
-import { releasePromotionUse } from '../promotions/index.js';
-import type { Order } from './schemas.js';
-import { toRefund } from './refunds.js';
-import { resolveLineQuantities, type LineRef } from './service.js';
-import { lineReference } from './stock.js';
-import {
-  applyTotals,
-  balanceDue,
-  cloneDraft,
-  insertOrder,
-  lockOrder,
-  saveOrder,
-  searchTextOf,
-  setTags,
-  whereIdOrNumber,
-  type OrderDraft,
-} from './store.js';
-import type { OrderDiscountsTable, OrderPromotionsTable, RefundsTable } from './tables.js';
-import { allocateByLargestRemainder } from '../../platform/money.js';
-import { transitionOrder } from './transitions.js';
-import { inTransaction } from '../../db/transaction.js';
+import { adjustOrderStats } from '../../customers/index.js';
+import type { DB, Trx } from '../../../db/connection.js';
+import type { ExpectedVersion, RequestContext } from '../../../platform/context.js';
+import { formatNumber, nextNumber } from '../../../db/counters.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../../platform/errors.js';
+import { recordEvent } from '../../../platform/events.js';
+import { newId, nowIso } from '../../../db/ids.js';
+import { mergeTags, parseJson, toJson } from '../../../platform/json.js';
+import { activeReservations, moveReservation } from '../../inventory/index.js';
+import { releasePromotionUse } from '../../promotions/index.js';
+import type { Order } from '../schemas.js';
+import { toRefund } from '../refunds.js';
+import { lineReference } from '../stock.js';
+import { allShipped, applyTotals, assertUnshipped, confirmIfPaid, type OrderDraft } from '../draft.js';
+import type { OrderDiscountsTable, OrderPromotionsTable, RefundsTable } from '../tables.js';
+import { allocateByLargestRemainder } from '../../../platform/money.js';
+import { transitionOrder } from '../transitions.js';
+import { inTransaction } from '../../../db/transaction.js';
+import { changeOrder, orderCommand, type OrderChangeFn } from '../command.js';
+import { searchTextOf, setTags } from '../draft.js';
+import { type LineRef, resolveLineQuantities } from '../lines.js';
+import { insertOrder, lockOrder, whereIdOrNumber } from '../repository.js';
 
 /** A discount or promotion turned into the fixed amount it takes now (free shipping stays as it is). */
 function asFixed<T extends OrderDiscountsTable | OrderPromotionsTable>(entry: T, amount: number): T {
@@ -210,24 +202,11 @@ export async function splitOrder(
   input: { line_items: Array<LineRef & { quantity: number }> },
   expected?: ExpectedVersion,
 ) {
-  return inTransaction(db, async (trx) => {
-    const before = await lockOrder(trx, id, expected);
-    const next = cloneDraft(before);
+  const { order, result: splitOrder } = await orderCommand(db, ctx, id, expected, async (trx, next, before, now) => {
     const r = next.row;
-    const now = nowIso();
     const { event } = transitionOrder('split', r);
     const moving = resolveLineQuantities(next, input.line_items, 'line_items');
-    for (const m of moving) {
-      const remaining = Number(m.line.quantity) - Number(m.line.quantity_shipped);
-      if (m.quantity > remaining) {
-        throw new ConflictError(
-          'quantity_exceeds_remaining',
-          `Line ${m.line.id} (${m.line.sku}) has ${remaining} unit(s) that can move, not ${m.quantity}.`,
-          { line_item_id: m.line.id, remaining },
-          `line_items[${m.index}].quantity`,
-        );
-      }
-    }
+    for (const m of moving) assertUnshipped(m.line, m.quantity, 'that can move', `line_items[${m.index}].quantity`);
     const movedOf = (lineId: string) => moving.find((m) => m.line.id === lineId)?.quantity ?? 0;
     if (!next.lines.some((l) => movedOf(l.id) < Number(l.quantity))) {
       throw new ConflictError(
@@ -379,15 +358,10 @@ export async function splitOrder(
     split.row.paid_total = movedPaid;
     split.row.refunded_total = movedRefunded;
     applyTotals(split);
-    if (balanceDue(split.row) === 0) {
-      split.row.status = 'processing';
-      split.row.paid_at = r.paid_at ?? now;
-    }
+    // Paid in full by its share of the original's payments: paid when the original was.
+    confirmIfPaid(split, r.paid_at ?? now);
     // What stays of a partially shipped order may all be shipped now.
-    if (
-      r.status === 'partially_shipped' &&
-      next.lines.every((l) => Number(l.quantity_shipped) === Number(l.quantity))
-    ) {
+    if (r.status === 'partially_shipped' && allShipped(next.lines)) {
       r.status = transitionOrder('split_leaving_shipped', r, { as: 'split' }).to;
       const last = await trx
         .selectFrom('shipments')
@@ -404,9 +378,9 @@ export async function splitOrder(
     await moveRefunds(trx, ctx, r.id, newOrderId, movedRefunded, movedLineIds, now);
     await recordEvent(trx, ctx, 'order.created', splitOrder);
     await adjustOrderStats(trx, r.customer_id, { orders: 1 });
-    const order = await saveOrder(trx, ctx, before, next, event, now);
-    return { object: 'order_split' as const, order, split_order: splitOrder };
+    return { event, result: splitOrder };
   });
+  return { object: 'order_split' as const, order, split_order: splitOrder };
 }
 
 /**
@@ -464,11 +438,24 @@ export async function mergeOrders(
     const locked = new Map<string, OrderDraft>();
     for (const orderId of [targetId, ...sourceIds].sort())
       locked.set(orderId, await lockOrder(trx, orderId, orderId === targetId ? expected : undefined));
-    const before = locked.get(targetId)!;
     const sources = sourceIds.map((s) => locked.get(s)!);
-    const next = cloneDraft(before);
-    const r = next.row;
     const now = nowIso();
+    // The target first: its upserts move the children, so the sources' saves find nothing to delete.
+    const { order } = await changeOrder(trx, ctx, locked.get(targetId)!, absorbOrders(ctx, sources), now);
+    for (const s of sources) await changeOrder(trx, ctx, s, mergedInto(targetId), now);
+    await adjustOrderStats(trx, locked.get(targetId)!.row.customer_id, { orders: -sources.length });
+    return order;
+  });
+}
+
+/**
+ * The merge's change of the order merged into: the sources' lines, reservations, discounts,
+ * promotions, payments and refunds move onto it (see mergeOrders).
+ */
+function absorbOrders(ctx: RequestContext, sources: OrderDraft[]): OrderChangeFn<undefined> {
+  const sourceIds = sources.map((s) => s.row.id);
+  return async (trx, next, before, now) => {
+    const r = next.row;
     const { event } = transitionOrder('merge', r, { who: `order ${r.order_number}` });
     for (const s of sources) {
       transitionOrder('merge_into', s.row, { as: 'merge', who: `order ${s.row.order_number}` });
@@ -552,25 +539,25 @@ export async function mergeOrders(
         updated_at: now,
       });
     }
+    return { event };
+  };
+}
 
-    // The target first: its upserts move the children, so the sources' saves find nothing to delete.
-    const order = await saveOrder(trx, ctx, before, next, event, now);
-    for (const s of sources) {
-      const after = cloneDraft(s);
-      after.lines = [];
-      after.discounts = [];
-      after.promotions = [];
-      const a = after.row;
-      a.status = transitionOrder('merge_into', a, { as: 'merge' }).to;
-      a.merged_into_order_id = r.id;
-      a.shipping_amount = 0;
-      a.tax_amount = null;
-      a.paid_total = 0;
-      a.refunded_total = 0;
-      a.edit_refunded_total = 0;
-      await saveOrder(trx, ctx, s, after, 'order.merged', now);
-    }
-    await adjustOrderStats(trx, r.customer_id, { orders: -sources.length });
-    return order;
-  });
+/** The merge's change of each order merged away: empty, its money moved, `merged` (terminal). */
+function mergedInto(targetId: string): OrderChangeFn<undefined> {
+  return async (_trx, after) => {
+    after.lines = [];
+    after.discounts = [];
+    after.promotions = [];
+    const a = after.row;
+    const { to, event } = transitionOrder('merge_into', a, { as: 'merge' });
+    a.status = to;
+    a.merged_into_order_id = targetId;
+    a.shipping_amount = 0;
+    a.tax_amount = null;
+    a.paid_total = 0;
+    a.refunded_total = 0;
+    a.edit_refunded_total = 0;
+    return { event };
+  };
 }
