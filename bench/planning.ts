@@ -11,7 +11,7 @@
  */
 import { openDatabase, type DB, type Trx } from '../src/db/connection.js';
 import { newId, nowIso } from '../src/db/ids.js';
-import { insertRows } from '../src/db/prepared.js';
+import { insertRows } from '../src/db/write-batch.js';
 import { migrateToLatest } from '../src/db/migrator.js';
 import { createThrowawayDatabase } from '../src/db/throwaway-database.js';
 import { createCustomer } from '../src/modules/customers/service.js';

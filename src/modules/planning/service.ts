@@ -1,6 +1,6 @@
 import type { DB, Executor } from '../../db/connection.js';
 import { newId, nowIso } from '../../db/ids.js';
-import { insertRows } from '../../db/prepared.js';
+import { insertRows } from '../../db/write-batch.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { RequestContext } from '../../platform/context.js';
 import { lockRecord, saveVersionedRow } from '../../platform/db-helpers.js';
