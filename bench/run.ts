@@ -53,7 +53,8 @@ async function freePort(): Promise<number> {
 }
 
 function startServer(databaseUrl: string, port: number): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+  // Started as `npm start` starts it: the compiled server (npm run bench builds it first), plain node.
+  const child = spawn(process.execPath, ['dist/cli.js', 'serve'], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
