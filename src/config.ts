@@ -32,6 +32,7 @@ const envSchema = z
     KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(CONNECTION_DEFAULTS.keepAliveTimeoutMs),
     MAX_CONNECTIONS: z.coerce.number().int().positive().default(CONNECTION_DEFAULTS.maxConnections),
     WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+    MEMORY_LOG_MS: z.coerce.number().int().min(0).default(0),
   })
   .refine((e) => e.HEADERS_TIMEOUT_MS <= e.REQUEST_TIMEOUT_MS, {
     path: ['HEADERS_TIMEOUT_MS'],
@@ -54,6 +55,8 @@ export type Config = {
   maxConnections: number;
   /** Time a webhook receiver has to answer. */
   webhookTimeoutMs?: number;
+  /** Debugging: log the process's memory (RSS, V8 heap) every this many ms at info level; 0 = never. */
+  memoryLogMs?: number;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -77,5 +80,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
     maxConnections: e.MAX_CONNECTIONS,
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    memoryLogMs: e.MEMORY_LOG_MS,
   };
 }

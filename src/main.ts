@@ -15,10 +15,16 @@ export async function startServer(config: Config): Promise<FastifyInstance> {
     3_600_000,
   );
   purge.unref();
+  // Debugging aid (npm run bench reads it): one `memory` line per interval, sizes in bytes.
+  const memoryLog = config.memoryLogMs
+    ? setInterval(() => app.log.info({ memory: process.memoryUsage() }, 'memory'), config.memoryLogMs)
+    : undefined;
+  memoryLog?.unref();
   // Delivers events to webhook endpoints; idle (one small read per poll) while there are none.
   const webhooks = startWebhookWorker(database.db, { timeoutMs: config.webhookTimeoutMs, log: app.log });
   app.addHook('onClose', async () => {
     clearInterval(purge);
+    clearInterval(memoryLog);
     await webhooks.stop();
     await database.close();
   });
