@@ -48,6 +48,8 @@ interface Row {
   p99: number;
   ok: number;
   failed: number;
+  /** Peak server RSS during the scenario, MB. */
+  rss?: number;
 }
 const rows: Row[] = [];
 let webhookReport = '';
@@ -64,21 +66,61 @@ async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The server is started as `npm start` starts it: the compiled server (npm run bench builds it
+ * first) with the same node options, read from package.json's start script (`node <args>`).
+ */
+function startArgs(): string[] {
+  const start: string = JSON.parse(readFileSync('package.json', 'utf8')).scripts.start;
+  const [command, ...args] = start.split(/\s+/);
+  if (command !== 'node') throw new Error(`bench: expected the start script to run node, got "${start}"`);
+  return args;
+}
+
 function startServer(databaseUrl: string, port: number): ChildProcess {
   const workers = WORKERS > 1 ? ['--workers', String(WORKERS)] : [];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', ...workers], {
+  const child = spawn(process.execPath, [...startArgs(), ...workers], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
       PORT: String(port),
       HOST: '127.0.0.1',
       ADMIN_API_KEY: adminKey,
-      LOG_LEVEL: 'warn',
+      // Info level logs no request (only refused ones) but the memory lines read below.
+      LOG_LEVEL: 'info',
+      MEMORY_LOG_MS: '200',
       RATE_LIMIT_PER_MINUTE: '100000000',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
+  readMemoryLines(child);
   return child;
+}
+
+/** The server's memory, peaks over the whole run (MB): RSS from /proc, V8 heap from its memory log lines. */
+const memoryPeak = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0 };
+/** The peak RSS seen during the scenario running now (reset as each starts). */
+let scenarioRssPeak = 0;
+const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+
+function readMemoryLines(child: ChildProcess): void {
+  let pending = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    const lines = (pending + chunk.toString()).split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) {
+      const entry = line.startsWith('{') ? JSON.parse(line) : undefined;
+      // Warnings and errors are shown (a failing webhook round, a 5xx); info lines are not.
+      if (!entry?.memory && (entry?.level ?? 50) >= 40) process.stderr.write(`server: ${line}\n`);
+      const memory = entry?.memory;
+      if (!memory) continue;
+      memoryPeak.heapUsed = Math.max(memoryPeak.heapUsed, mb(memory.heapUsed));
+      memoryPeak.heapTotal = Math.max(memoryPeak.heapTotal, mb(memory.heapTotal));
+      memoryPeak.external = Math.max(memoryPeak.external, mb(memory.external));
+      memoryPeak.rss = Math.max(memoryPeak.rss, mb(memory.rss));
+      scenarioRssPeak = Math.max(scenarioRssPeak, mb(memory.rss));
+    }
+  });
 }
 
 async function waitForHealth(base: string): Promise<void> {
@@ -211,6 +253,7 @@ async function cannon(scenario: string, opts: autocannon.Options, report = true)
   let limit: NodeJS.Timeout | undefined;
   if (options.amount) delete (options as { duration?: number }).duration;
   const instance = autocannon(options);
+  scenarioRssPeak = 0;
   if (options.amount)
     limit = setTimeout(() => (instance as unknown as { stop(): void }).stop(), COUNT_BOUNDED_LIMIT_MS);
   const result = await instance;
@@ -218,7 +261,15 @@ async function cannon(scenario: string, opts: autocannon.Options, report = true)
   const ok = result['2xx'];
   const failed = result.non2xx + result.errors + result.timeouts;
   if (report)
-    rows.push({ scenario, rps: ok / result.duration, p50: result.latency.p50, p99: result.latency.p99, ok, failed });
+    rows.push({
+      scenario,
+      rps: ok / result.duration,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      ok,
+      failed,
+      rss: scenarioRssPeak,
+    });
   return result;
 }
 
@@ -494,14 +545,16 @@ function printReport(rssMb: number, api: Row, raw?: Row): void {
     `Opsline bench: ${dialect}, ${WORKERS} server process${WORKERS > 1 ? 'es' : ''}, ${CONNECTIONS} connections, ${SECONDS}s per scenario, ${SKUS} SKUs, ${ONLY_CREATE ? 0 : ORDERS} seeded orders`,
   );
   console.log(
-    `${'scenario'.padEnd(36)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'ok'.padStart(9)}${'failed'.padStart(8)}`,
+    `${'scenario'.padEnd(36)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'ok'.padStart(9)}${'failed'.padStart(8)}${'RSS MB'.padStart(8)}`,
   );
   for (const r of raw ? [...rows, raw] : rows) {
     console.log(
-      `${r.scenario.padEnd(36)}${fmt(r.rps, 9)}${fmt(r.p50, 9, 1)}${fmt(r.p99, 9, 1)}${fmt(r.ok, 9)}${fmt(r.failed, 8)}`,
+      `${r.scenario.padEnd(36)}${fmt(r.rps, 9)}${fmt(r.p50, 9, 1)}${fmt(r.p99, 9, 1)}${fmt(r.ok, 9)}${fmt(r.failed, 8)}${r.rss === undefined ? '' : fmt(r.rss, 8)}`,
     );
   }
-  console.log(`peak server RSS: ${rssMb} MB`);
+  console.log(
+    `server memory, peaks: RSS ${rssMb} MB (VmHWM); V8 heap used ${memoryPeak.heapUsed} MB, heap total ${memoryPeak.heapTotal} MB, external ${memoryPeak.external} MB (sampled every 200 ms)`,
+  );
   if (profileReport) console.log(profileReport);
   if (webhookReport) console.log(webhookReport);
   if (raw)

@@ -36,6 +36,7 @@ const envSchema = z
     MAX_CONNECTIONS: z.coerce.number().int().positive().default(CONNECTION_DEFAULTS.maxConnections),
     WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
     DATABASE_POOL_SIZE: z.coerce.number().int().positive().max(1000).default(DEFAULT_POOL_SIZE),
+    MEMORY_LOG_MS: z.coerce.number().int().min(0).default(0),
   })
   .refine((e) => e.HEADERS_TIMEOUT_MS <= e.REQUEST_TIMEOUT_MS, {
     path: ['HEADERS_TIMEOUT_MS'],
@@ -60,6 +61,8 @@ export type Config = {
   webhookTimeoutMs?: number;
   /** PostgreSQL: connections per server process (each of `--workers N` has its own pool). */
   databasePoolSize?: number;
+  /** Debugging: log the process's memory (RSS, V8 heap) every this many ms at info level; 0 = never. */
+  memoryLogMs?: number;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -84,5 +87,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnections: e.MAX_CONNECTIONS,
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    memoryLogMs: e.MEMORY_LOG_MS,
   };
 }

@@ -36,12 +36,18 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     3_600_000,
   );
   purge.unref();
+  // Debugging aid (npm run bench reads it): one `memory` line per interval, sizes in bytes.
+  const memoryLog = config.memoryLogMs
+    ? setInterval(() => app.log.info({ memory: process.memoryUsage() }, 'memory'), config.memoryLogMs)
+    : undefined;
+  memoryLog?.unref();
   // Delivers events to webhook endpoints; idle (one small read per poll) while there are none.
   // With --workers every process runs one: a round's dispatch holds the cursor row FOR UPDATE SKIP
   // LOCKED and claims deliveries with a lease, so the processes share the sending, never doubling it.
   const webhooks = startWebhookWorker(database.db, { timeoutMs: config.webhookTimeoutMs, log: app.log });
   app.addHook('onClose', async () => {
     clearInterval(purge);
+    clearInterval(memoryLog);
     await webhooks.stop();
     await database.close();
   });
