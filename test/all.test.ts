@@ -40,5 +40,7 @@ import './cycle-counts.test.js';
 import './packing.test.js';
 import './webhooks.test.js';
 import './webhooks-processes.test.js';
+// Last: it adds 10,000 orders to the shared database.
+import './console.test.js';
 
 after(closeTestDatabase);

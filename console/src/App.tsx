@@ -5,7 +5,7 @@ import { DetailPage } from './DetailPage.tsx';
 import { HomePage } from './HomePage.tsx';
 import { ListPage } from './ListPage.tsx';
 import { BASE, Link, navigate, useLocation } from './router.tsx';
-import { allowed, loadDocument, resources, type OpenApiDocument, type Resource } from './spec.ts';
+import { allowed, loadDocument, resources, SECTION_ORDER, type OpenApiDocument, type Resource } from './spec.ts';
 
 export interface Session {
   key: KeyInfo;
@@ -92,7 +92,7 @@ function Sidebar({
   open: boolean;
   onNavigate: () => void;
 }) {
-  const groups = new Map<string, Resource[]>();
+  const groups = new Map<string, Resource[]>(SECTION_ORDER.map((s) => [s, []]));
   for (const r of session.resources)
     if (session.can(r.listScope)) groups.set(r.group, [...(groups.get(r.group) ?? []), r]);
   const current = path.slice(BASE.length + 1).split('/')[0];
@@ -101,16 +101,18 @@ function Sidebar({
       <Link to={BASE} className={`nav-item${current === '' ? ' active' : ''}`}>
         Home
       </Link>
-      {[...groups].map(([group, items]) => (
-        <div key={group} className="nav-group">
-          <div className="nav-group-title">{group}</div>
-          {items.map((r) => (
-            <Link key={r.name} to={`${BASE}/${r.name}`} className={`nav-item${current === r.name ? ' active' : ''}`}>
-              {r.title}
-            </Link>
-          ))}
-        </div>
-      ))}
+      {[...groups]
+        .filter(([, items]) => items.length > 0)
+        .map(([group, items]) => (
+          <div key={group} className="nav-group">
+            <div className="nav-group-title">{group}</div>
+            {items.map((r) => (
+              <Link key={r.name} to={`${BASE}/${r.name}`} className={`nav-item${current === r.name ? ' active' : ''}`}>
+                {r.title}
+              </Link>
+            ))}
+          </div>
+        ))}
     </nav>
   );
 }

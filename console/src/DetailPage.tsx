@@ -47,13 +47,25 @@ function FieldGrid({ row, omit }: { row: Row; omit: string[] }) {
 }
 
 /** Rows as a table of their simple fields (ids and bookkeeping fields last or left out). */
-export function RowsTable({ rows, currencyRow, testId }: { rows: Row[]; currencyRow?: Row; testId?: string }) {
+export function RowsTable({
+  rows,
+  currencyRow,
+  testId,
+  parentId,
+}: {
+  rows: Row[];
+  currencyRow?: Row;
+  testId?: string;
+  parentId?: unknown;
+}) {
   const session = useSession();
   if (rows.length === 0) return <div className="empty">None.</div>;
+  // Columns that only repeat the page's own record (inventory_item_id on its movements) are left out.
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter(
     (k) =>
       !['object', 'version', 'metadata', 'updated_at'].includes(k) &&
-      rows.some((r) => r[k] !== null && typeof r[k] !== 'object'),
+      rows.some((r) => r[k] !== null && typeof r[k] !== 'object') &&
+      !(parentId !== undefined && k.endsWith('_id') && rows.every((r) => r[k] === parentId)),
   );
   const ordered = [...columns.filter((c) => c !== 'id'), ...(columns.includes('id') ? ['id'] : [])];
   return (
@@ -127,7 +139,7 @@ function SubList({
       {error ? (
         <div className="error-banner">{error}</div>
       ) : rows ? (
-        <RowsTable rows={rows} currencyRow={currencyRow} testId={`sub-${title}`} />
+        <RowsTable rows={rows} currencyRow={currencyRow} testId={`sub-${title}`} parentId={currencyRow?.id} />
       ) : (
         <div className="empty">Loading…</div>
       )}
@@ -330,7 +342,7 @@ export function DetailPage({ resource, id }: { resource: Resource; id: string })
           {isStockItem && <StockPosition item={record} />}
           {rowArrays.map(([k, rows]) => (
             <Section key={k} title={titleOf(k)}>
-              <RowsTable rows={rows} currencyRow={record} testId={`rows-${k}`} />
+              <RowsTable rows={rows} currencyRow={record} testId={`rows-${k}`} parentId={record.id} />
             </Section>
           ))}
           {isOrder && <OrderSummary order={record} refresh={refresh} />}

@@ -273,11 +273,12 @@ function Field(props: FieldProps) {
   );
 }
 
-/** The initial state: one empty row for a required list of rows, so the form shows what to fill. */
+/** The initial state: one empty row for line items (or any required rows), so the form shows what to fill. */
 function initialState(schema: Schema, doc: OpenApiDocument, record?: Row): Raw {
   const state: Raw = {};
   for (const [name, s, required] of fieldsOf(schema, doc))
-    if (required && s.type === 'array' && isObjectSchema(resolve(s.items, doc)) && !record) state[name] = [{}];
+    if ((required || name === 'line_items') && s.type === 'array' && isObjectSchema(resolve(s.items, doc)) && !record)
+      state[name] = [{}];
   return state;
 }
 

@@ -126,9 +126,43 @@ export function resolve(schema: Schema | undefined, doc: OpenApiDocument): Schem
 }
 
 export function titleOf(name: string): string {
-  const words = name.replace(/_/g, ' ');
+  const words = name
+    .replace(/_/g, ' ')
+    .replace(/\bapi\b/gi, 'API')
+    .replace(/\bid\b/g, 'ID');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
+
+/** "inventory_items" -> "inventory item", "bill_of_materials" stays, for "New ..." buttons. */
+export function singularOf(name: string): string {
+  const words = name.replace(/_/g, ' ').replace(/\bapi\b/gi, 'API');
+  if (words.endsWith('ies')) return `${words.slice(0, -3)}y`;
+  if (words.endsWith('materials')) return words;
+  return words.endsWith('s') ? words.slice(0, -1) : words;
+}
+
+/**
+ * Sidebar sections: the API's tags mapped onto a few sections people think in. A resource whose tag
+ * is not here (one added later) lands in "More".
+ */
+const SECTIONS: [string, string[]][] = [
+  ['Sales', ['orders', 'shipments', 'refunds', 'promotions', 'customers', 'wholesale', 'leads', 'cases']],
+  ['After-sales', ['returns', 'return line items', 'warranties', 'warranty']],
+  ['Stock', ['inventory', 'locations', 'transfers', 'cycle counts', 'packing']],
+  [
+    'Supply',
+    ['purchasing', 'purchase', 'suppliers', 'manufacturing', 'bill of materials', 'work orders', 'manufacture'],
+  ],
+  ['Settings', ['api keys', 'webhooks', 'events']],
+];
+
+export function sectionOf(tag: string, name: string): string {
+  const words = [tag.toLowerCase(), name.replace(/_/g, ' ')];
+  for (const [section, keys] of SECTIONS) if (keys.some((k) => words.some((w) => w.startsWith(k)))) return section;
+  return 'More';
+}
+
+export const SECTION_ORDER = [...SECTIONS.map(([s]) => s), 'More'];
 
 function bodyOf(op: Operation): { schema?: Schema; example?: unknown } {
   return op.requestBody?.content?.['application/json'] ?? {};
@@ -162,7 +196,7 @@ export function resources(doc: OpenApiDocument): Resource[] {
     const resource: Resource = {
       name,
       title: titleOf(name),
-      group: listOp.tags?.[0] ?? 'Other',
+      group: sectionOf(listOp.tags?.[0] ?? '', name),
       listPath: path,
       listScope: listOp['x-required-scope'],
       filters: params
@@ -185,7 +219,7 @@ export function resources(doc: OpenApiDocument): Resource[] {
       subLists: [],
       actions: [],
     };
-    if (ops.post) resource.create = formOf(ops.post, 'post', path, `New ${titleOf(name).replace(/s$/, '')}`);
+    if (ops.post) resource.create = formOf(ops.post, 'post', path, `New ${singularOf(name)}`);
     if (doc.paths[detail]?.patch) resource.update = formOf(doc.paths[detail].patch, 'patch', detail, 'Edit');
     for (const [subPath, subOps] of Object.entries(doc.paths)) {
       const sub = /^\/v1\/[a-z_]+\/\{id\}\/([a-z_]+)$/.exec(subPath);
