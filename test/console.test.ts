@@ -266,7 +266,6 @@ describe('console: in a browser', { skip: haveChromium ? false : `${CHROMIUM} is
     await page.fill('[name="line_items.1.sku"]', sku.tee);
     await page.fill('[name="line_items.1.quantity"]', '1');
     await page.fill('[name="line_items.1.price"]', '2400');
-    await page.click('summary:has-text("Optional fields")');
     await page.fill('[name="customer.email"]', `${tag}@example.com`);
     await shot('order-create');
     await page.click('[role=dialog] button[type=submit]');
@@ -288,7 +287,7 @@ describe('console: in a browser', { skip: haveChromium ? false : `${CHROMIUM} is
     await page.click('[role=dialog] button[type=submit]');
     await page.waitForSelector('text=Hold: done.');
     assert.equal((await t.api('GET', `/v1/orders/${orderId}`)).body.status, 'on_hold');
-    await page.waitForSelector('.page-head .badge:text-is("on hold")');
+    await page.waitForSelector('.page-head .badge:text-is("On hold")');
     await page.waitForSelector('[data-testid=timeline] >> text=order.held');
 
     // Shipping a held order is refused: the console shows the API's own message.

@@ -64,7 +64,7 @@ export function RowsTable({
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter(
     (k) =>
       !['object', 'version', 'metadata', 'updated_at'].includes(k) &&
-      rows.some((r) => r[k] !== null && typeof r[k] !== 'object') &&
+      rows.some((r) => r[k] !== null && r[k] !== '' && r[k] !== 0 && typeof r[k] !== 'object') &&
       !(parentId !== undefined && k.endsWith('_id') && rows.every((r) => r[k] === parentId)),
   );
   const ordered = [...columns.filter((c) => c !== 'id'), ...(columns.includes('id') ? ['id'] : [])];
@@ -173,34 +173,35 @@ function Timeline({ path, id, refresh }: { path: string; id: string; refresh: nu
   );
 }
 
-function OrderSummary({ order, refresh }: { order: Row; refresh: number }) {
-  const session = useSession();
+function OrderTotals({ order }: { order: Row }) {
   const totals = (order.totals ?? {}) as Record<string, number>;
   const currency = currencyOf(order);
-  const shipments = session.resource('shipments');
   return (
-    <>
-      <Section title="Totals">
-        <table className="totals" data-testid="order-totals">
-          <tbody>
-            {['subtotal', 'discount', 'tax', 'shipping', 'total', 'paid', 'refunded', 'balance_due']
-              .filter((k) => k in totals)
-              .map((k) => (
-                <tr key={k} className={k === 'total' ? 'grand' : undefined}>
-                  <th>{titleOf(k)}</th>
-                  <td className="num">
-                    {k === 'discount' && totals[k] ? `−${money(totals[k], currency)}` : money(totals[k], currency)}
-                  </td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
-      </Section>
-      {shipments && session.can(shipments.listScope) && shipments.filters.some((f) => f.name === 'order_id') && (
-        <ShipmentsOf path={shipments.listPath} orderId={String(order.id)} refresh={refresh} />
-      )}
-    </>
+    <Section title="Totals">
+      <table className="totals" data-testid="order-totals">
+        <tbody>
+          {['subtotal', 'discount', 'tax', 'shipping', 'total', 'paid', 'refunded', 'balance_due']
+            .filter((k) => k in totals)
+            .map((k) => (
+              <tr key={k} className={k === 'total' ? 'grand' : undefined}>
+                <th>{titleOf(k)}</th>
+                <td className="num">
+                  {k === 'discount' && totals[k] ? `−${money(totals[k], currency)}` : money(totals[k], currency)}
+                </td>
+              </tr>
+            ))}
+        </tbody>
+      </table>
+    </Section>
   );
+}
+
+function OrderShipments({ order, refresh }: { order: Row; refresh: number }) {
+  const session = useSession();
+  const shipments = session.resource('shipments');
+  if (!shipments || !session.can(shipments.listScope) || !shipments.filters.some((f) => f.name === 'order_id'))
+    return null;
+  return <ShipmentsOf path={shipments.listPath} orderId={String(order.id)} refresh={refresh} />;
 }
 
 function ShipmentsOf({ path, orderId, refresh }: { path: string; orderId: string; refresh: number }) {
@@ -257,6 +258,47 @@ function StockPosition({ item }: { item: Row }) {
         ))}
       </div>
     </Section>
+  );
+}
+
+/** Changes of state (one-word verbs: hold, ship, approve) are buttons; edits of the record's parts are under "More". */
+function isStateAction(form: FormSpec): boolean {
+  const name = form.path.split('/').pop()!;
+  return form.method === 'post' && /^[a-z]+$/.test(name) && !name.endsWith('s');
+}
+
+function ActionBar({ forms, onOpen }: { forms: FormSpec[]; onOpen: (form: FormSpec) => void }) {
+  const [menu, setMenu] = useState(false);
+  const main = forms.filter(isStateAction);
+  const more = forms.filter((f) => !isStateAction(f));
+  return (
+    <div className="actions" data-testid="actions">
+      {main.map((f) => (
+        <button
+          key={f.path}
+          className={`action${/cancel|reject|obsolete/.test(f.path) ? ' danger' : ''}`}
+          onClick={() => onOpen(f)}
+        >
+          {f.title}
+        </button>
+      ))}
+      {more.length > 0 && (
+        <div className="more-actions">
+          <button className="secondary" onClick={() => setMenu(!menu)} aria-expanded={menu}>
+            More ▾
+          </button>
+          {menu && (
+            <div className="card more-actions-menu" onClick={() => setMenu(false)}>
+              {more.map((f) => (
+                <button key={f.path + f.method} onClick={() => onOpen(f)}>
+                  {f.title}
+                </button>
+              ))}
+            </div>
+          )}
+        </div>
+      )}
+    </div>
   );
 }
 
@@ -345,7 +387,7 @@ export function DetailPage({ resource, id }: { resource: Resource; id: string })
               <RowsTable rows={rows} currencyRow={record} testId={`rows-${k}`} parentId={record.id} />
             </Section>
           ))}
-          {isOrder && <OrderSummary order={record} refresh={refresh} />}
+          {isOrder && <OrderShipments order={record} refresh={refresh} />}
           {resource.subLists
             .filter((s) => session.can(s.scope))
             .map((s) => (
@@ -360,6 +402,7 @@ export function DetailPage({ resource, id }: { resource: Resource; id: string })
             ))}
         </div>
         <div className="detail-side">
+          {isOrder && <OrderTotals order={record} />}
           <Section title="Details">
             <FieldGrid row={record} omit={isOrder ? ['totals'] : []} />
           </Section>

@@ -174,46 +174,48 @@ function RowsField({ name, schema, value, onChange, doc, record }: FieldProps) {
     onChange(rows.map((r, i) => (i === index ? { ...r, [field]: v } : r)));
   return (
     <div className="rows">
-      <table>
-        <thead>
-          <tr>
-            {columns.map(([c, , req]) => (
-              <th key={c}>
-                {titleOf(c)}
-                {req && <span className="req">*</span>}
-              </th>
-            ))}
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((row, index) => (
-            <tr key={index}>
-              {columns.map(([c, s, req]) => (
-                <td key={c}>
-                  <Input
-                    name={`${name}.${index}.${c}`}
-                    schema={s}
-                    required={req}
-                    value={row[c]}
-                    onChange={(v) => update(index, c, v)}
-                  />
-                </td>
+      {rows.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              {columns.map(([c, , req]) => (
+                <th key={c}>
+                  {titleOf(c)}
+                  {req && <span className="req">*</span>}
+                </th>
               ))}
-              <td>
-                <button
-                  type="button"
-                  className="link"
-                  onClick={() => onChange(rows.filter((_, i) => i !== index))}
-                  aria-label="Remove row"
-                >
-                  ✕
-                </button>
-              </td>
+              <th />
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.map((row, index) => (
+              <tr key={index}>
+                {columns.map(([c, s, req]) => (
+                  <td key={c}>
+                    <Input
+                      name={`${name}.${index}.${c}`}
+                      schema={s}
+                      required={req}
+                      value={row[c]}
+                      onChange={(v) => update(index, c, v)}
+                    />
+                  </td>
+                ))}
+                <td>
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => onChange(rows.filter((_, i) => i !== index))}
+                    aria-label="Remove row"
+                  >
+                    ✕
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       <button type="button" className="secondary small" onClick={() => onChange([...rows, {}])}>
         + Add {titleOf(name).replace(/s$/, '').toLowerCase()}
       </button>
@@ -302,8 +304,10 @@ export function ActionForm({
   const [state, setState] = useState<Raw>(() => initialState(schema, doc, record));
   const [error, setError] = useState<{ message: string; param?: string } | undefined>();
   const [busy, setBusy] = useState(false);
+  // Required fields, rows (line items) and who the record is for come first; the rest may be folded.
   const important = fields.filter(
-    ([, s, required]) => required || (s.type === 'array' && isObjectSchema(resolve(s.items, doc))),
+    ([name, s, required]) =>
+      required || /^customer/.test(name) || (s.type === 'array' && isObjectSchema(resolve(s.items, doc))),
   );
   const optional = fields.filter((f) => !important.includes(f));
   const showAllOptional = important.length === 0 || optional.length <= 6;

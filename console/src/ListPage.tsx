@@ -198,7 +198,7 @@ export function ListPage({ resource, query }: { resource: Resource; query: URLSe
                       )}
                       {i === 0 && level && (
                         <span className={`badge tone-${level === 'out' ? 'bad' : 'warn'} stock-badge`}>
-                          {level === 'out' ? 'out of stock' : 'low stock'}
+                          {level === 'out' ? 'Out of stock' : 'Low stock'}
                         </span>
                       )}
                     </td>

@@ -57,8 +57,13 @@ const TONES: Record<string, string> = {
   high: 'warn',
 };
 
+export function humanize(value: string): string {
+  const words = value.replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 export function Badge({ value }: { value: string }) {
-  return <span className={`badge tone-${TONES[value] ?? 'neutral'}`}>{value.replace(/_/g, ' ')}</span>;
+  return <span className={`badge tone-${TONES[value] ?? 'neutral'}`}>{humanize(value)}</span>;
 }
 
 export function isStatusField(name: string): boolean {
