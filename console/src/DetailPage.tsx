@@ -332,10 +332,10 @@ export function DetailPage({ resource, id }: { resource: Resource; id: string })
     ...(resource.update && session.can(resource.update.scope) ? [resource.update] : []),
   ];
   const hidden = resource.actions.length - resource.actions.filter((a) => session.can(a.scope)).length;
-  const statuses = Object.entries(record).filter(([k, v]) => isStatusField(k) && typeof v === 'string') as [
-    string,
-    string,
-  ][];
+  // The record's statuses as badges, each value once (an order's status and fulfillment often agree).
+  const statuses = (
+    Object.entries(record).filter(([k, v]) => isStatusField(k) && typeof v === 'string') as [string, string][]
+  ).filter(([, v], i, all) => all.findIndex(([, w]) => w === v) === i);
   const rowArrays = Object.entries(record).filter(
     ([, v]) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'object' && x !== null),
   ) as [string, Row[]][];
@@ -356,20 +356,13 @@ export function DetailPage({ resource, id }: { resource: Resource; id: string })
         ))}
       </div>
       {forms.length > 0 && (
-        <div className="actions" data-testid="actions">
-          {forms.map((f) => (
-            <button
-              key={f.path + f.method}
-              className={f.method === 'patch' ? 'secondary' : 'action'}
-              onClick={() => {
-                setNotice(undefined);
-                setOpen(f);
-              }}
-            >
-              {f.title}
-            </button>
-          ))}
-        </div>
+        <ActionBar
+          forms={forms}
+          onOpen={(f) => {
+            setNotice(undefined);
+            setOpen(f);
+          }}
+        />
       )}
       {hidden > 0 && (
         <p className="muted small-note">{hidden} action(s) hidden: this key’s scopes do not allow them.</p>

@@ -24,17 +24,30 @@ export function columnsOf(resource: Resource, doc: OpenApiDocument): string[] {
   for (const [n, s] of props)
     if ((n === 'status' || n.endsWith('_status') || n === 'priority') && s.type === 'string') add(n);
   if (names.includes('totals')) add('totals.total');
+  const customer = props.find(([n]) => n === 'customer')?.[1];
+  if (customer?.properties?.email) add('customer.email');
   for (const [n, s] of props)
-    if ((s.type === 'integer' || s.type === 'number') && n !== 'version' && columns.length < MAX_COLUMNS - 1) add(n);
+    if (
+      (s.type === 'integer' || s.type === 'number') &&
+      !/^version$|rate|percent/.test(n) &&
+      columns.length < MAX_COLUMNS - 1
+    )
+      add(n);
   for (const [n, s] of props)
     if (
       s.type === 'string' &&
-      !/(^id$|^object$|_at$|url|description|secret|notes?$)/.test(n) &&
+      !/(^id$|^object$|_at$|url|description|secret|notes?$|^customer_id$)/.test(n) &&
       columns.length < MAX_COLUMNS - 1
     )
       add(n);
   if (names.includes('created_at')) add('created_at');
   return columns;
+}
+
+/** Amounts align right; columns after the fifth give way on narrow screens (the table scrolls too). */
+function columnClass(column: string, index: number): string | undefined {
+  const classes = [column.endsWith('total') ? 'num' : '', index >= 5 ? 'col-extra' : ''].filter(Boolean);
+  return classes.length ? classes.join(' ') : undefined;
 }
 
 function cell(row: Row, column: string): unknown {
@@ -171,9 +184,9 @@ export function ListPage({ resource, query }: { resource: Resource; query: URLSe
         <table className="list" data-testid="list-table">
           <thead>
             <tr>
-              {columns.map((c) => (
-                <th key={c} className={c.endsWith('total') ? 'num' : undefined}>
-                  {c === 'totals.total' ? 'Total' : titleOf(c)}
+              {columns.map((c, i) => (
+                <th key={c} className={columnClass(c, i)}>
+                  {c === 'totals.total' ? 'Total' : c === 'customer.email' ? 'Customer' : titleOf(c)}
                 </th>
               ))}
             </tr>
@@ -190,7 +203,7 @@ export function ListPage({ resource, query }: { resource: Resource; query: URLSe
                   }
                 >
                   {columns.map((c, i) => (
-                    <td key={c}>
+                    <td key={c} className={columnClass(c, i)}>
                       {i === 0 ? (
                         <strong>{labelOf({ [c]: row[c], id: row.id })}</strong>
                       ) : (
