@@ -67,6 +67,13 @@ const ATTENTION: Attention[] = [
     hint: 'Open and marked urgent',
   },
   {
+    title: 'Overdue wholesale invoices',
+    resource: 'wholesale_orders',
+    query: { financial_status: 'overdue' },
+    tone: 'bad',
+    hint: 'Invoiced on terms, past their due date',
+  },
+  {
     title: 'Overdue invoices',
     resource: 'invoices',
     query: { status: 'overdue' },

@@ -180,7 +180,7 @@ export function ListPage({ resource, query }: { resource: Resource; query: URLSe
           {error}
         </div>
       )}
-      <div className="card table-card">
+      <div className="card table-card" hidden={Boolean(error)}>
         <table className="list" data-testid="list-table">
           <thead>
             <tr>
