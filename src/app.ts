@@ -8,6 +8,7 @@ import type { DatabaseHandle } from './db/connection.js';
 import { applyDocs } from './docs/examples.js';
 import { OPSLINE_ICON, OPSLINE_LOGO } from './docs/brand.js';
 import { registerAuth } from './platform/auth.js';
+import { registerConsole } from './console-assets.js';
 import { clientErrorHandler, frameworkErrorHandler, parseJsonBody, registerNulCheck } from './platform/edge.js';
 import { registerErrorHandling } from './platform/http.js';
 import { registerIdempotency } from './platform/idempotency.js';
@@ -157,8 +158,9 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
     },
     logo: { type: 'image/svg+xml', content: OPSLINE_LOGO, href: '/docs' },
   });
-  // Until there is a console, the root shows the API's documentation.
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'));
+  // The root opens the admin console (the API reference stays at /docs).
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console'));
+  await registerConsole(app);
 
   app.get(
     '/health',

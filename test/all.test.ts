@@ -42,5 +42,7 @@ import './webhooks.test.js';
 import './webhooks-processes.test.js';
 import './planning.test.js';
 import './scale.test.js';
+// Last: it adds 10,000 orders to the shared database.
+import './console.test.js';
 
 after(closeTestDatabase);

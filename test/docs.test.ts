@@ -113,10 +113,10 @@ async function anotherOrder(extra: Record<string, unknown> = {}): Promise<any> {
 }
 
 describe('/docs', () => {
-  it('is titled and branded Opsline, loads /openapi.json, and / redirects to it', async () => {
+  it('is titled and branded Opsline and loads /openapi.json; / redirects to the console', async () => {
     const root = await app.inject({ method: 'GET', url: '/' });
     assert.equal(root.statusCode, 302);
-    assert.equal(root.headers.location, '/docs');
+    assert.equal(root.headers.location, '/console');
     const page = await app.inject({ method: 'GET', url: '/docs/' });
     assert.match(page.body, /<title>Opsline API<\/title>/);
     const init = await app.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' });
@@ -532,6 +532,7 @@ describe('/docs', () => {
 
     real.api_key = (await run('POST', '/v1/api_keys')).id;
     await run('GET', '/v1/api_keys');
+    await run('GET', '/v1/api_keys/me');
     await run('GET', '/v1/api_keys/{id}');
     await run('POST', '/v1/api_keys/{id}/revoke');
     await run('DELETE', '/v1/api_keys/{id}');

@@ -9,6 +9,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The scope a route needs; routes without one (health, docs) need no key. */
     scope?: string;
+    /** Any active key may call the route, whatever its scopes (GET /v1/api_keys/me). */
+    anyKey?: boolean;
   }
 }
 
@@ -39,10 +41,13 @@ export function registerAuth(app: FastifyInstance, keys: KeyStore): void {
     const scope = (route.config as { scope?: string } | undefined)?.scope;
     if (scope && !VALID_SCOPES.includes(scope))
       throw new Error(`Route ${route.method} ${route.url} requires "${scope}", which is not in VALID_SCOPES.`);
+    // The OpenAPI document names each operation's scope, so clients (the console) can hide what a
+    // key cannot do; @fastify/swagger copies `x-` keys of a route's schema into the operation.
+    if (scope && route.schema) (route.schema as Record<string, unknown>)['x-required-scope'] = scope;
   });
   app.addHook('onRequest', async (request) => {
-    const scope = request.routeOptions.config?.scope;
-    if (!scope) return;
+    const { scope, anyKey } = request.routeOptions.config ?? {};
+    if (!scope && !anyKey) return;
     const secret = secretFrom(request);
     if (!secret) throw new AuthenticationError();
     const key = await keys.findActive(secret);
@@ -54,6 +59,6 @@ export function registerAuth(app: FastifyInstance, keys: KeyStore): void {
       lastWritten.set(key.id, now);
       await keys.touch(key.id, new Date(now).toISOString());
     }
-    if (!scopeGrants(key.scopes, scope)) throw new PermissionError(scope);
+    if (scope && !scopeGrants(key.scopes, scope)) throw new PermissionError(scope);
   });
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { OpslineError } from './error.js';
 import type {
   CallOptions,
@@ -77,7 +76,8 @@ export class Opsline {
     this.maxRetries = options.maxRetries ?? 2;
     this.retryDelayMs = options.retryDelayMs ?? 500;
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 8_000;
-    this.fetchImpl = options.fetch ?? globalThis.fetch;
+    // Called as a plain function, a browser's fetch must keep globalThis as `this` ("Illegal invocation").
+    this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   }
 
   /** Any operation of the API, typed by its path: `request('post', '/v1/orders/{id}/ship', { params: { id } })`. */
@@ -109,7 +109,7 @@ export class Opsline {
     };
     if (body !== undefined) sendHeaders['content-type'] = 'application/json';
     // One key for every attempt of this call, so a retry after a lost answer replays the first.
-    if (method === 'post') sendHeaders['idempotency-key'] = idempotencyKey ?? randomUUID();
+    if (method === 'post') sendHeaders['idempotency-key'] = idempotencyKey ?? newIdempotencyKey();
     if (ifMatch !== undefined) sendHeaders['if-match'] = String(ifMatch);
 
     for (let attempt = 0; ; attempt++) {
@@ -212,4 +212,17 @@ function retryAfterMs(header: string | null): number | undefined {
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const at = Date.parse(header);
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+/**
+ * A random UUID v4 from Web Crypto, in Node and in browsers; crypto.randomUUID exists only in secure
+ * contexts, so a console opened over plain http on the LAN builds one from getRandomValues.
+ */
+function newIdempotencyKey(): string {
+  if (typeof globalThis.crypto.randomUUID === 'function') return globalThis.crypto.randomUUID();
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

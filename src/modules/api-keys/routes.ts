@@ -74,6 +74,20 @@ export async function apiKeyRoutes(app: FastifyInstance, { db }: { db: DB }) {
     async (req) => listApiKeys(db, req.query),
   );
   r.get(
+    '/v1/api_keys/me',
+    {
+      config: { anyKey: true },
+      schema: {
+        tags,
+        summary: 'Retrieve the calling API key',
+        description:
+          'The key this request is made with: its id, name, prefix and scopes (never its secret). Any active key may call it, whatever its scopes; the console uses it to show only the actions the key can do.',
+        response: { 200: ApiKeySchema, ...errorResponses() },
+      },
+    },
+    async (req) => getApiKey(db, req.apiKey!.id),
+  );
+  r.get(
     '/v1/api_keys/:id',
     {
       config: admin,
