@@ -184,7 +184,8 @@ export function roundBuyQuantity(net: number, minOrderQuantity: number, orderMul
   return orderMultiple > 1 ? Math.ceil(atLeast / orderMultiple) * orderMultiple : atLeast;
 }
 
-function emptyPosition(sku: string, locationId: string): Position {
+/** A SKU at a location with nothing on hand, nothing wanted and nothing coming. */
+export function emptyPosition(sku: string, locationId: string): Position {
   return {
     sku,
     location_id: locationId,

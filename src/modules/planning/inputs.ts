@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/connection.js';
 import { buyingTermsBySku } from '../purchasing/index.js';
-import type { BuyTerms, PlanBom, Position } from './engine.js';
+import { emptyPosition, type BuyTerms, type PlanBom, type Position } from './engine.js';
 
 /**
  * The plan's inputs, loaded set-based: one GROUP BY query per source of demand or supply (never
@@ -31,21 +31,7 @@ export async function loadPlanInputs(
     const key = keyOf(sku, location);
     let p = positions.get(key);
     if (!p) {
-      p = {
-        sku,
-        location_id: location,
-        on_hand: 0,
-        reserved: 0,
-        backordered: 0,
-        work_order_demand: 0,
-        safety_stock: 0,
-        reorder_point: 0,
-        incoming: 0,
-        incoming_after_horizon: 0,
-        in_transit: 0,
-        planned_output: 0,
-        planned_output_after_horizon: 0,
-      };
+      p = emptyPosition(sku, location);
       positions.set(key, p);
     }
     return p;
