@@ -162,6 +162,8 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console'));
   await registerConsole(app);
 
+  // The smallest real query: /health and /ready both ask the database to answer.
+  const pingDatabase = () => database.db.selectFrom('api_keys').select('id').limit(1).execute();
   app.get(
     '/health',
     {
@@ -173,7 +175,7 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
       },
     },
     async () => {
-      await database.db.selectFrom('api_keys').select('id').limit(1).execute();
+      await pingDatabase();
       return { status: 'ok' as const, database: database.dialect };
     },
   );
@@ -210,7 +212,7 @@ export async function buildApp(database: DatabaseHandle, options: AppOptions): P
           if (pending.length)
             return reply.code(503).send({ status: 'migrations_pending' as const, pending_migrations: pending });
           migrated = true; // applied migrations stay applied
-        } else await database.db.selectFrom('api_keys').select('id').limit(1).execute();
+        } else await pingDatabase();
       } catch (err) {
         request.log.warn({ err }, 'readiness check: database unreachable');
         return reply.code(503).send({ status: 'database_unreachable' as const });

@@ -14,11 +14,16 @@ export interface StartupReport {
   configuredAdminKeyUnusable?: 'revoked' | 'expired';
 }
 
+/** The server's database connection, opened the same way by `serve` and by each `--workers` process. */
+export function openServerDatabase(config: Pick<Config, 'databaseUrl' | 'databasePoolSize'>): DatabaseHandle {
+  return openDatabase(config.databaseUrl, { backgroundCheckpoints: true, poolSize: config.databasePoolSize });
+}
+
 /** Opens the database, brings its schema up to date and makes sure an admin key exists. */
 export async function prepareDatabase(
   config: Pick<Config, 'databaseUrl' | 'adminApiKey' | 'databasePoolSize'>,
 ): Promise<{ database: DatabaseHandle; report: StartupReport }> {
-  const database = openDatabase(config.databaseUrl, { backgroundCheckpoints: true, poolSize: config.databasePoolSize });
+  const database = openServerDatabase(config);
   try {
     const migrationsApplied = await migrateToLatest(database.db);
     const report: StartupReport = { migrationsApplied };

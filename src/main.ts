@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
-import { prepareDatabase, type StartupReport } from './bootstrap.js';
+import { openServerDatabase, prepareDatabase, type StartupReport } from './bootstrap.js';
 import type { Config } from './config.js';
-import { openDatabase } from './db/connection.js';
 import { purgeExpiredIdempotencyKeys } from './platform/idempotency.js';
 import { startWebhookWorker } from './modules/webhooks/index.js';
 
@@ -25,7 +24,7 @@ export interface ServerOptions {
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<FastifyInstance> {
   const { database, report } = options.preparedByPrimary
     ? {
-        database: openDatabase(config.databaseUrl, { backgroundCheckpoints: true, poolSize: config.databasePoolSize }),
+        database: openServerDatabase(config),
         report: undefined,
       }
     : await prepareDatabase(config);
