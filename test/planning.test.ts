@@ -492,6 +492,15 @@ describe('replenishment planning', () => {
     });
     assert.equal(unsupplied.status, 409, unsupplied.raw);
     assert.equal(unsupplied.body.error.code, 'no_supplier');
+    // The refused applies left no trace: the run is as computed, with no applied event.
+    const after = await ok(await t.api('GET', `/v1/planning/replenishment/${run.id}`));
+    assert.equal(after.status, 'proposed');
+    assert.equal(after.version, run.version);
+    const timeline = await ok(await t.api('GET', `/v1/plan_runs/${run.id}/events`));
+    assert.deepEqual(
+      timeline.data.map((e: any) => e.type),
+      ['plan_run.created'],
+    );
     // Applying all leaves it proposed: nothing to create.
     const all = await ok(await t.api('POST', `/v1/planning/replenishment/${run.id}/apply`, {}));
     assert.equal(all.proposals[0].status, 'proposed');
