@@ -3,15 +3,17 @@
  * a postgres URL), seeds 1,000 SKUs and 10,000 orders, then drives each scenario with autocannon
  * from this process (the server runs in its own) for a bounded time, and finally measures the raw
  * floor: the same create-order service calls, in-process, without HTTP. Right after the plain
- * create-order run, order creation runs again with a webhook endpoint subscribed to `*` (a receiver
- * in a third process), then with it disabled: the cost of delivery and its lag.
+ * create-order run, order creation runs with a webhook endpoint subscribed to `*` (a receiver in a
+ * third process) and with it disabled, twice each: the cost of delivery and its lag.
  *
  * `npm run bench -- planning` runs bench/planning.ts instead (the replenishment plan at scale).
  *
  * Settings: BENCH_SECONDS (per scenario, default 10), BENCH_CONNECTIONS (default 16),
  * BENCH_ORDERS (seeded orders, default 10000), BENCH_SKUS (default 1000), BENCH_WORKERS (server
  * processes, `serve --workers N`; PostgreSQL only, default 1), BENCH_SCENARIOS=create (only the
- * plain create-order run: no seeded orders, webhooks, reads or raw floor).
+ * plain create-order run: no seeded orders, webhooks, reads or raw floor) or =webhooks (the plain
+ * create-order run and the webhook runs). BENCH_NODE_ARGS: node flags for the server (after the start
+ * script's own, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  *
  * During the plain create-order run it also measures where the time goes: CPU seconds of the
  * server processes, of this (client) process and of the database's backends, and what the
@@ -35,6 +37,9 @@ const ORDERS = Number(process.env.BENCH_ORDERS ?? 10_000);
 const SKUS = Number(process.env.BENCH_SKUS ?? 1_000);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const ONLY_CREATE = process.env.BENCH_SCENARIOS === 'create';
+/** Only the plain create-order run and the webhook runs (no seeded orders, reads or raw floor). */
+const ONLY_WEBHOOKS = process.env.BENCH_SCENARIOS === 'webhooks';
+const SEED_ORDERS = !ONLY_CREATE && !ONLY_WEBHOOKS;
 const COUNT_BOUNDED_LIMIT_MS = 120_000;
 const baseUrl = process.env.DATABASE_URL ?? '';
 const dialect = /^postgres(ql)?:\/\//.test(baseUrl) ? 'postgres' : 'sqlite';
@@ -77,9 +82,16 @@ function startArgs(): string[] {
   return args;
 }
 
+/** BENCH_NODE_ARGS (e.g. `--cpu-prof`) go after the start script's node flags, so they win. */
+function withNodeArgs(args: string[]): string[] {
+  const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const script = args.findIndex((a) => !a.startsWith('-'));
+  return [...args.slice(0, script), ...extra, ...args.slice(script)];
+}
+
 function startServer(databaseUrl: string, port: number): ChildProcess {
   const workers = WORKERS > 1 ? ['--workers', String(WORKERS)] : [];
-  const child = spawn(process.execPath, [...startArgs(), ...workers], {
+  const child = spawn(process.execPath, [...withNodeArgs(startArgs()), ...workers], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
@@ -281,7 +293,7 @@ async function main(): Promise<void> {
   try {
     await waitForHealth(base);
     console.log(
-      `bench: ${dialect}, ${WORKERS} server process(es), ${CONNECTIONS} connections, ${SECONDS}s per scenario; seeding ${SKUS} SKUs and ${ONLY_CREATE ? 0 : ORDERS} orders...`,
+      `bench: ${dialect}, ${WORKERS} server process(es), ${CONNECTIONS} connections, ${SECONDS}s per scenario; seeding ${SKUS} SKUs and ${SEED_ORDERS ? ORDERS : 0} orders...`,
     );
 
     // Seed stock: one item per SKU at the default location, with plenty on hand.
@@ -308,7 +320,7 @@ async function main(): Promise<void> {
     if (skusSeeded['2xx'] !== SKUS) throw new Error(`seeding SKUs failed: ${skusSeeded['2xx']} of ${SKUS} created`);
 
     const orderIds: string[] = [];
-    if (!ONLY_CREATE) {
+    if (SEED_ORDERS) {
       const seeded = await cannon(
         'seed orders',
         {
@@ -347,7 +359,8 @@ async function main(): Promise<void> {
       ],
     };
     await profiled(databaseUrl, server.pid!, () => cannon('create order (3 lines, reserving)', createOrders));
-    if (!ONLY_CREATE) await otherScenarios(base, createOrders, orderIds);
+    if (ONLY_WEBHOOKS) webhookReport = await webhookScenario(base, createOrders, server.pid!);
+    else if (!ONLY_CREATE) await otherScenarios(base, createOrders, orderIds, server.pid!);
 
     const rss = peakRssMb(server.pid!);
     server.kill('SIGTERM');
@@ -355,7 +368,7 @@ async function main(): Promise<void> {
     server = undefined;
 
     // Raw floor: the same service call the create route makes, in this process, no HTTP.
-    const raw = ONLY_CREATE ? undefined : await rawCreateFloor(databaseUrl);
+    const raw = SEED_ORDERS ? await rawCreateFloor(databaseUrl) : undefined;
     const api = rows.find((r) => r.scenario.startsWith('create'))!;
     printReport(rss, api, raw);
   } finally {
@@ -368,8 +381,13 @@ async function main(): Promise<void> {
 }
 
 /** Webhooks on and off, retrieve, list, hold + release and ship, on the seeded orders. */
-async function otherScenarios(base: string, createOrders: autocannon.Options, orderIds: string[]): Promise<void> {
-  webhookReport = await webhookScenario(base, createOrders);
+async function otherScenarios(
+  base: string,
+  createOrders: autocannon.Options,
+  orderIds: string[],
+  serverPid: number,
+): Promise<void> {
+  webhookReport = await webhookScenario(base, createOrders, serverPid);
   const pick = () => orderIds[Math.floor(Math.random() * orderIds.length)];
   await cannon('retrieve order', {
     url: base,
@@ -431,11 +449,11 @@ async function otherScenarios(base: string, createOrders: autocannon.Options, or
 }
 
 /**
- * Webhooks' cost: create orders again with one endpoint subscribed to `*` and a receiver in this
- * process answering 200, then with the endpoint disabled, back to back after the plain create run;
- * delivery lag is event created_at -> received here, for events of the "on" run.
+ * Webhooks' cost: create orders with one endpoint subscribed to `*` and a receiver in its own
+ * process answering 200, then with the endpoint disabled, twice in alternation, after the plain
+ * create run. Delivery lag is event created_at -> received, for the events of the "on" runs.
  */
-async function webhookScenario(base: string, createOrders: autocannon.Options): Promise<string> {
+async function webhookScenario(base: string, createOrders: autocannon.Options, serverPid: number): Promise<string> {
   // The receiver runs in a process of its own, so it takes no time from this one's load generator.
   const receiver = spawn(process.execPath, ['-e', RECEIVER_SOURCE], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
@@ -443,62 +461,145 @@ async function webhookScenario(base: string, createOrders: autocannon.Options): 
     receiver.once('exit', (code) => reject(new Error(`webhook receiver exited (${code})`)));
   });
   const receiverBase = `http://127.0.0.1:${port}`;
-  const stats = async (): Promise<{ received: number; lags: number[] }> =>
-    (await fetch(`${receiverBase}/stats`)).json() as Promise<{ received: number; lags: number[] }>;
+  type Stats = { received: number; duplicates: number; lags: number[]; since: string[] };
+  const stats = async (since = '~'): Promise<Stats> =>
+    (await fetch(`${receiverBase}/stats?since=${encodeURIComponent(since)}`)).json() as Promise<Stats>;
+  const setStatus = (id: string, status: 'enabled' | 'disabled') =>
+    fetch(`${base}/v1/webhook_endpoints/${id}`, { method: 'PATCH', headers: auth, body: JSON.stringify({ status }) });
   try {
     const made = await fetch(`${base}/v1/webhook_endpoints`, {
       method: 'POST',
       headers: auth,
-      body: JSON.stringify({ url: `${receiverBase}/hooks`, enabled_events: ['*'] }),
+      body: JSON.stringify({ url: `${receiverBase}/hooks`, enabled_events: ['*'], status: 'disabled' }),
     });
-    const endpoint = (await made.json()) as { id: string; created_at: string };
-    const on = await cannon('create order, webhooks on', createOrders);
-    const created = on['2xx'];
-    // Wait until every event written since the endpoint was made has arrived.
-    const drainStart = Date.now();
-    const since = encodeURIComponent(endpoint.created_at);
-    let written = Infinity;
-    let received = 0;
-    while (Date.now() - drainStart < 60_000) {
-      const page = await fetch(`${base}/v1/events?created_after=${since}&limit=1`, { headers: auth });
-      written = ((await page.json()) as { total_count: number }).total_count;
-      received = (await stats()).received;
-      if (received >= written) break;
-      await sleep(100);
+    const endpoint = (await made.json()) as { id: string };
+    // On and off alternate, twice: this machine's speed drifts during a run, and a single pair
+    // compared runs minutes apart.
+    const on = { orders: 0, seconds: 0, server: 0, receiver: 0, written: 0, received: 0, drainMs: 0 };
+    const off = { orders: 0, seconds: 0, server: 0 };
+    const lags: number[] = [];
+    for (let round = 1; round <= 2; round++) {
+      // autocannon stops at its deadline without waiting for the answers in flight: those orders
+      // land first, so their events (written while the endpoint was off) are not counted.
+      await sleep(1_000);
+      const since = new Date().toISOString();
+      const receivedBefore = (await stats()).received;
+      await setStatus(endpoint.id, 'enabled');
+      const withHooks = await measuredCpu([serverPid, receiver.pid!], () =>
+        cannon(`create order, webhooks on #${round}`, createOrders),
+      );
+      // Wait until every event written during the run has arrived.
+      const drainStart = Date.now();
+      let written = Infinity;
+      let received = 0;
+      while (Date.now() - drainStart < 60_000) {
+        const page = await fetch(`${base}/v1/events?created_after=${encodeURIComponent(since)}&limit=1`, {
+          headers: auth,
+        });
+        written = ((await page.json()) as { total_count: number }).total_count;
+        // Events written while the endpoint was off can still go out if the worker had not reached
+        // them when it came back on: counted are the events written during the run.
+        received = (await stats(since)).since.length;
+        if (received >= written) break;
+        await sleep(100);
+      }
+      on.drainMs = Math.max(on.drainMs, Date.now() - drainStart);
+      if (received < written)
+        console.error(
+          `webhooks: ${written - received} events not delivered within 60 s:\n${await undelivered(base, endpoint.id, since, (await stats(since)).since)}`,
+        );
+      lags.push(...(await stats()).lags.slice(receivedBefore));
+      Object.assign(on, {
+        orders: on.orders + withHooks.result['2xx'],
+        seconds: on.seconds + withHooks.result.duration,
+        server: on.server + withHooks.cpu[0],
+        receiver: on.receiver + withHooks.cpu[1],
+        written: on.written + written,
+        received: on.received + received,
+      });
+      await setStatus(endpoint.id, 'disabled');
+      const without = await measuredCpu([serverPid], () =>
+        cannon(`create order, webhooks off #${round}`, createOrders),
+      );
+      Object.assign(off, {
+        orders: off.orders + without.result['2xx'],
+        seconds: off.seconds + without.result.duration,
+        server: off.server + without.cpu[0],
+      });
     }
-    const drainMs = Date.now() - drainStart;
-    const lags = (await stats()).lags.sort((a, b) => a - b);
-    await fetch(`${base}/v1/webhook_endpoints/${endpoint.id}`, {
-      method: 'PATCH',
-      headers: auth,
-      body: JSON.stringify({ status: 'disabled' }),
-    });
-    await cannon('create order, webhooks off', createOrders);
-    const [before, withHooks, afterwards] = rows.filter((r) => r.scenario.startsWith('create order'));
-    const offRps = (before.rps + afterwards.rps) / 2;
+    lags.sort((a, b) => a - b);
+    const { duplicates } = await stats();
+    const onRps = on.orders / on.seconds;
+    const offRps = off.orders / off.seconds;
     const pct = (p: number) => lags[Math.min(lags.length - 1, Math.floor(lags.length * p))] ?? NaN;
+    const perOrder = (seconds: number, orders: number) => ((seconds * 1000) / orders).toFixed(2);
     return (
-      `webhooks: create with delivery on ${withHooks.rps.toFixed(0)}/s vs off ${offRps.toFixed(0)}/s (mean of the runs before and after) = ` +
-      `${((withHooks.rps / offRps - 1) * 100).toFixed(1)}%; ${received} of ${written} events delivered for ${created} orders, ` +
-      `delivery lag (created_at -> received) p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${lags[lags.length - 1]} ms; backlog drained ${drainMs} ms after the run`
+      `webhooks: create with delivery on ${onRps.toFixed(0)}/s vs off ${offRps.toFixed(0)}/s (two runs of each, alternating) = ` +
+      `${((onRps / offRps - 1) * 100).toFixed(1)}%; ${on.received} of ${on.written} events delivered for ${on.orders} orders (${duplicates} sent twice), ` +
+      `delivery lag (created_at -> received) p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${lags[lags.length - 1]} ms; backlog drained within ${on.drainMs} ms after a run\n` +
+      `webhooks CPU per order: server ${perOrder(on.server, on.orders)} ms on vs ${perOrder(off.server, off.orders)} ms off, receiver ${perOrder(on.receiver, on.orders)} ms`
     );
   } finally {
     receiver.kill('SIGTERM');
   }
 }
 
-/** A webhook receiver: answers 200, keeps each event's lag; GET /stats reports them. */
+/** The events written since `since` that the receiver has not had, with their deliveries, one line each. */
+async function undelivered(base: string, endpointId: string, since: string, received: string[]): Promise<string> {
+  const had = new Set(received);
+  const lines: string[] = [];
+  let cursor = '';
+  do {
+    const page = (await (
+      await fetch(`${base}/v1/events?created_after=${encodeURIComponent(since)}&limit=100${cursor}`, { headers: auth })
+    ).json()) as { data: Array<{ id: string; type: string; created_at: string }>; next_cursor: string | null };
+    for (const e of page.data) {
+      if (had.has(e.id) || lines.length >= 20) continue;
+      const deliveries = (await (
+        await fetch(`${base}/v1/webhook_deliveries?endpoint_id=${endpointId}&event_id=${e.id}`, { headers: auth })
+      ).json()) as { data: Array<{ id: string; status: string; attempts: unknown[] }> };
+      lines.push(`  ${e.id} ${e.type} ${e.created_at}: ${JSON.stringify(deliveries.data)}`);
+    }
+    cursor = page.next_cursor ? `&cursor=${page.next_cursor}` : '';
+  } while (cursor);
+  return lines.join('\n');
+}
+
+/** CPU seconds used by these processes (with their children) while `work` runs. */
+async function measuredCpu<T>(pids: number[], work: () => Promise<T>): Promise<{ result: T; cpu: number[] }> {
+  const trees = pids.map(processTree);
+  const before = trees.map(cpuSeconds);
+  const result = await work();
+  return { result, cpu: trees.map((t, i) => cpuSeconds(t) - before[i]) };
+}
+
+/**
+ * A webhook receiver: answers 200, keeps each delivery's lag (once per Webhook-Id); GET
+ * /stats?since= reports them, with the ids of the events created at or after `since` it has received.
+ */
 const RECEIVER_SOURCE = `
 const http = require('node:http');
 const lags = [];
-let received = 0;
+const seen = new Set();
+const events = new Map(); // event id -> created_at
+let duplicates = 0;
 const server = http.createServer((req, res) => {
-  if (req.method === 'GET') return res.end(JSON.stringify({ received, lags }));
+  if (req.method === 'GET') {
+    const since = new URL(req.url, 'http://x').searchParams.get('since') ?? '';
+    const ids = [...events].filter(([, at]) => at >= since).map(([id]) => id);
+    return res.end(JSON.stringify({ received: seen.size, duplicates, lags, since: ids }));
+  }
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
-    received++;
-    lags.push(Date.now() - Date.parse(JSON.parse(Buffer.concat(chunks).toString()).created_at));
+    const id = req.headers['webhook-id'];
+    if (seen.has(id)) duplicates++;
+    else {
+      seen.add(id);
+      const event = JSON.parse(Buffer.concat(chunks).toString());
+      events.set(event.id, event.created_at);
+      lags.push(Date.now() - Date.parse(event.created_at));
+    }
     res.end('ok');
   });
 });
@@ -542,7 +643,7 @@ function printReport(rssMb: number, api: Row, raw?: Row): void {
   const fmt = (n: number, w: number, d = 0) => n.toFixed(d).padStart(w);
   console.log('');
   console.log(
-    `Opsline bench: ${dialect}, ${WORKERS} server process${WORKERS > 1 ? 'es' : ''}, ${CONNECTIONS} connections, ${SECONDS}s per scenario, ${SKUS} SKUs, ${ONLY_CREATE ? 0 : ORDERS} seeded orders`,
+    `Opsline bench: ${dialect}, ${WORKERS} server process${WORKERS > 1 ? 'es' : ''}, ${CONNECTIONS} connections, ${SECONDS}s per scenario, ${SKUS} SKUs, ${SEED_ORDERS ? ORDERS : 0} seeded orders`,
   );
   console.log(
     `${'scenario'.padEnd(36)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'ok'.padStart(9)}${'failed'.padStart(8)}${'RSS MB'.padStart(8)}`,

@@ -14,6 +14,8 @@ export interface Receiver {
   received: Received[];
   /** The status to answer a request with (200 unless set). */
   respond: (r: Received) => number;
+  /** How long to wait before answering (0 unless set). */
+  delayMs: (r: Received) => number;
   close(): Promise<void>;
   /** Resolves once `predicate` holds for the requests received so far. */
   waitFor(predicate: (received: Received[]) => boolean, timeoutMs?: number, what?: string): Promise<void>;
@@ -24,6 +26,7 @@ export async function startReceiver(port = 0): Promise<Receiver> {
     url: '',
     received: [],
     respond: () => 200,
+    delayMs: () => 0,
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -51,7 +54,10 @@ export async function startReceiver(port = 0): Promise<Receiver> {
       };
       receiver.received.push(r);
       res.statusCode = receiver.respond(r);
-      res.end(res.statusCode < 300 ? 'ok' : `status ${res.statusCode}`);
+      const answer = () => res.end(res.statusCode < 300 ? 'ok' : `status ${res.statusCode}`);
+      const delay = receiver.delayMs(r);
+      if (delay > 0) setTimeout(answer, delay);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));

@@ -272,6 +272,28 @@ describe('webhook delivery', () => {
     assertError(await t.api('POST', '/v1/events/evt_missing/resend'), 404, 'not_found');
   });
 
+  it('a receiver slower than the timeout: the attempt is logged as timed out and retried', async () => {
+    const r = await receiver();
+    // The worker here gives a receiver 2 s; the first answer would come after 3 s.
+    r.delayMs = () => (r.received.length === 1 ? 3_000 : 0);
+    const ep = await endpoint(r.url, ['customer.created']);
+    const customerId = await createCustomer();
+    await r.waitFor((rs) => rs.filter(ofObject(customerId)).length === 2, 10_000, 'the retry after the timeout');
+    assert.equal(r.received[0].webhookId, r.received[1].webhookId);
+    await sleep(100);
+    const list = await t.api('GET', `/v1/webhook_deliveries?endpoint_id=${ep.id}`);
+    const d = list.body.data[0];
+    assert.equal(d.status, 'succeeded');
+    assert.equal(d.attempts.length, 2);
+    assert.equal(d.attempts[0].status_code, null);
+    assert.equal(d.attempts[0].error, 'timed out after 2000 ms');
+    assert.ok(
+      d.attempts[0].duration_ms >= 2_000 && d.attempts[0].duration_ms < 3_000,
+      String(d.attempts[0].duration_ms),
+    );
+    assert.equal(d.attempts[1].status_code, 200);
+  });
+
   it('refused connections are retried; the events of one resource arrive in order; the backlog arrives after the receiver is back', async () => {
     const r = await receiver();
     const port = new URL(r.url).port;
