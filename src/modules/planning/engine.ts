@@ -24,6 +24,8 @@
  * everywhere, and a parent never starts before its components arrive.
  */
 
+import type { PlanProposalsTable } from './tables.js';
+
 export interface Position {
   sku: string;
   location_id: string;
@@ -99,21 +101,22 @@ export interface Explanation {
   order_multiple: number | null;
 }
 
-export interface ComputedProposal {
-  sku: string;
-  location_id: string;
-  action: 'buy' | 'make';
-  quantity: number;
-  level: number;
-  need_by: string;
-  order_by: string;
-  lead_time_days: number;
-  supplier_id: string | null;
-  supplier_sku_id: string | null;
-  unit_cost: number | null;
-  bom_id: string | null;
-  explanation: Explanation;
-}
+/** A proposal as computed: the stored row's fields (tables.ts) before it is numbered and stored. */
+export type ComputedProposal = Pick<
+  PlanProposalsTable,
+  | 'sku'
+  | 'location_id'
+  | 'action'
+  | 'quantity'
+  | 'level'
+  | 'need_by'
+  | 'order_by'
+  | 'lead_time_days'
+  | 'supplier_id'
+  | 'supplier_sku_id'
+  | 'unit_cost'
+  | 'bom_id'
+> & { explanation: Explanation };
 
 const keyOf = (sku: string, locationId: string) => `${sku}\u0000${locationId}`;
 
