@@ -1,5 +1,6 @@
 /** A real HTTP receiver on 127.0.0.1 for webhook tests: records every request, answers as told. */
 import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer, type Socket } from 'node:net';
 
 export interface Received {
   webhookId: string;
@@ -63,4 +64,57 @@ export async function startReceiver(port = 0): Promise<Receiver> {
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   receiver.url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hooks`;
   return receiver;
+}
+
+export interface RawRequest {
+  head: string;
+  body: string;
+  /** Which TCP connection (0, 1, ...) carried it. */
+  connection: number;
+}
+
+/**
+ * A receiver that speaks raw HTTP/1.1 on 127.0.0.1: each request is answered with the pieces
+ * `answer` returns, written one by one (10 ms apart), for the framings and odd answers real servers
+ * give; `close` ends the connection after the answer.
+ */
+export async function startRawReceiver(
+  answer: (request: RawRequest, index: number) => { pieces: string[]; close?: boolean },
+): Promise<{ url: string; requests: RawRequest[]; close(): Promise<void> }> {
+  const requests: RawRequest[] = [];
+  const sockets = new Set<Socket>();
+  let connections = 0;
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    const connection = connections++;
+    let buffered = '';
+    socket.setEncoding('latin1');
+    socket.on('data', async (data: string) => {
+      buffered += data;
+      const end = buffered.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = buffered.slice(0, end);
+      const length = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+      if (buffered.length < end + 4 + length) return;
+      const request = { head, body: buffered.slice(end + 4, end + 4 + length), connection };
+      buffered = buffered.slice(end + 4 + length);
+      requests.push(request);
+      const { pieces, close } = answer(request, requests.length - 1);
+      for (const piece of pieces) {
+        socket.write(piece, 'latin1');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      if (close) socket.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hooks`,
+    requests,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }

@@ -10,7 +10,7 @@ import { startWebhookWorker, verifySignature, type WebhookWorker } from '../src/
 import { verifySignature as clientVerifySignature } from '../clients/typescript/src/webhooks.js';
 import { dialect, getTestContext, unique, type TestContext } from './helpers.js';
 import { assertError, authHeader, newEmail, sleep } from './support.js';
-import { startReceiver, type Receiver } from './webhook-receiver.js';
+import { startRawReceiver, startReceiver, type Receiver } from './webhook-receiver.js';
 
 let t: TestContext;
 let worker: WebhookWorker;
@@ -292,6 +292,95 @@ describe('webhook delivery', () => {
       String(d.attempts[0].duration_ms),
     );
     assert.equal(d.attempts[1].status_code, 200);
+  });
+
+  it('reads answers as real servers frame them: interim 100, chunked, close-delimited, split byte by byte; refuses garbage', async () => {
+    const answers: Array<{ pieces: string[]; close?: boolean }> = [
+      // 100 Continue, then a chunked 201, one byte per write.
+      {
+        pieces:
+          'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n'.match(
+            /[\s\S]{1,5}/g,
+          )!,
+      },
+      // No length: the body runs until the connection closes.
+      { pieces: ['HTTP/1.1 202 Accepted\r\nContent-Type: text/plain\r\n\r\nqueued ', 'for later'], close: true },
+      // 2 KB of UTF-8 with a length: 1 KB is kept; a 503 is retried.
+      {
+        pieces: [
+          `HTTP/1.1 503 Busy\r\nContent-Length: 2048\r\n\r\n${Buffer.from('é'.repeat(1024)).toString('latin1')}`,
+        ],
+      },
+      { pieces: ['nonsense\r\n\r\n'] },
+      { pieces: ['HTTP/1.1 204 No Content\r\n\r\n'] },
+    ];
+    const raw = await startRawReceiver(
+      (_, i) => answers[i] ?? { pieces: ['HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'] },
+    );
+    try {
+      const ep = await endpoint(raw.url.replace('http://', 'http://ops:p%40ss@'), ['customer.created']);
+      for (let i = 0; i < 3; i++) await createCustomer();
+      const deliveries = async () =>
+        (await t.api('GET', `/v1/webhook_deliveries?endpoint_id=${ep.id}&limit=10`)).body.data as any[];
+      const deadline = Date.now() + 10_000;
+      while ((await deliveries()).filter((d) => d.status === 'succeeded').length < 3 && Date.now() < deadline)
+        await sleep(50);
+      const done = await deliveries();
+      assert.deepEqual(
+        done.map((d) => d.status),
+        ['succeeded', 'succeeded', 'succeeded'],
+        JSON.stringify(done),
+      );
+      // The three are sent side by side: which got which answer depends on arrival order.
+      const all = done.flatMap((d) => d.attempts).sort((x, y) => x.attempted_at.localeCompare(y.attempted_at));
+      assert.deepEqual(
+        all
+          .slice(0, 5)
+          .map((x) => x.status_code ?? 0)
+          .sort(),
+        [0, 201, 202, 204, 503],
+        JSON.stringify(all),
+      );
+      const of = (code: number | null) => all.find((x) => x.status_code === code);
+      assert.equal(of(201).response_excerpt, 'hello world');
+      assert.equal(of(202).response_excerpt, 'queued for later');
+      assert.equal(of(204).response_excerpt, '');
+      assert.equal(Buffer.byteLength(of(503).response_excerpt), 1024, 'the first 1 KB of the body');
+      assert.match(of(null).error, /not an HTTP\/1\.x response/);
+      assert.ok(raw.requests.every((r) => r.head.startsWith('POST /hooks HTTP/1.1\r\n')));
+      const auth = /authorization: basic (\S+)/i.exec(raw.requests[0].head)?.[1];
+      assert.equal(
+        Buffer.from(auth ?? '', 'base64').toString(),
+        'ops:p@ss',
+        'credentials in the URL are sent as Basic auth',
+      );
+      assert.match(raw.requests[0].head, /\r\nwebhook-id: whd_/i);
+      assert.match(raw.requests[0].head, /\r\nstateset-signature: t=\d+,v1=[0-9a-f]{64}/i);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('keeps connections alive: deliveries one after another share one; a server that closes gets a new one', async () => {
+    const raw = await startRawReceiver((_, i) => ({
+      pieces: ['HTTP/1.1 200 OK\r\nContent-Length: 2\r\n' + (i === 2 ? 'Connection: close\r\n' : '') + '\r\nok'],
+    }));
+    try {
+      await endpoint(raw.url, ['customer.*']);
+      const customerId = await createCustomer();
+      for (const name of ['A', 'B', 'C', 'D'])
+        assert.equal((await t.api('PATCH', `/v1/customers/${customerId}`, { first_name: name })).status, 200);
+      const deadline = Date.now() + 10_000;
+      while (raw.requests.length < 5 && Date.now() < deadline) await sleep(20);
+      assert.equal(raw.requests.length, 5);
+      // The events of one customer go one after another; the third answer closed its connection.
+      assert.deepEqual(
+        raw.requests.map((r) => r.connection),
+        [0, 0, 0, 1, 1],
+      );
+    } finally {
+      await raw.close();
+    }
   });
 
   it('refused connections are retried; the events of one resource arrive in order; the backlog arrives after the receiver is back', async () => {

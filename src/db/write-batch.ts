@@ -64,6 +64,26 @@ export function insertRows(w: Writer, table: string, rows: ReadonlyArray<object>
 }
 
 /**
+ * An INSERT of any number of plain rows as one statement with one parameter, the rows as JSON
+ * (json_each on SQLite, json_populate_recordset on PostgreSQL): one SQL text whatever the count
+ * and one call for all. For writers of many rows at a time (the webhook worker's deliveries), where
+ * a statement per row cost a query execution each and a text per row count filled the cache.
+ * Values must be JSON's: strings, numbers and nulls.
+ */
+export function insertJsonRows(w: Writer, table: string, rows: ReadonlyArray<object>): Promise<void> {
+  if (rows.length === 0) return Promise.resolve();
+  const columns = Object.keys(rows[0]);
+  const postgres = isPostgres(trxOf(w));
+  const text = cachedSql(`${postgres ? 'pg' : 'sqlite'}|insert-json|${table}|${columns.join(',')}`, () => {
+    const names = columns.map((c) => `"${c}"`).join(', ');
+    return postgres
+      ? `insert into "${table}" (${names}) select ${names} from json_populate_recordset(null::"${table}", $1::json)`
+      : `insert into "${table}" (${names}) select ${columns.map((c) => `value->>'${c}'`).join(', ')} from json_each(?)`;
+  });
+  return write(w, CompiledQuery.raw(text, [JSON.stringify(rows)]));
+}
+
+/**
  * Statements run together: on PostgreSQL as one (each a data-modifying WITH of the last); on
  * SQLite one after the other. They must not touch the same row twice, and their SQL must hold no
  * `$` but their parameters (true of everything built here and by Kysely).

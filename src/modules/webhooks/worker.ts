@@ -1,16 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
-import { urlToHttpOptions } from 'node:url';
 import { sql } from 'kysely';
 import { isPostgres, type DB, type Trx } from '../../db/connection.js';
 import { newId } from '../../db/ids.js';
-import { preparedQuery } from '../../db/prepared.js';
 import { inTransaction } from '../../db/transaction.js';
-import { insertRows } from '../../db/write-batch.js';
+import { insertJsonRows } from '../../db/write-batch.js';
 import { recordEvent } from '../../platform/events.js';
 import { parseJson } from '../../platform/json.js';
 import { matchesEventType, newDelivery, takeSeqs, toWebhookEndpoint } from './service.js';
+import { PostClient, PostTimedOut, postTarget, type PostTarget } from './http-client.js';
 import { signatureHeader } from './signature.js';
 import type { WebhookAttempt, WebhookDeliveriesTable, WebhookEndpointsTable } from './tables.js';
 
@@ -213,11 +210,7 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
         claimedNow.push({ delivery: row, event: w.event, endpoint: endpointById.get(w.endpointId)! });
         return row;
       });
-      // PostgreSQL: one statement per 500 rows (a round trip each). SQLite: one single-row INSERT per
-      // row, prepared once; a text per row count kept dozens of large statements cached.
-      if (postgres)
-        for (let i = 0; i < rows.length; i += 500) await insertRows(trx, 'webhook_deliveries', rows.slice(i, i + 500));
-      else for (const row of rows) await insertRows(trx, 'webhook_deliveries', [row]);
+      await insertJsonRows(trx, 'webhook_deliveries', rows);
     }
     await moveCursor(trx, nextPosition);
     return { fannedOut: events.length, claimedNow };
@@ -299,13 +292,11 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
       secrets.push(endpoint.previous_secret);
     const base = { claimed, attempted_at: iso(started) };
     try {
-      const answer = await post(endpoint.url, body, {
-        'content-type': 'application/json',
-        'content-length': String(Buffer.byteLength(body)),
-        'user-agent': 'Opsline-Webhooks/1',
-        'webhook-id': delivery.id,
-        'stateset-signature': signatureHeader(body, secrets, Math.floor(started / 1000)),
-      });
+      const answer = await client.post(
+        target(endpoint.url),
+        `Content-Type: application/json\r\nUser-Agent: Opsline-Webhooks/1\r\nWebhook-Id: ${delivery.id}\r\nStateset-Signature: ${signatureHeader(body, secrets, Math.floor(started / 1000))}\r\n`,
+        body,
+      );
       return { ...base, ...answer, duration_ms: Math.max(0, now() - started), error: null };
     } catch (err) {
       if (err instanceof Stopping) throw err;
@@ -315,79 +306,23 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
         duration_ms: Math.max(0, now() - started),
         response_excerpt: null,
         error:
-          err instanceof TimedOut ? err.message : String((err as { code?: string }).code ?? (err as Error).message),
+          err instanceof PostTimedOut ? err.message : String((err as { code?: string }).code ?? (err as Error).message),
       };
     }
   }
 
-  const agents = {
-    'http:': new http.Agent({ keepAlive: true, maxSockets: concurrency }),
-    'https:': new https.Agent({ keepAlive: true, maxSockets: concurrency }),
-  };
-  /** Requests on the wire, destroyed by stop(). */
-  const inFlight = new Set<http.ClientRequest>();
-  /** Each endpoint URL as request options, parsed once. */
-  const targets = new Map<string, http.RequestOptions & { protocol: 'http:' | 'https:' }>();
+  const client = new PostClient({ timeoutMs, excerptBytes: EXCERPT_BYTES });
+  /** Each endpoint URL as a post target, parsed once. */
+  const targets = new Map<string, PostTarget>();
 
-  function target(url: string): http.RequestOptions & { protocol: 'http:' | 'https:' } {
-    let options = targets.get(url);
-    if (!options) {
-      const u = new URL(url);
-      const protocol = u.protocol === 'https:' ? 'https:' : 'http:';
-      options = {
-        ...urlToHttpOptions(u),
-        protocol,
-        method: 'POST',
-        agent: agents[protocol],
-      };
+  function target(url: string): PostTarget {
+    let t = targets.get(url);
+    if (!t) {
+      t = postTarget(url);
       if (targets.size >= 1000) targets.clear();
-      targets.set(url, options);
+      targets.set(url, t);
     }
-    return options;
-  }
-
-  /**
-   * POSTs with node:http (keep-alive, cheaper than fetch for the server's one event loop), with a
-   * timer for the whole exchange rather than an AbortSignal per request (those were a tenth of a
-   * delivery's cost).
-   */
-  function post(
-    url: string,
-    body: string,
-    headers: Record<string, string>,
-  ): Promise<{ status_code: number; response_excerpt: string }> {
-    const options = target(url);
-    return new Promise((resolve, reject) => {
-      const req = (options.protocol === 'https:' ? https : http).request({ ...options, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        // Read to the end (the connection is reused), keeping the first 1 KB.
-        res.on('data', (chunk: Buffer) => {
-          if (size < EXCERPT_BYTES) chunks.push(chunk);
-          size += chunk.length;
-        });
-        res.on('end', () => {
-          settle();
-          resolve({
-            status_code: res.statusCode ?? 0,
-            response_excerpt: Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8'),
-          });
-        });
-        res.on('error', fail);
-      });
-      const timer = setTimeout(() => req.destroy(new TimedOut(`timed out after ${timeoutMs} ms`)), timeoutMs);
-      inFlight.add(req);
-      function settle() {
-        clearTimeout(timer);
-        inFlight.delete(req);
-      }
-      function fail(err: Error) {
-        settle();
-        reject(err);
-      }
-      req.on('error', fail);
-      req.end(body);
-    });
+    return t;
   }
 
   /** Sends each endpoint-and-object group in order, groups side by side; a failure ends its group. */
@@ -488,29 +423,24 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
     });
   }
 
-  /**
-   * Each delivery's new state. PostgreSQL takes them as one UPDATE ... FROM (VALUES ...) per 200
-   * (a round trip per row made a round of 500 take most of a second); SQLite runs one prepared
-   * UPDATE per row, which costs it no round trip (and, built once, no query building).
-   */
+  /** Each delivery's new state: one UPDATE for all, the new states as one JSON parameter. */
   async function writeOutcomes(trx: Trx, token: string, updates: OutcomeUpdate[]): Promise<void> {
-    if (!postgres) {
-      for (const u of updates) await recordOutcome(trx, { ...u, token });
-      return;
-    }
-    for (let i = 0; i < updates.length; i += 200) {
-      const values = updates
-        .slice(i, i + 200)
-        .map(
-          (u) =>
-            sql`(${u.id}::text, ${u.status}::text, ${u.attempt_count}::int, ${u.next_attempt_at}::text, ${u.last_status_code}::int, ${u.last_error}::text, ${u.attempts}::text, ${u.updated_at}::text)`,
-        );
+    if (updates.length === 0) return;
+    const json = JSON.stringify(updates);
+    if (postgres)
       await sql`update webhook_deliveries as d set status = v.status, attempt_count = v.attempt_count,
           next_attempt_at = v.next_attempt_at, claim_token = null, claimed_until = null,
           last_status_code = v.last_status_code, last_error = v.last_error, attempts = v.attempts, updated_at = v.updated_at
-        from (values ${sql.join(values)}) as v(id, status, attempt_count, next_attempt_at, last_status_code, last_error, attempts, updated_at)
+        from json_to_recordset(${json}::json) as v(id text, status text, attempt_count int, next_attempt_at text,
+          last_status_code int, last_error text, attempts text, updated_at text)
         where d.id = v.id and d.claim_token = ${token}`.execute(trx);
-    }
+    else
+      await sql`update webhook_deliveries set status = v.value->>'status', attempt_count = v.value->>'attempt_count',
+          next_attempt_at = v.value->>'next_attempt_at', claim_token = null, claimed_until = null,
+          last_status_code = v.value->>'last_status_code', last_error = v.value->>'last_error',
+          attempts = v.value->>'attempts', updated_at = v.value->>'updated_at'
+        from json_each(${json}) as v
+        where webhook_deliveries.id = v.value->>'id' and claim_token = ${token}`.execute(trx);
   }
 
   /** Starts the endpoint's failure clock, or disables it (with an event) once it has run 3 days. */
@@ -587,9 +517,7 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
   return {
     async stop() {
       stopped = true;
-      for (const req of inFlight) req.destroy(new Stopping());
-      agents['http:'].destroy();
-      agents['https:'].destroy();
+      client.destroy(new Stopping());
       if (timer) clearTimeout(timer);
       wakeUp?.();
       await loop;
@@ -600,25 +528,6 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
     },
   };
 }
-
-/** One delivery's new state on SQLite, built once (a round records up to a batch of them). */
-const recordOutcome = preparedQuery<OutcomeUpdate & { token: string }, never>((trx, param) =>
-  trx
-    .updateTable('webhook_deliveries')
-    .set({
-      status: param('status'),
-      attempt_count: param('attempt_count'),
-      next_attempt_at: param('next_attempt_at'),
-      last_status_code: param('last_status_code'),
-      last_error: param('last_error'),
-      attempts: param('attempts'),
-      updated_at: param('updated_at'),
-      claim_token: null,
-      claimed_until: null,
-    })
-    .where('id', '=', param('id'))
-    .where('claim_token', '=', param('token')),
-);
 
 function succeeded(o: Outcome): boolean {
   return o.status_code !== null && o.status_code >= 200 && o.status_code < 300;
@@ -637,7 +546,6 @@ function permanentFailure(o: Outcome): boolean {
 
 /** A send cut short by stop(): the delivery was not attempted, its claim is released. */
 class Stopping extends Error {}
-class TimedOut extends Error {}
 
 function splitPosition(position: string): [string, string] {
   const colon = position.indexOf(':');
