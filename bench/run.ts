@@ -8,7 +8,8 @@
  * its lag.
  *
  * `npm run bench -- planning` runs bench/planning.ts instead (the replenishment plan at scale), and
- * `npm run bench -- webhook-worker` bench/webhook-worker.ts (the webhook worker's CPU per delivery).
+ * `npm run bench -- webhook-worker` / `webhook-outage` bench/webhook-worker.ts (the webhook worker
+ * alone: CPU per delivery, and CPU during an endpoint outage).
  *
  * Settings: BENCH_SECONDS (per scenario, default 10), BENCH_CONNECTIONS (default 16),
  * BENCH_ORDERS (seeded orders, default 10000), BENCH_SKUS (default 1000), BENCH_WORKERS (server
@@ -690,14 +691,17 @@ function printReport(rssMb: number, api: Row, raw?: Row): void {
 }
 
 // `npm run bench -- planning` runs the replenishment-planning bench (bench/planning.ts) instead, and
-// `npm run bench -- webhook-worker` the webhook worker alone (bench/webhook-worker.ts).
+// `npm run bench -- webhook-worker` the webhook worker alone and `-- webhook-outage` during an
+// endpoint outage (bench/webhook-worker.ts).
 const scenario = process.argv[2];
 const run =
   scenario === 'planning'
     ? import('./planning.js').then((m) => m.benchPlanning())
     : scenario === 'webhook-worker'
       ? import('./webhook-worker.js').then((m) => m.benchWebhookWorker())
-      : main();
+      : scenario === 'webhook-outage'
+        ? import('./webhook-worker.js').then((m) => m.benchWebhookOutage())
+        : main();
 run.catch((err) => {
   console.error(err);
   process.exit(1);

@@ -6,12 +6,17 @@
  * delivery: this process (the worker, split into the main thread and the rest: garbage collection
  * helpers, SQLite's checkpointer), the receiver, and on PostgreSQL the database's backends.
  * SQLite, or PostgreSQL when DATABASE_URL is a postgres URL.
+ *
+ * `npm run bench -- webhook-outage`: the worker during an endpoint outage. An endpoint whose URL
+ * refuses connections gets BENCH_WEBHOOK_OBJECTS objects (default 5,000) with 4 events each; after
+ * the fan-out, prints the worker's and (PostgreSQL) the backends' CPU over the next 10 s, while
+ * first attempts fail and the later events of each object wait behind them.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
-import { openDatabase, type DB } from '../src/db/connection.js';
+import { openDatabase, type DatabaseHandle, type DB } from '../src/db/connection.js';
 import { migrateToLatest } from '../src/db/migrator.js';
 import { createThrowawayDatabase } from '../src/db/throwaway-database.js';
 import { inTransaction } from '../src/db/transaction.js';
@@ -51,19 +56,41 @@ async function backendCpuMs(db: DB): Promise<number> {
   return rows.reduce((sum, r) => sum + statCpuMs(`/proc/${r.pid}/stat`), 0);
 }
 
-/** An order-sized event object (about 500 bytes of JSON, like an order with three lines). */
-function orderLike(n: number, lines: object[]): { id: string; object: string } {
-  const order = {
-    id: `ord_bench${n}`,
-    object: 'order',
-    number: `ORD-${n}`,
-    status: 'open',
-    email: `buyer${n}@example.com`,
-    line_items: lines,
-    total: '119.94',
-    currency: 'USD',
-  };
-  return order;
+const LINES = [1, 2, 3].map((n) => ({ sku: `SKU-${n}`, name: `Product ${n}`, quantity: n, unit_price: '19.99' }));
+
+/** Events about `objects` orders (order-sized: about 500 bytes of JSON each), 500 per transaction. */
+async function writeOrderEvents(db: DB, type: string, objects: number): Promise<void> {
+  const ctx = { requestId: 'req_bench' };
+  for (let i = 0; i < objects; i += 500)
+    await inTransaction(db, async (trx) => {
+      for (let n = i; n < Math.min(objects, i + 500); n++) {
+        const order = {
+          id: `ord_bench${n}`,
+          object: 'order',
+          number: `ORD-${n}`,
+          status: 'open',
+          email: `buyer${n}@example.com`,
+          line_items: LINES,
+          total: '119.94',
+          currency: 'USD',
+        };
+        await recordEvent(trx, ctx, type, order);
+      }
+    });
+}
+
+/** A migrated throwaway database with one endpoint for `*` at `url`; dropped after `run`. */
+async function withEndpoint(label: string, url: string, run: (database: DatabaseHandle) => Promise<void>) {
+  const throwaway = await createThrowawayDatabase(process.env.DATABASE_URL ?? '', label);
+  const database = openDatabase(throwaway.url, { backgroundCheckpoints: true });
+  try {
+    await migrateToLatest(database.db);
+    await createWebhookEndpoint(database.db, { requestId: 'req_bench' }, { url, enabled_events: ['*'] });
+    await run(database);
+  } finally {
+    await database.close();
+    await throwaway.drop();
+  }
 }
 
 export async function benchWebhookWorker(): Promise<void> {
@@ -76,53 +103,71 @@ export async function benchWebhookWorker(): Promise<void> {
       received: number;
       cpu: { user: number; system: number };
     };
-  const throwaway = await createThrowawayDatabase(process.env.DATABASE_URL ?? '', 'bench_webhooks');
-  const database = openDatabase(throwaway.url, { backgroundCheckpoints: true });
-  const { db } = database;
   try {
-    await migrateToLatest(db);
-    const ctx = { requestId: 'req_bench' };
-    await createWebhookEndpoint(db, ctx, { url: `http://127.0.0.1:${port}/hooks`, enabled_events: ['*'] });
-    // The endpoint's own webhook_endpoint.created event is delivered too.
-    const expected = EVENTS + 1;
-    const lines = [1, 2, 3].map((n) => ({ sku: `SKU-${n}`, name: `Product ${n}`, quantity: n, unit_price: '19.99' }));
-    for (let i = 0; i < EVENTS; i += 500)
-      await inTransaction(db, async (trx) => {
-        for (let j = i; j < Math.min(EVENTS, i + 500); j++)
-          await recordEvent(trx, ctx, 'order.created', orderLike(j, lines));
-      });
+    await withEndpoint('bench_webhooks', `http://127.0.0.1:${port}/hooks`, async ({ db, dialect }) => {
+      // The endpoint's own webhook_endpoint.created event is delivered too.
+      const expected = EVENTS + 1;
+      await writeOrderEvents(db, 'order.created', EVENTS);
+      const postgres = dialect === 'postgres';
+      const receiverBefore = await stats();
+      const backendsBefore = postgres ? await backendCpuMs(db) : 0;
+      const mainBefore = mainThreadCpuMs();
+      const cpuBefore = process.cpuUsage();
+      const started = Date.now();
+      const worker = startWebhookWorker(db);
+      let after = receiverBefore;
+      const deadline = started + 120_000;
+      while ((after = await stats()).received - receiverBefore.received < expected && Date.now() < deadline)
+        await sleep(20);
+      const cpu = process.cpuUsage(cpuBefore);
+      const main = mainThreadCpuMs() - mainBefore;
+      const seconds = (Date.now() - started) / 1000;
+      const backends = postgres ? (await backendCpuMs(db)) - backendsBefore : 0;
+      await worker.stop();
 
-    const postgres = database.dialect === 'postgres';
-    const receiverBefore = await stats();
-    const backendsBefore = postgres ? await backendCpuMs(db) : 0;
-    const mainBefore = mainThreadCpuMs();
-    const cpuBefore = process.cpuUsage();
-    const started = Date.now();
-    const worker = startWebhookWorker(db);
-    let after = receiverBefore;
-    const deadline = started + 120_000;
-    while ((after = await stats()).received - receiverBefore.received < expected && Date.now() < deadline)
-      await sleep(20);
-    const cpu = process.cpuUsage(cpuBefore);
-    const main = mainThreadCpuMs() - mainBefore;
-    const seconds = (Date.now() - started) / 1000;
-    const backends = postgres ? (await backendCpuMs(db)) - backendsBefore : 0;
-    await worker.stop();
-
-    const delivered = after.received - receiverBefore.received;
-    const per = (ms: number) => `${((ms / delivered) * 1000).toFixed(0)} µs`;
-    const receiverMs = (after.cpu.user - receiverBefore.cpu.user + after.cpu.system - receiverBefore.cpu.system) / 1000;
-    console.log(
-      `webhook worker, ${database.dialect}: ${delivered} of ${expected} events delivered in ${seconds.toFixed(1)} s ` +
-        `(${Math.round(delivered / seconds)}/s)`,
-    );
-    console.log(
-      `CPU per delivery: worker ${per((cpu.user + cpu.system) / 1000)} (main thread ${per(main)}, kernel ${per(cpu.system / 1000)}), ` +
-        `receiver ${per(receiverMs)}${postgres ? `, PostgreSQL backends ${per(backends)}` : ''}`,
-    );
+      const delivered = after.received - receiverBefore.received;
+      const per = (ms: number) => `${((ms / delivered) * 1000).toFixed(0)} µs`;
+      const receiverMs =
+        (after.cpu.user - receiverBefore.cpu.user + after.cpu.system - receiverBefore.cpu.system) / 1000;
+      console.log(
+        `webhook worker, ${dialect}: ${delivered} of ${expected} events delivered in ${seconds.toFixed(1)} s ` +
+          `(${Math.round(delivered / seconds)}/s)`,
+      );
+      console.log(
+        `CPU per delivery: worker ${per((cpu.user + cpu.system) / 1000)} (main thread ${per(main)}, kernel ${per(cpu.system / 1000)}), ` +
+          `receiver ${per(receiverMs)}${postgres ? `, PostgreSQL backends ${per(backends)}` : ''}`,
+      );
+    });
   } finally {
     receiver.kill();
-    await database.close();
-    await throwaway.drop();
   }
+}
+
+export async function benchWebhookOutage(): Promise<void> {
+  const objects = Number(process.env.BENCH_WEBHOOK_OBJECTS ?? 5_000);
+  // Port 9 (discard) is closed here: every attempt is refused at once.
+  await withEndpoint('bench_outage', 'http://127.0.0.1:9/hooks', async ({ db, dialect }) => {
+    const worker = startWebhookWorker(db);
+    for (let round = 0; round < 4; round++) await writeOrderEvents(db, 'order.updated', objects);
+    const count = async (attempted: boolean) => {
+      let query = db.selectFrom('webhook_deliveries').select((eb) => eb.fn.countAll().as('n'));
+      if (attempted) query = query.where('attempt_count', '>', 0);
+      return Number((await query.executeTakeFirstOrThrow()).n);
+    };
+    const deadline = Date.now() + 60_000;
+    while ((await count(false)) < objects * 4 && Date.now() < deadline) await sleep(100);
+    const made = await count(false);
+    const postgres = dialect === 'postgres';
+    const backendsBefore = postgres ? await backendCpuMs(db) : 0;
+    const cpuBefore = process.cpuUsage();
+    await sleep(10_000);
+    const cpu = process.cpuUsage(cpuBefore);
+    const backends = postgres ? (await backendCpuMs(db)) - backendsBefore : 0;
+    await worker.stop();
+    console.log(
+      `webhook outage, ${dialect}: ${made} of ${objects * 4} deliveries made within 60 s, ` +
+        `${await count(true)} attempted (refused); over the next 10 s the worker used ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms of CPU` +
+        `${postgres ? `, PostgreSQL's backends ${backends} ms` : ''}`,
+    );
+  });
 }

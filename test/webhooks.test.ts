@@ -405,6 +405,10 @@ describe('webhook delivery', () => {
         .every((d: any) => d.attempt_count === 0),
       'later events of the customer wait for the first',
     );
+    // ... until its retry, not due before it (so claims do not go over them every round of an outage).
+    const heldUntil = first.next_retry_at;
+    for (const d of pending.body.data.filter((x: any) => x.event_type === 'customer.updated'))
+      assert.ok(d.next_retry_at >= heldUntil, `${d.next_retry_at} waits for ${heldUntil}`);
 
     const back = await startReceiver(Number(port));
     receivers.push(back);
