@@ -204,7 +204,7 @@ type Phase = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'tr
  * another exchange, and the first `excerptBytes` of the body (content-length, chunked or
  * close-delimited framing; 1xx interim responses are skipped).
  */
-export class ResponseReader {
+class ResponseReader {
   status = 0;
   keepAlive = true;
   private phase: Phase = 'head';

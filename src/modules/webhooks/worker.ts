@@ -209,11 +209,11 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
       const claimedUntil = iso(now() + leaseMs);
       const rows = wanted.map((w, i) => {
         const row = newDelivery(w.endpointId, w.event, first + i, at);
+        const key = groupKey(w.endpointId, w.event.object_id);
         if (!idle.has(w.endpointId)) {
-          row.next_attempt_at = retryAt.get(`${w.endpointId} ${w.event.object_id}`) ?? at;
+          row.next_attempt_at = retryAt.get(key) ?? at;
           return row;
         }
-        const key = `${w.endpointId} ${w.event.object_id}`;
         const n = (perGroup.get(key) ?? 0) + 1;
         perGroup.set(key, n);
         if (n > GROUP_LIMIT) return row;
@@ -230,7 +230,7 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
 
   /**
    * For the new deliveries to endpoints with pending ones: the retry time of an earlier delivery
-   * of the same object that waits for one ("<endpoint> <object>" -> time). The new one cannot go
+   * of the same object that waits for one (groupKey -> time). The new one cannot go
    * before it, so it waits as long, rather than being due and passed over by every claim until
    * then (during an outage that was every round, over every event since it began).
    */
@@ -258,7 +258,7 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
         .where('object_id', 'in', [...objects])
         .groupBy('object_id')
         .execute();
-      for (const w of waiting) if (w.until) retryAt.set(`${endpointId} ${w.object_id}`, w.until);
+      for (const w of waiting) if (w.until) retryAt.set(groupKey(endpointId, w.object_id), w.until);
     }
     return retryAt;
   }
@@ -304,7 +304,7 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
     const candidates = await query.execute();
     const perGroup = new Map<string, number>();
     const taken = candidates.filter((d) => {
-      const key = `${d.endpoint_id} ${d.object_id}`;
+      const key = groupKey(d.endpoint_id, d.object_id);
       const n = (perGroup.get(key) ?? 0) + 1;
       perGroup.set(key, n);
       return n <= GROUP_LIMIT;
@@ -380,7 +380,7 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
   async function sendAll(claimed: Claimed[]): Promise<{ outcomes: Outcome[]; unsent: string[] }> {
     const groups = new Map<string, Claimed[]>();
     for (const c of claimed) {
-      const key = `${c.delivery.endpoint_id} ${c.delivery.object_id}`;
+      const key = groupKey(c.delivery.endpoint_id, c.delivery.object_id);
       groups.set(key, [...(groups.get(key) ?? []), c]);
     }
     const queue = [...groups.values()];
@@ -614,6 +614,11 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
       wakeUp?.();
     },
   };
+}
+
+/** The deliveries of one object to one endpoint: sent in order, one group at a time. */
+function groupKey(endpointId: string, objectId: string): string {
+  return `${endpointId} ${objectId}`;
 }
 
 function succeeded(o: Outcome): boolean {
