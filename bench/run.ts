@@ -34,6 +34,7 @@ import { openDatabase } from '../src/db/connection.js';
 import { createThrowawayDatabase } from '../src/db/throwaway-database.js';
 import { CreateOrderBody } from '../src/modules/orders/schemas.js';
 import { createOrder } from '../src/modules/orders/service.js';
+import { cpuSeconds } from './cpu.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -175,21 +176,6 @@ function peakRssMb(pid: number): number {
     kb += Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
   }
   return Math.round(kb / 1024);
-}
-
-/** CPU seconds (user + system) these processes have used so far. */
-function cpuSeconds(pids: number[]): number {
-  let ticks = 0;
-  for (const p of pids) {
-    try {
-      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      /* gone */
-    }
-  }
-  return ticks / 100; // USER_HZ
 }
 
 /**

@@ -13,7 +13,6 @@
  * first attempts fail and the later events of each object wait behind them.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { openDatabase, type DatabaseHandle, type DB } from '../src/db/connection.js';
@@ -23,6 +22,7 @@ import { inTransaction } from '../src/db/transaction.js';
 import { startWebhookWorker } from '../src/modules/webhooks/index.js';
 import { createWebhookEndpoint } from '../src/modules/webhooks/service.js';
 import { recordEvent } from '../src/platform/events.js';
+import { cpuSeconds, statCpuSeconds } from './cpu.js';
 
 const EVENTS = Number(process.env.BENCH_WEBHOOK_EVENTS ?? 20_000);
 
@@ -37,23 +37,36 @@ const server = http.createServer((req, res) => {
 server.listen(0, '127.0.0.1', () => console.log(server.address().port));
 `;
 
-/** CPU milliseconds of a process or thread from its /proc stat line (utime + stime, 10 ms ticks). */
-function statCpuMs(path: string): number {
-  try {
-    const fields = readFileSync(path, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return 0; // gone
-  }
-}
+const mainThreadCpuMs = () => statCpuSeconds(`/proc/self/task/${process.pid}/stat`) * 1000;
 
-const mainThreadCpuMs = () => statCpuMs(`/proc/self/task/${process.pid}/stat`);
-
-async function backendCpuMs(db: DB): Promise<number> {
-  const { rows } = await sql<{
-    pid: number;
-  }>`select pid from pg_stat_activity where datname = current_database()`.execute(db);
-  return rows.reduce((sum, r) => sum + statCpuMs(`/proc/${r.pid}/stat`), 0);
+/**
+ * Counts the CPU of this database's backends from now until the returned function is called (ms).
+ * Sampled every 100 ms, per backend from its first sample to its last: the pool closes idle
+ * connections, and a backend gone by the end would otherwise take what it used before the start
+ * out of the total.
+ */
+function countBackendCpu(db: DB): () => Promise<number> {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  const sample = async () => {
+    const { rows } = await sql<{
+      pid: number;
+    }>`select pid from pg_stat_activity where datname = current_database()`.execute(db);
+    for (const { pid } of rows) {
+      const seconds = cpuSeconds([pid]);
+      if (!first.has(pid)) first.set(pid, seconds);
+      last.set(pid, seconds);
+    }
+  };
+  let sampling = sample();
+  const timer = setInterval(() => (sampling = sampling.then(sample)), 100);
+  return async () => {
+    clearInterval(timer);
+    await sampling.then(sample);
+    let seconds = 0;
+    for (const [pid, end] of last) seconds += end - first.get(pid)!;
+    return seconds * 1000;
+  };
 }
 
 const LINES = [1, 2, 3].map((n) => ({ sku: `SKU-${n}`, name: `Product ${n}`, quantity: n, unit_price: '19.99' }));
@@ -110,7 +123,7 @@ export async function benchWebhookWorker(): Promise<void> {
       await writeOrderEvents(db, 'order.created', EVENTS);
       const postgres = dialect === 'postgres';
       const receiverBefore = await stats();
-      const backendsBefore = postgres ? await backendCpuMs(db) : 0;
+      const backendCpu = postgres ? countBackendCpu(db) : async () => 0;
       const mainBefore = mainThreadCpuMs();
       const cpuBefore = process.cpuUsage();
       const started = Date.now();
@@ -122,7 +135,7 @@ export async function benchWebhookWorker(): Promise<void> {
       const cpu = process.cpuUsage(cpuBefore);
       const main = mainThreadCpuMs() - mainBefore;
       const seconds = (Date.now() - started) / 1000;
-      const backends = postgres ? (await backendCpuMs(db)) - backendsBefore : 0;
+      const backends = await backendCpu();
       await worker.stop();
 
       const delivered = after.received - receiverBefore.received;
@@ -155,19 +168,20 @@ export async function benchWebhookOutage(): Promise<void> {
       return Number((await query.executeTakeFirstOrThrow()).n);
     };
     const deadline = Date.now() + 60_000;
-    while ((await count(false)) < objects * 4 && Date.now() < deadline) await sleep(100);
+    // The endpoint's own webhook_endpoint.created event is delivered too.
+    while ((await count(false)) < objects * 4 + 1 && Date.now() < deadline) await sleep(100);
     const made = await count(false);
     const postgres = dialect === 'postgres';
-    const backendsBefore = postgres ? await backendCpuMs(db) : 0;
+    const backendCpu = postgres ? countBackendCpu(db) : async () => 0;
     const cpuBefore = process.cpuUsage();
     await sleep(10_000);
     const cpu = process.cpuUsage(cpuBefore);
-    const backends = postgres ? (await backendCpuMs(db)) - backendsBefore : 0;
+    const backends = await backendCpu();
     await worker.stop();
     console.log(
-      `webhook outage, ${dialect}: ${made} of ${objects * 4} deliveries made within 60 s, ` +
+      `webhook outage, ${dialect}: ${made} of ${objects * 4 + 1} deliveries made within 60 s, ` +
         `${await count(true)} attempted (refused); over the next 10 s the worker used ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms of CPU` +
-        `${postgres ? `, PostgreSQL's backends ${backends} ms` : ''}`,
+        `${postgres ? `, PostgreSQL's backends ${Math.round(backends)} ms` : ''}`,
     );
   });
 }
