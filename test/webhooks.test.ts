@@ -17,14 +17,16 @@ let worker: WebhookWorker;
 const receivers: Receiver[] = [];
 const endpoints: string[] = [];
 
+const workerOptions = {
+  pollMs: 20,
+  timeoutMs: 2_000,
+  retryScheduleMs: [50, 100, 200, 400, 800, 1600, 3200],
+  jitter: 0,
+};
+
 before(async () => {
   t = await getTestContext();
-  worker = startWebhookWorker(t.db, {
-    pollMs: 20,
-    timeoutMs: 2_000,
-    retryScheduleMs: [50, 100, 200, 400, 800, 1600, 3200],
-    jitter: 0,
-  });
+  worker = startWebhookWorker(t.db, workerOptions);
 });
 
 after(async () => {
@@ -292,6 +294,34 @@ describe('webhook delivery', () => {
       String(d.attempts[0].duration_ms),
     );
     assert.equal(d.attempts[1].status_code, 200);
+  });
+
+  it('a worker stopped mid-send records no attempt and releases the claim; the next worker sends it', async () => {
+    const r = await receiver();
+    r.delayMs = () => (r.received.length === 1 ? 1_500 : 0);
+    const ep = await endpoint(r.url, ['customer.created']);
+    const customerId = await createCustomer();
+    await r.waitFor((rs) => rs.some(ofObject(customerId)), 5_000, 'the first request');
+    // The sender thread is waiting for the answer: stop cuts that short.
+    await worker.stop();
+    const [cut] = (await t.api('GET', `/v1/webhook_deliveries?endpoint_id=${ep.id}`)).body.data;
+    assert.equal(cut.status, 'pending');
+    assert.deepEqual(cut.attempts, [], 'a send cut short is not an attempt');
+    const claim = await t.db
+      .selectFrom('webhook_deliveries')
+      .select(['claim_token', 'claimed_until'])
+      .where('id', '=', cut.id)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(claim, { claim_token: null, claimed_until: null }, 'the claim is released, not left to expire');
+
+    worker = startWebhookWorker(t.db, workerOptions);
+    await r.waitFor((rs) => rs.filter(ofObject(customerId)).length === 2, 5_000, 'the send after the restart');
+    assert.equal(r.received[1].webhookId, r.received[0].webhookId);
+    let sent = cut;
+    for (let i = 0; i < 50 && sent.status !== 'succeeded'; i++, await sleep(20))
+      sent = (await t.api('GET', `/v1/webhook_deliveries/${cut.id}`)).body;
+    assert.equal(sent.status, 'succeeded');
+    assert.equal(sent.attempts.length, 1);
   });
 
   it('reads answers as real servers frame them: interim 100, chunked, close-delimited, split byte by byte; refuses garbage', async () => {

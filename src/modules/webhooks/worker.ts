@@ -7,8 +7,7 @@ import { insertJsonRows } from '../../db/write-batch.js';
 import { recordEvent } from '../../platform/events.js';
 import { parseJson } from '../../platform/json.js';
 import { matchesEventType, newDelivery, takeSeqs, toWebhookEndpoint } from './service.js';
-import { PostClient, PostTimedOut, postTarget, type PostTarget } from './http-client.js';
-import { signatureHeader } from './signature.js';
+import { Sender, succeeded, type SendOutcome, type SendRequest } from './sender.js';
 import type { WebhookAttempt, WebhookDeliveriesTable, WebhookEndpointsTable } from './tables.js';
 
 /** The spec's schedule: the waits after the 1st, 2nd, ... failed attempt; then the delivery fails. */
@@ -28,8 +27,7 @@ export interface WebhookWorkerOptions {
   batchSize?: number;
   /** Endpoint-and-object groups sent at once. */
   concurrency?: number;
-  /** The clock and the dice, for tests. */
-  now?: () => number;
+  /** The dice, for tests. */
   random?: () => number;
   log?: { warn(obj: unknown, msg: string): void };
 }
@@ -73,22 +71,13 @@ interface HeldBehind {
   until: string;
 }
 
-interface Outcome {
-  claimed: Claimed;
-  attempted_at: string;
-  status_code: number | null;
-  duration_ms: number;
-  response_excerpt: string | null;
-  error: string | null;
-}
-
 /**
  * Delivers events to webhook endpoints from the events table (the outbox). Each round, in one
  * transaction holding the cursor row (FOR UPDATE SKIP LOCKED on PostgreSQL, so with several server
  * processes one of them dispatches at a time and none waits), it turns the events committed since
  * the cursor into deliveries for the endpoints that subscribe to them, and claims due deliveries
- * with a lease (claim token + claimed_until). After that commits it sends them, then records the
- * attempts. A process killed mid-send leaves claims whose lease runs out, so another round sends
+ * with a lease (claim token + claimed_until). After that commits the sender thread (sender.ts)
+ * sends them, then the worker records the attempts. A process killed mid-send leaves claims whose lease runs out, so another round sends
  * them again: at least once, with a Webhook-Id (the delivery id) for receivers to de-duplicate.
  *
  * Order: a delivery is claimed only when every earlier pending delivery of the same object to the
@@ -104,7 +93,6 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
   const disableAfterMs = options.disableAfterMs ?? 3 * 24 * 3600_000;
   const batchSize = options.batchSize ?? 500;
   const concurrency = options.concurrency ?? 32;
-  const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   // A round sends at most GROUP_LIMIT deliveries in a row, each within the timeout.
   const leaseMs = (GROUP_LIMIT + 1) * timeoutMs + 2_000;
@@ -191,7 +179,7 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
     const claimedNow: Claimed[] = [];
     if (wanted.length) {
       const first = await takeSeqs(trx, wanted.length);
-      const at = iso(now());
+      const at = iso(Date.now());
       const idle = new Set<string>();
       for (const e of endpoints) {
         const pending = await trx
@@ -206,7 +194,7 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
       const retryAt = await waitingRetries(trx, wanted, idle, at);
       const endpointById = new Map(endpoints.map((e) => [e.id, e]));
       const perGroup = new Map<string, number>();
-      const claimedUntil = iso(now() + leaseMs);
+      const claimedUntil = iso(Date.now() + leaseMs);
       const rows = wanted.map((w, i) => {
         const row = newDelivery(w.endpointId, w.event, first + i, at);
         const key = groupKey(w.endpointId, w.event.object_id);
@@ -269,7 +257,7 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
 
   /** Due deliveries whose earlier pending siblings (same endpoint and object) are all due with them. */
   async function claim(trx: Trx, token: string, endpoints: WebhookEndpointsTable[]): Promise<Claimed[]> {
-    const at = iso(now());
+    const at = iso(Date.now());
     let query = trx
       .selectFrom('webhook_deliveries as d')
       .selectAll('d')
@@ -313,7 +301,7 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
     const ids = taken.map((d) => d.id);
     await trx
       .updateTable('webhook_deliveries')
-      .set({ claim_token: token, claimed_until: iso(now() + leaseMs) })
+      .set({ claim_token: token, claimed_until: iso(Date.now() + leaseMs) })
       .where('id', 'in', ids)
       .execute();
     const events = await trx
@@ -330,97 +318,33 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
     });
   }
 
-  async function send(claimed: Claimed): Promise<Outcome> {
-    const { delivery, event, endpoint } = claimed;
-    const body = eventBody(event);
-    const started = now();
-    const secrets = [endpoint.secret];
-    if (
-      endpoint.previous_secret &&
-      endpoint.previous_secret_expires_at &&
-      endpoint.previous_secret_expires_at > iso(started)
-    )
-      secrets.push(endpoint.previous_secret);
-    const base = { claimed, attempted_at: iso(started) };
-    try {
-      const answer = await client.post(
-        target(endpoint.url),
-        `Content-Type: application/json\r\nUser-Agent: Opsline-Webhooks/1\r\nWebhook-Id: ${delivery.id}\r\nStateset-Signature: ${signatureHeader(body, secrets, Math.floor(started / 1000))}\r\n`,
-        body,
-      );
-      return { ...base, ...answer, duration_ms: Math.max(0, now() - started), error: null };
-    } catch (err) {
-      if (err instanceof Stopping) throw err;
-      return {
-        ...base,
-        status_code: null,
-        duration_ms: Math.max(0, now() - started),
-        response_excerpt: null,
-        error:
-          err instanceof PostTimedOut ? err.message : String((err as { code?: string }).code ?? (err as Error).message),
-      };
-    }
-  }
+  const sender = new Sender({ timeoutMs, excerptBytes: EXCERPT_BYTES, concurrency }, options.log);
 
-  const client = new PostClient({ timeoutMs, excerptBytes: EXCERPT_BYTES });
-  /** Each endpoint URL as a post target, parsed once. */
-  const targets = new Map<string, PostTarget>();
-
-  function target(url: string): PostTarget {
-    let t = targets.get(url);
-    if (!t) {
-      t = postTarget(url);
-      if (targets.size >= 1000) targets.clear();
-      targets.set(url, t);
-    }
-    return t;
-  }
-
-  /** Sends each endpoint-and-object group in order, groups side by side; a failure ends its group. */
-  async function sendAll(claimed: Claimed[]): Promise<{ outcomes: Outcome[]; unsent: string[] }> {
-    const groups = new Map<string, Claimed[]>();
-    for (const c of claimed) {
-      const key = groupKey(c.delivery.endpoint_id, c.delivery.object_id);
-      groups.set(key, [...(groups.get(key) ?? []), c]);
-    }
-    const queue = [...groups.values()];
-    const outcomes: Outcome[] = [];
-    const unsent: string[] = [];
-    const runner = async () => {
-      for (let group = queue.shift(); group; group = queue.shift()) {
-        for (let i = 0; i < group.length; i++) {
-          if (stopped) {
-            unsent.push(...group.slice(i).map((c) => c.delivery.id));
-            break;
-          }
-          let outcome: Outcome;
-          try {
-            outcome = await send(group[i]);
-          } catch {
-            unsent.push(...group.slice(i).map((c) => c.delivery.id));
-            break;
-          }
-          outcomes.push(outcome);
-          if (!succeeded(outcome)) {
-            unsent.push(...group.slice(i + 1).map((c) => c.delivery.id));
-            break;
-          }
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, runner));
-    return { outcomes, unsent };
+  /** The claimed deliveries as the sender thread's requests, in order within each group. */
+  function requests(claimed: Claimed[]): SendRequest[] {
+    const at = iso(Date.now());
+    return claimed.map(({ delivery, event, endpoint }) => ({
+      delivery_id: delivery.id,
+      group: groupKey(delivery.endpoint_id, delivery.object_id),
+      url: endpoint.url,
+      secrets:
+        endpoint.previous_secret && endpoint.previous_secret_expires_at && endpoint.previous_secret_expires_at > at
+          ? [endpoint.secret, endpoint.previous_secret]
+          : [endpoint.secret],
+      event,
+    }));
   }
 
   /** The attempts, the deliveries' new state and the endpoints' health, in one transaction. */
-  async function record(token: string, outcomes: Outcome[], unsent: string[]): Promise<void> {
+  async function record(claimed: Claimed[], token: string, outcomes: SendOutcome[], unsent: string[]): Promise<void> {
+    const claimedById = new Map(claimed.map((c) => [c.delivery.id, c]));
     await inTransaction(db, async (trx) => {
-      const at = now();
+      const at = Date.now();
       const endpointHealth = new Map<string, { endpoint: WebhookEndpointsTable; ok: boolean; firstFailure?: string }>();
       const updates: OutcomeUpdate[] = [];
       const held: HeldBehind[] = [];
       for (const o of outcomes) {
-        const { delivery, endpoint } = o.claimed;
+        const { delivery, endpoint } = claimedById.get(o.delivery_id)!;
         const health = endpointHealth.get(endpoint.id) ?? { endpoint, ok: false };
         endpointHealth.set(endpoint.id, health);
         const attemptCount = Number(delivery.attempt_count) + 1;
@@ -567,8 +491,8 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
   async function round(): Promise<boolean> {
     const { fannedOut, claimed, token } = await dispatch();
     if (claimed.length) {
-      const { outcomes, unsent } = await sendAll(claimed);
-      await record(token, outcomes, unsent);
+      const { outcomes, unsent } = await sender.send(requests(claimed));
+      await record(claimed, token, outcomes, unsent);
     }
     return fannedOut >= batchSize || claimed.length >= batchSize;
   }
@@ -604,10 +528,9 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
   return {
     async stop() {
       stopped = true;
-      client.destroy(new Stopping());
       if (timer) clearTimeout(timer);
       wakeUp?.();
-      await loop;
+      await Promise.all([sender.stop(), loop]);
     },
     wake() {
       if (timer) clearTimeout(timer);
@@ -621,12 +544,8 @@ function groupKey(endpointId: string, objectId: string): string {
   return `${endpointId} ${objectId}`;
 }
 
-function succeeded(o: Outcome): boolean {
-  return o.status_code !== null && o.status_code >= 200 && o.status_code < 300;
-}
-
 /** 4xx other than 408 (timeout) and 429 (slow down) will not get better by retrying. */
-function permanentFailure(o: Outcome): boolean {
+function permanentFailure(o: SendOutcome): boolean {
   return (
     o.status_code !== null &&
     o.status_code >= 400 &&
@@ -636,17 +555,9 @@ function permanentFailure(o: Outcome): boolean {
   );
 }
 
-/** A send cut short by stop(): the delivery was not attempted, its claim is released. */
-class Stopping extends Error {}
-
 function splitPosition(position: string): [string, string] {
   const colon = position.indexOf(':');
   return [position.slice(0, colon), position.slice(colon + 1)];
-}
-
-/** The event as the API shows it (toApiEvent), built from the stored data text without parsing it. */
-function eventBody(event: EventRow): string {
-  return `{"id":${JSON.stringify(event.id)},"object":"event","type":${JSON.stringify(event.type)},"data":${event.data},"request_id":${JSON.stringify(event.request_id)},"created_at":${JSON.stringify(event.created_at)}}`;
 }
 
 function appendAttempt(attempts: string, attempt: WebhookAttempt): string {
