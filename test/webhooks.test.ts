@@ -449,6 +449,41 @@ describe('webhook delivery', () => {
     );
   });
 
+  it('a delivery retried by hand after failures lets the later events of its resource go at once', async () => {
+    const r = await receiver();
+    r.respond = () => 503;
+    const ep = await endpoint(r.url, ['customer.*']);
+    const customerId = await createCustomer();
+    assert.equal((await t.api('PATCH', `/v1/customers/${customerId}`, { first_name: 'A' })).status, 200);
+    await r.waitFor((rs) => rs.filter(ofObject(customerId)).length >= 2, 5_000, 'failed attempts');
+    // Hours of failures, without waiting them: the first event's retry and the hold on the next
+    // are an hour away, as after the 4th attempt.
+    await t.api('PATCH', `/v1/webhook_endpoints/${ep.id}`, { status: 'disabled' });
+    await sleep(100);
+    const inAnHour = new Date(Date.now() + 3600_000).toISOString();
+    await t.db
+      .updateTable('webhook_deliveries')
+      .set({ next_attempt_at: inAnHour })
+      .where('endpoint_id', '=', ep.id)
+      .where('status', '=', 'pending')
+      .execute();
+    const list = await t.api('GET', `/v1/webhook_deliveries?endpoint_id=${ep.id}`);
+    const first = list.body.data.find((d: any) => d.event_type === 'customer.created');
+    const second = list.body.data.find((d: any) => d.event_type === 'customer.updated');
+    assert.equal(second.attempt_count, 0, 'the update waits behind the failing creation');
+
+    r.respond = () => 200;
+    await t.api('PATCH', `/v1/webhook_endpoints/${ep.id}`, { status: 'enabled' });
+    assert.equal((await t.api('POST', `/v1/webhook_deliveries/${first.id}/retry`)).status, 200);
+    await r.waitFor(
+      (rs) => rs.some((x) => x.webhookId === second.id),
+      3_000,
+      'the update, right after the creation went through',
+    );
+    const okIds = r.received.filter((x) => ofObject(customerId)(x)).map((x) => x.webhookId);
+    assert.deepEqual(okIds.slice(-2), [first.id, second.id], 'in order');
+  });
+
   it('an endpoint failing for 3 days is disabled, with an event', async () => {
     const r = await receiver();
     r.respond = () => 503;

@@ -63,11 +63,15 @@ type OutcomeUpdate = Pick<
   'id' | 'status' | 'attempt_count' | 'next_attempt_at' | 'last_status_code' | 'last_error' | 'attempts' | 'updated_at'
 >;
 
-/** A delivery to be retried at `until`: the later ones of its object wait as long. */
-interface HeldBehind {
+/** A delivery of one object to one endpoint, by its place in their order. */
+interface Place {
   endpoint_id: string;
   object_id: string;
   seq: number;
+}
+
+/** A delivery to be retried at `until`: the later ones of its object wait as long. */
+interface HeldBehind extends Place {
   until: string;
 }
 
@@ -343,6 +347,7 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
       const endpointHealth = new Map<string, { endpoint: WebhookEndpointsTable; ok: boolean; firstFailure?: string }>();
       const updates: OutcomeUpdate[] = [];
       const held: HeldBehind[] = [];
+      const endedAfterFailures: Place[] = [];
       for (const o of outcomes) {
         const { delivery, endpoint } = claimedById.get(o.delivery_id)!;
         const health = endpointHealth.get(endpoint.id) ?? { endpoint, ok: false };
@@ -364,6 +369,12 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
               until: nextRetryAt,
             });
         }
+        if (status !== 'pending' && Number(delivery.attempt_count) > 0)
+          endedAfterFailures.push({
+            endpoint_id: delivery.endpoint_id,
+            object_id: delivery.object_id,
+            seq: Number(delivery.seq),
+          });
         const attempt: WebhookAttempt = {
           attempted_at: o.attempted_at,
           status_code: o.status_code,
@@ -385,6 +396,7 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
       }
       await writeOutcomes(trx, token, updates);
       await holdBehindRetries(trx, held);
+      await releaseHeld(trx, endedAfterFailures, iso(at));
       if (unsent.length)
         await trx
           .updateTable('webhook_deliveries')
@@ -451,6 +463,25 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
         .where('seq', '>', h.seq)
         .where('status', '=', 'pending')
         .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<', h.until)]))
+        .execute();
+  }
+
+  /**
+   * A delivery that ends after failed attempts (a retry went through, maybe one asked for by hand,
+   * or it failed for good) lets the later ones of its object go now rather than at the retry time
+   * they were held until, which after a few failures is hours away.
+   */
+  async function releaseHeld(trx: Trx, ended: Place[], at: string): Promise<void> {
+    for (const e of ended)
+      await trx
+        .updateTable('webhook_deliveries')
+        .set({ next_attempt_at: at })
+        .where('endpoint_id', '=', e.endpoint_id)
+        .where('object_id', '=', e.object_id)
+        .where('seq', '>', e.seq)
+        .where('status', '=', 'pending')
+        .where('attempt_count', '=', 0)
+        .where('next_attempt_at', '>', at)
         .execute();
   }
 
