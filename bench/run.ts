@@ -525,9 +525,6 @@ async function webhookScenario(base: string, createOrders: autocannon.Options, s
       return run.result['2xx'] / run.result.duration;
     };
 
-    // This machine's speed drifts by tens of percent within minutes: short runs in pairs, each pair
-    // compared within itself, and which goes first alternates so a steady drift favours neither.
-    const pairRatios: number[] = [];
     // The first delivery starts the server's sender thread, whose code is then compiled as it
     // runs: a short run with delivery on, not counted, as the plain create run warms the rest.
     const warmUpSince = new Date().toISOString();
@@ -535,6 +532,9 @@ async function webhookScenario(base: string, createOrders: autocannon.Options, s
     await cannon('create order, webhooks warm-up', { ...runOptions, duration: 2 }, false);
     await drain(warmUpSince);
     await setStatus(endpoint.id, 'disabled');
+    // This machine's speed drifts by tens of percent within minutes: short runs in pairs, each pair
+    // compared within itself, and which goes first alternates so a steady drift favours neither.
+    const pairRatios: number[] = [];
     for (let pair = 1; pair <= WEBHOOK_PAIRS; pair++) {
       // autocannon stops at its deadline without waiting for the answers in flight: a pause lets
       // them land before the next run (and the endpoint's state) starts.

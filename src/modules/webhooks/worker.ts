@@ -81,8 +81,9 @@ interface HeldBehind extends Place {
  * processes one of them dispatches at a time and none waits), it turns the events committed since
  * the cursor into deliveries for the endpoints that subscribe to them, and claims due deliveries
  * with a lease (claim token + claimed_until). After that commits the sender thread (sender.ts)
- * sends them, then the worker records the attempts. A process killed mid-send leaves claims whose lease runs out, so another round sends
- * them again: at least once, with a Webhook-Id (the delivery id) for receivers to de-duplicate.
+ * sends them, then the worker records the attempts. A process killed mid-send leaves claims whose
+ * lease runs out, so another round sends them again: at least once, with a Webhook-Id (the
+ * delivery id) for receivers to de-duplicate.
  *
  * Order: a delivery is claimed only when every earlier pending delivery of the same object to the
  * same endpoint is claimed with it; those are sent one after another, and the rest of the group
@@ -361,20 +362,14 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
           const wait = permanentFailure(o) ? undefined : schedule[attemptCount - 1];
           if (wait !== undefined) nextRetryAt = iso(at + wait * (1 + jitter * (2 * random() - 1)));
           status = nextRetryAt ? 'pending' : 'failed';
-          if (nextRetryAt)
-            held.push({
-              endpoint_id: delivery.endpoint_id,
-              object_id: delivery.object_id,
-              seq: Number(delivery.seq),
-              until: nextRetryAt,
-            });
         }
-        if (status !== 'pending' && Number(delivery.attempt_count) > 0)
-          endedAfterFailures.push({
-            endpoint_id: delivery.endpoint_id,
-            object_id: delivery.object_id,
-            seq: Number(delivery.seq),
-          });
+        const place: Place = {
+          endpoint_id: delivery.endpoint_id,
+          object_id: delivery.object_id,
+          seq: Number(delivery.seq),
+        };
+        if (nextRetryAt) held.push({ ...place, until: nextRetryAt });
+        else if (attemptCount > 1) endedAfterFailures.push(place);
         const attempt: WebhookAttempt = {
           attempted_at: o.attempted_at,
           status_code: o.status_code,
