@@ -16,7 +16,9 @@
  * processes, `serve --workers N`; PostgreSQL only, default 1), BENCH_SCENARIOS=create (only the
  * plain create-order run: no seeded orders, webhooks, reads or raw floor) or =webhooks (the plain
  * create-order run and the webhook runs), BENCH_WEBHOOK_PAIRS (pairs of webhook runs, on and off,
- * default 5). BENCH_NODE_ARGS: node flags for the server (after the start
+ * default 5), BENCH_WEBHOOK_RATE (orders per second in those runs, default 0: as many as the server
+ * takes; at a rate both runs do the same work, and CPU per order compares them). BENCH_NODE_ARGS:
+ * node flags for the server (after the start
  * script's own, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  *
  * During the plain create-order run it also measures where the time goes: CPU seconds of the
@@ -34,7 +36,7 @@ import { openDatabase } from '../src/db/connection.js';
 import { createThrowawayDatabase } from '../src/db/throwaway-database.js';
 import { CreateOrderBody } from '../src/modules/orders/schemas.js';
 import { createOrder } from '../src/modules/orders/service.js';
-import { cpuSeconds } from './cpu.js';
+import { cpuSeconds, statCpuSeconds } from './cpu.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -46,6 +48,8 @@ const ONLY_CREATE = process.env.BENCH_SCENARIOS === 'create';
 const ONLY_WEBHOOKS = process.env.BENCH_SCENARIOS === 'webhooks';
 /** Pairs of webhook runs, one with delivery on and one off (each half BENCH_SECONDS). */
 const WEBHOOK_PAIRS = Number(process.env.BENCH_WEBHOOK_PAIRS ?? 5);
+/** Orders per second in the webhook runs (0: as many as the server takes). */
+const WEBHOOK_RATE = Number(process.env.BENCH_WEBHOOK_RATE ?? 0);
 const SEED_ORDERS = !ONLY_CREATE && !ONLY_WEBHOOKS;
 const COUNT_BOUNDED_LIMIT_MS = 120_000;
 const baseUrl = process.env.DATABASE_URL ?? '';
@@ -460,7 +464,11 @@ async function webhookScenario(base: string, createOrders: autocannon.Options, s
     (await fetch(`${receiverBase}/stats?since=${encodeURIComponent(since)}`)).json() as Promise<Stats>;
   const setStatus = (id: string, status: 'enabled' | 'disabled') =>
     fetch(`${base}/v1/webhook_endpoints/${id}`, { method: 'PATCH', headers: auth, body: JSON.stringify({ status }) });
-  const runOptions = { ...createOrders, duration: Math.max(2, SECONDS / 2) };
+  const runOptions = {
+    ...createOrders,
+    duration: Math.max(2, SECONDS / 2),
+    ...(WEBHOOK_RATE ? { overallRate: WEBHOOK_RATE } : {}),
+  };
   try {
     const made = await fetch(`${base}/v1/webhook_endpoints`, {
       method: 'POST',
@@ -468,8 +476,8 @@ async function webhookScenario(base: string, createOrders: autocannon.Options, s
       body: JSON.stringify({ url: `${receiverBase}/hooks`, enabled_events: ['*'], status: 'disabled' }),
     });
     const endpoint = (await made.json()) as { id: string };
-    const on = { orders: 0, seconds: 0, server: 0, receiver: 0, written: 0, received: 0, drainMs: 0 };
-    const off = { orders: 0, seconds: 0, server: 0 };
+    const on = { orders: 0, seconds: 0, server: 0, mainThread: 0, receiver: 0, written: 0, received: 0, drainMs: 0 };
+    const off = { orders: 0, seconds: 0, server: 0, mainThread: 0 };
     const lags: number[] = [];
 
     /** Waits until every event written since `since` has arrived (at most 60 s). */
@@ -509,6 +517,7 @@ async function webhookScenario(base: string, createOrders: autocannon.Options, s
         orders: on.orders + run.result['2xx'],
         seconds: on.seconds + run.result.duration,
         server: on.server + run.cpu[0],
+        mainThread: on.mainThread + run.mainThread,
         receiver: on.receiver + run.cpu[1],
         written: on.written + written,
         received: on.received + received,
@@ -521,6 +530,7 @@ async function webhookScenario(base: string, createOrders: autocannon.Options, s
         orders: off.orders + run.result['2xx'],
         seconds: off.seconds + run.result.duration,
         server: off.server + run.cpu[0],
+        mainThread: off.mainThread + run.mainThread,
       });
       return run.result['2xx'] / run.result.duration;
     };
@@ -557,7 +567,8 @@ async function webhookScenario(base: string, createOrders: autocannon.Options, s
       `(${WEBHOOK_PAIRS} pairs of ${runOptions.duration} s runs; per pair ${pairRatios.map(change).join(', ')}; median ${change(median)}); ` +
       `${on.received} of ${on.written} events delivered for ${on.orders} orders (${duplicates} sent twice), ` +
       `delivery lag (created_at -> received) p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${lags[lags.length - 1]} ms; backlog drained within ${on.drainMs} ms after a run\n` +
-      `webhooks CPU per order: server ${perOrder(on.server, on.orders)} ms on vs ${perOrder(off.server, off.orders)} ms off, receiver ${perOrder(on.receiver, on.orders)} ms`
+      `webhooks CPU per order: server ${perOrder(on.server, on.orders)} ms on vs ${perOrder(off.server, off.orders)} ms off ` +
+      `(its main thread ${perOrder(on.mainThread, on.orders)} vs ${perOrder(off.mainThread, off.orders)} ms), receiver ${perOrder(on.receiver, on.orders)} ms`
     );
   } finally {
     receiver.kill('SIGTERM');
@@ -585,12 +596,24 @@ async function undelivered(base: string, endpointId: string, since: string, rece
   return lines.join('\n');
 }
 
-/** CPU seconds used by these processes (with their children) while `work` runs. */
-async function measuredCpu<T>(pids: number[], work: () => Promise<T>): Promise<{ result: T; cpu: number[] }> {
+/**
+ * CPU seconds used while `work` runs by these processes (with their children), and by the first
+ * one's main thread.
+ */
+async function measuredCpu<T>(
+  pids: number[],
+  work: () => Promise<T>,
+): Promise<{ result: T; cpu: number[]; mainThread: number }> {
   const trees = pids.map(processTree);
+  const mainThread = `/proc/${pids[0]}/task/${pids[0]}/stat`;
   const before = trees.map(cpuSeconds);
+  const mainBefore = statCpuSeconds(mainThread);
   const result = await work();
-  return { result, cpu: trees.map((t, i) => cpuSeconds(t) - before[i]) };
+  return {
+    result,
+    cpu: trees.map((t, i) => cpuSeconds(t) - before[i]),
+    mainThread: statCpuSeconds(mainThread) - mainBefore,
+  };
 }
 
 /**

@@ -569,6 +569,55 @@ describe('webhook delivery', () => {
     assert.ok(rows.length > 0);
   });
 
+  it('an endpoint that answers slowly holds up only its own deliveries', async () => {
+    const slow = await receiver();
+    slow.delayMs = () => 1_500;
+    const fast = await receiver();
+    await endpoint(slow.url, ['customer.created']);
+    await endpoint(fast.url, ['customer.created']);
+    const first = await createCustomer();
+    await slow.waitFor((rs) => rs.some(ofObject(first)), 5_000, "the slow endpoint's request");
+    const next = await createCustomer();
+    await fast.waitFor((rs) => rs.some(ofObject(next)), 5_000, 'the next event at the other endpoint');
+    const answeredAt = slow.received.find(ofObject(first))!.receivedAt + 1_500;
+    const nextAt = fast.received.find(ofObject(next))!.receivedAt;
+    assert.ok(
+      nextAt < answeredAt,
+      `the next event reached the other endpoint at ${nextAt}, before the slow answer at ${answeredAt}`,
+    );
+    slow.delayMs = () => 0;
+  });
+
+  it('more waiting than an endpoint takes at once goes back and comes again: each event once, one attempt each', async () => {
+    await worker.stop();
+    // One group at a time, each answered in 100 ms; a group not started within the 300 ms timeout
+    // goes back unclaimed, to be claimed again.
+    worker = startWebhookWorker(t.db, { ...workerOptions, timeoutMs: 300, perEndpoint: 1 });
+    try {
+      const r = await receiver();
+      r.delayMs = () => 100;
+      const ep = await endpoint(r.url, ['customer.created']);
+      const ids = await Promise.all(Array.from({ length: 10 }, () => createCustomer()));
+      await r.waitFor((rs) => ids.every((id) => rs.some(ofObject(id))), 15_000, 'all 10 customers');
+      let deliveries: any[] = [];
+      for (let i = 0; i < 50; i++, await sleep(20)) {
+        deliveries = (await t.api('GET', `/v1/webhook_deliveries?endpoint_id=${ep.id}`)).body.data;
+        if (deliveries.every((d) => d.status === 'succeeded')) break;
+      }
+      assert.equal(deliveries.length, 10);
+      assert.deepEqual(
+        deliveries.map((d) => `${d.status}:${d.attempts.length}`),
+        Array(10).fill('succeeded:1'),
+      );
+      const mine = r.received.filter((x) => ids.includes(x.event.data.object.id));
+      assert.equal(mine.length, 10);
+      assert.equal(new Set(mine.map((x) => x.webhookId)).size, 10);
+    } finally {
+      await worker.stop();
+      worker = startWebhookWorker(t.db, workerOptions);
+    }
+  });
+
   it('many orders at once: every event delivered exactly once (one process)', async () => {
     const r = await receiver();
     await endpoint(r.url, ['customer.*']);

@@ -1,6 +1,7 @@
 /**
- * The webhook sender thread (started by sender.ts): POSTs each batch the worker hands it, the
- * deliveries of one group in order and stopping at the group's first failure, groups side by side.
+ * The webhook sender thread (started by sender.ts): POSTs the deliveries the worker hands it, those
+ * of one group in order and stopping at the group's first failure, groups side by side (at most
+ * `perEndpoint` of one endpoint at once), and hands each group's outcomes back as it finishes.
  */
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
@@ -20,7 +21,15 @@ const options = workerData as SenderOptions;
 const client = new PostClient({ timeoutMs: options.timeoutMs, excerptBytes: options.excerptBytes });
 /** Each endpoint URL as a post target, parsed once. */
 const targets = new Map<string, PostTarget>();
+/** Groups waiting to be sent, by endpoint, oldest first. */
+const waiting = new Map<string, SendRequest[][]>();
+/** Groups being sent, by endpoint. */
+const sending = new Map<string, number>();
+let sendingTotal = 0;
 let stopped = false;
+/** Settled since the last message to the worker. */
+let settled: { outcomes: SendOutcome[]; unsent: string[] } = { outcomes: [], unsent: [] };
+let flushQueued = false;
 
 // Requests first: when the cores are all busy, the thread yields to the server's own and delivery
 // lags a little, rather than the API slowing down. Linux names a thread's id in /proc/thread-self.
@@ -37,41 +46,80 @@ parentPort!.on('message', (message: ToSender) => {
   if (message.type === 'stop') {
     stopped = true;
     client.destroy(new Stopping());
+    for (const groups of waiting.values()) for (const group of groups) unsend(group);
+    waiting.clear();
     return;
   }
-  void sendAll(message.requests).then((result) =>
-    parentPort!.postMessage({ type: 'sent', result } satisfies FromSender),
-  );
-});
-
-async function sendAll(requests: SendRequest[]): Promise<{ outcomes: SendOutcome[]; unsent: string[] }> {
   const groups = new Map<string, SendRequest[]>();
-  for (const r of requests) {
+  for (const r of message.requests) {
     const group = groups.get(r.group);
     if (group) group.push(r);
     else groups.set(r.group, [r]);
   }
-  const queue = [...groups.values()];
-  const outcomes: SendOutcome[] = [];
-  const unsent: string[] = [];
-  const runner = async () => {
-    for (let group = queue.shift(); group; group = queue.shift()) {
-      for (let i = 0; i < group.length; i++) {
-        const outcome = stopped ? undefined : await send(group[i]);
-        if (!outcome) {
-          unsent.push(...group.slice(i).map((r) => r.delivery_id));
-          break;
-        }
-        outcomes.push(outcome);
-        if (!succeeded(outcome)) {
-          unsent.push(...group.slice(i + 1).map((r) => r.delivery_id));
-          break;
-        }
-      }
+  for (const group of groups.values()) {
+    const queue = waiting.get(group[0].endpoint_id);
+    if (queue) queue.push(group);
+    else waiting.set(group[0].endpoint_id, [group]);
+  }
+  startGroups();
+});
+
+/** Starts waiting groups while there is room, overall and for their endpoint. */
+function startGroups(): void {
+  for (const [endpoint, queue] of waiting) {
+    if (sendingTotal >= options.concurrency) return;
+    let n = sending.get(endpoint) ?? 0;
+    while (queue.length && n < options.perEndpoint && sendingTotal < options.concurrency) {
+      n++;
+      sendingTotal++;
+      void sendGroup(queue.shift()!).then(() => {
+        sendingTotal--;
+        const left = sending.get(endpoint)! - 1;
+        if (left) sending.set(endpoint, left);
+        else sending.delete(endpoint);
+        startGroups();
+      });
     }
+    sending.set(endpoint, n);
+    if (queue.length === 0) waiting.delete(endpoint);
+  }
+}
+
+async function sendGroup(group: SendRequest[]): Promise<void> {
+  // Late: its claim could run out mid-send and another server send it too. Back, to be claimed again.
+  if (Date.now() > group[0].start_by) return unsend(group);
+  for (let i = 0; i < group.length; i++) {
+    const outcome = stopped ? undefined : await send(group[i]);
+    if (!outcome) return unsend(group.slice(i));
+    settled.outcomes.push(outcome);
+    flushSoon();
+    if (!succeeded(outcome)) return unsend(group.slice(i + 1));
+  }
+}
+
+function unsend(requests: SendRequest[]): void {
+  for (const r of requests) settled.unsent.push(r.delivery_id);
+  flushSoon();
+}
+
+/**
+ * Hands what settled to the worker: at once when nothing is left to send, else every few ms, so a
+ * busy thread sends the worker a few messages a round rather than one per answer.
+ */
+function flushSoon(): void {
+  if (flushQueued) return;
+  flushQueued = true;
+  const flush = () => {
+    flushQueued = false;
+    const result = settled;
+    settled = { outcomes: [], unsent: [] };
+    const idle = sendingTotal === 0 && waiting.size === 0;
+    if (result.outcomes.length || result.unsent.length)
+      parentPort!.postMessage({ type: 'settled', result, idle } satisfies FromSender);
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, queue.length) }, runner));
-  return { outcomes, unsent };
+  // The group settling now is still counted as sending: it ends in this turn of the event loop.
+  if (sendingTotal <= 1 && waiting.size === 0) setImmediate(flush);
+  else setTimeout(flush, 10);
 }
 
 /** One attempt; undefined when stop cut it short. */

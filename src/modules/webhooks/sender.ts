@@ -5,9 +5,12 @@ export interface SendRequest {
   delivery_id: string;
   /** Deliveries of one group (endpoint and object) are sent one after another, in array order. */
   group: string;
+  endpoint_id: string;
   url: string;
   /** The secrets that sign (two during the day after a rotation). */
   secrets: string[];
+  /** A group not started by then (ms since the epoch) goes back unsent: its claim could run out mid-send. */
+  start_by: number;
   event: { id: string; type: string; data: string; request_id: string | null; created_at: string };
 }
 
@@ -22,7 +25,7 @@ export interface SendOutcome {
 
 export interface SendResult {
   outcomes: SendOutcome[];
-  /** Not attempted: behind a failure in their group, or cut short by stop(). */
+  /** Not attempted: behind a failure in their group, not started in time, or cut short by stop(). */
   unsent: string[];
 }
 
@@ -31,57 +34,68 @@ export interface SenderOptions {
   excerptBytes: number;
   /** Groups sent at once. */
   concurrency: number;
+  /** Groups of one endpoint sent at once: a slow endpoint takes no more, the others go on. */
+  perEndpoint: number;
 }
 
 /** Messages between the worker and the sender thread. */
 export type ToSender = { type: 'send'; requests: SendRequest[] } | { type: 'stop' };
-export type FromSender = { type: 'sent'; result: SendResult };
+/** `idle`: the thread has nothing left to send. */
+export type FromSender = { type: 'settled'; result: SendResult; idle: boolean };
 
 export function succeeded(o: { status_code: number | null }): boolean {
   return o.status_code !== null && o.status_code >= 200 && o.status_code < 300;
 }
 
 /**
- * Sends webhook POSTs from a thread of their own (sender-thread.ts), a batch at a time. The HTTP
- * exchanges, signing and answer parsing were two thirds of the worker's CPU on the server's thread,
- * where every microsecond is one that requests do not get; on the thread they use another core.
- * The worker keeps the database work. The thread starts with the first batch.
+ * Sends webhook POSTs from a thread of their own (sender-thread.ts). The HTTP exchanges, signing
+ * and answer parsing were two thirds of the worker's CPU on the server's thread, where every
+ * microsecond is one that requests do not get; on the thread they use another core. The worker
+ * keeps the database work. The thread starts with the first batch.
+ *
+ * Batches do not wait for each other: each group's outcomes come back through `onSettled` as it
+ * finishes, so an endpoint that answers slowly holds up only its own deliveries.
  */
 export class Sender {
   private thread?: Worker;
-  /** The batch in flight and the thread it went to. */
-  private pending?: { thread: Worker; requests: SendRequest[]; resolve: (result: SendResult) => void };
+  /** The deliveries each thread has been given and not settled. */
+  private readonly outstanding = new Map<Worker, Set<string>>();
+  /** Called when a thread being stopped has settled everything it had. */
+  private readonly drained = new Map<Worker, () => void>();
   private stopped = false;
 
   constructor(
     private readonly options: SenderOptions,
+    private readonly onSettled: (result: SendResult, idle: boolean) => void,
     private readonly log?: { warn(obj: unknown, msg: string): void },
   ) {}
 
-  /** Sends a batch; one at a time. A thread that dies, or stop(), leaves the rest of its batch unsent. */
-  send(requests: SendRequest[]): Promise<SendResult> {
-    if (this.pending) throw new Error('the sender is already sending a batch');
-    if (this.stopped) return Promise.resolve({ outcomes: [], unsent: requests.map((r) => r.delivery_id) });
+  /**
+   * Queues a batch. Every delivery in it is settled exactly once through onSettled: attempted, or
+   * unsent (a thread that dies, or stop(), leaves what it had not attempted unsent).
+   */
+  submit(requests: SendRequest[]): void {
+    if (requests.length === 0) return;
+    if (this.stopped) {
+      this.onSettled({ outcomes: [], unsent: requests.map((r) => r.delivery_id) }, true);
+      return;
+    }
     const thread = (this.thread ??= this.spawn());
-    return new Promise((resolve) => {
-      this.pending = { thread, requests, resolve };
-      thread.postMessage({ type: 'send', requests } satisfies ToSender);
-    });
+    const ids = this.outstanding.get(thread)!;
+    for (const r of requests) ids.add(r.delivery_id);
+    thread.postMessage({ type: 'send', requests } satisfies ToSender);
   }
 
-  /** Cuts the batch in flight short (its unsent deliveries are answered) and ends the thread. */
+  /** Cuts the sends in flight short, settles everything given (the rest unsent) and ends the thread. */
   async stop(): Promise<void> {
     this.stopped = true;
     const thread = this.thread;
     if (!thread) return;
     this.thread = undefined;
-    if (this.pending) {
-      const { requests, resolve } = this.pending;
-      const answered = new Promise<void>((done) => {
-        this.pending = { thread, requests, resolve: (result) => (resolve(result), done()) };
-      });
+    if (this.outstanding.get(thread)?.size) {
+      const drained = new Promise<void>((done) => this.drained.set(thread, done));
       thread.postMessage({ type: 'stop' } satisfies ToSender);
-      await answered;
+      await drained;
     }
     await thread.terminate();
   }
@@ -89,23 +103,26 @@ export class Sender {
   private spawn(): Worker {
     const thread = spawnSenderThread(this.options);
     thread.unref();
-    thread.on('message', (message: FromSender) => this.answer(thread, message.result));
+    this.outstanding.set(thread, new Set());
+    thread.on('message', (message: FromSender) => this.settle(thread, message.result, message.idle));
     const died = (err?: Error) => {
       if (this.thread === thread) this.thread = undefined;
       if (err) this.log?.warn({ err }, 'webhook sender thread failed');
-      this.answer(thread, { outcomes: [], unsent: this.pending?.requests.map((r) => r.delivery_id) ?? [] });
+      this.settle(thread, { outcomes: [], unsent: [...(this.outstanding.get(thread) ?? [])] }, true);
+      this.outstanding.delete(thread);
     };
     thread.on('error', died);
     thread.on('exit', () => died());
     return thread;
   }
 
-  /** Ends the batch in flight, if `thread` has it. */
-  private answer(thread: Worker, result: SendResult): void {
-    const pending = this.pending;
-    if (pending?.thread !== thread) return;
-    this.pending = undefined;
-    pending.resolve(result);
+  private settle(thread: Worker, result: SendResult, idle: boolean): void {
+    const ids = this.outstanding.get(thread);
+    if (!ids) return;
+    const outcomes = result.outcomes.filter((o) => ids.delete(o.delivery_id));
+    const unsent = result.unsent.filter((id) => ids.delete(id));
+    if (outcomes.length || unsent.length) this.onSettled({ outcomes, unsent }, idle);
+    if (ids.size === 0) this.drained.get(thread)?.();
   }
 }
 

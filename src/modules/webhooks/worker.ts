@@ -7,7 +7,7 @@ import { insertJsonRows } from '../../db/write-batch.js';
 import { recordEvent } from '../../platform/events.js';
 import { parseJson } from '../../platform/json.js';
 import { matchesEventType, newDelivery, takeSeqs, toWebhookEndpoint } from './service.js';
-import { Sender, succeeded, type SendOutcome, type SendRequest } from './sender.js';
+import { Sender, succeeded, type SendOutcome, type SendRequest, type SendResult } from './sender.js';
 import type { WebhookAttempt, WebhookDeliveriesTable, WebhookEndpointsTable } from './tables.js';
 
 /** The spec's schedule: the waits after the 1st, 2nd, ... failed attempt; then the delivery fails. */
@@ -27,13 +27,15 @@ export interface WebhookWorkerOptions {
   batchSize?: number;
   /** Endpoint-and-object groups sent at once. */
   concurrency?: number;
+  /** Groups of one endpoint sent at once. */
+  perEndpoint?: number;
   /** The dice, for tests. */
   random?: () => number;
   log?: { warn(obj: unknown, msg: string): void };
 }
 
 export interface WebhookWorker {
-  /** Stops polling, aborts sends in flight (their claims are released) and resolves when idle. */
+  /** Stops polling, aborts sends in flight (their claims are released), records the rest and resolves when idle. */
   stop(): Promise<void>;
   /** Polls now instead of at the next interval. */
   wake(): void;
@@ -41,6 +43,7 @@ export interface WebhookWorker {
 
 /** At most this many deliveries of one object to one endpoint per round (they go one after another). */
 const GROUP_LIMIT = 5;
+const NONE = { fannedOut: 0, claimedNow: [] };
 const EXCERPT_BYTES = 1024;
 
 interface EventRow {
@@ -58,9 +61,22 @@ interface Claimed {
   endpoint: WebhookEndpointsTable;
 }
 
+/** A claimed delivery handed to the sender, until its outcome is recorded. */
+interface InFlight extends Claimed {
+  token: string;
+}
+
 type OutcomeUpdate = Pick<
   WebhookDeliveriesTable,
-  'id' | 'status' | 'attempt_count' | 'next_attempt_at' | 'last_status_code' | 'last_error' | 'attempts' | 'updated_at'
+  | 'id'
+  | 'claim_token'
+  | 'status'
+  | 'attempt_count'
+  | 'next_attempt_at'
+  | 'last_status_code'
+  | 'last_error'
+  | 'attempts'
+  | 'updated_at'
 >;
 
 /** A delivery of one object to one endpoint, by its place in their order. */
@@ -81,9 +97,11 @@ interface HeldBehind extends Place {
  * processes one of them dispatches at a time and none waits), it turns the events committed since
  * the cursor into deliveries for the endpoints that subscribe to them, and claims due deliveries
  * with a lease (claim token + claimed_until). After that commits the sender thread (sender.ts)
- * sends them, then the worker records the attempts. A process killed mid-send leaves claims whose
- * lease runs out, so another round sends them again: at least once, with a Webhook-Id (the
- * delivery id) for receivers to de-duplicate.
+ * sends them, and the next round records the attempts that have finished, in its transaction, before
+ * it claims more: the rounds do not wait for the sending, so an endpoint that answers slowly delays
+ * only its own deliveries. A process killed mid-send leaves claims whose lease runs out, so another
+ * round sends them again: at least once, with a Webhook-Id (the delivery id) for receivers to
+ * de-duplicate.
  *
  * Order: a delivery is claimed only when every earlier pending delivery of the same object to the
  * same endpoint is claimed with it; those are sent one after another, and the rest of the group
@@ -97,42 +115,109 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
   const jitter = options.jitter ?? 0.1;
   const disableAfterMs = options.disableAfterMs ?? 3 * 24 * 3600_000;
   const batchSize = options.batchSize ?? 500;
-  const concurrency = options.concurrency ?? 32;
+  const concurrency = options.concurrency ?? 64;
+  const perEndpoint = options.perEndpoint ?? 16;
   const random = options.random ?? Math.random;
-  // A round sends at most GROUP_LIMIT deliveries in a row, each within the timeout.
+  // A claimed group starts sending within a timeout or goes back unsent (start_by), and then sends
+  // at most GROUP_LIMIT deliveries in a row, each within the timeout.
   const leaseMs = (GROUP_LIMIT + 1) * timeoutMs + 2_000;
+  // Claimed and not yet recorded, at most. Two batches of an endpoint: one is claimed while the
+  // other is sent. More of a slow endpoint's backlog would only wait in the sender.
+  const inFlightLimit = 4 * batchSize;
+  const endpointInFlightLimit = 2 * batchSize;
   const postgres = isPostgres(db);
   const iso = (ms: number) => new Date(ms).toISOString();
 
   let stopped = false;
   let wakeUp: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
+  /** Woken during a round: the next one goes without waiting. */
+  let woken = false;
 
-  async function dispatch(): Promise<{ fannedOut: number; claimed: Claimed[]; token: string }> {
-    const token = randomBytes(9).toString('base64url');
-    return inTransaction(db, async (trx) => {
-      let cursorQuery = trx.selectFrom('webhook_cursor').selectAll().where('name', '=', 'events');
-      if (postgres) cursorQuery = cursorQuery.forUpdate().skipLocked();
-      const cursor = await cursorQuery.executeTakeFirst();
-      if (!cursor) return { fannedOut: 0, claimed: [], token }; // another process is dispatching
-      // PostgreSQL gives each statement its own snapshot: the horizon is read before the endpoints,
-      // so every event below it was committed before the endpoints were read. Read after, it let
-      // orders committed just after an endpoint was enabled pass the cursor with no delivery.
-      const horizon = postgres
-        ? (await sql<{ h: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as h`.execute(trx)).rows[0].h
-        : '';
-      const endpoints = await trx.selectFrom('webhook_endpoints').selectAll().where('status', '=', 'enabled').execute();
-      const { fannedOut, claimedNow } = await fanOut(trx, cursor.position, horizon, endpoints, token);
-      const claimed = endpoints.length ? await claim(trx, token, endpoints) : [];
-      return { fannedOut, claimed: [...claimedNow, ...claimed], token };
-    });
+  function wake(): void {
+    woken = true;
+    if (timer) clearTimeout(timer);
+    wakeUp?.();
+  }
+
+  /** Delivery id -> the claimed delivery, from its claim until its outcome is recorded. */
+  const inFlight = new Map<string, InFlight>();
+  const inFlightByEndpoint = new Map<string, number>();
+  const inFlightByGroup = new Map<string, number>();
+  /** What the sender has settled since the last round took it. */
+  let settled: SendResult = { outcomes: [], unsent: [] };
+  /** The last round left due deliveries for want of room: what settles makes room, go at once. */
+  let waitingForRoom = false;
+  const sender = new Sender(
+    { timeoutMs, excerptBytes: EXCERPT_BYTES, concurrency, perEndpoint },
+    (result, idle) => {
+      for (const o of result.outcomes) settled.outcomes.push(o);
+      for (const id of result.unsent) settled.unsent.push(id);
+      // Enough room made for a round worth its transaction.
+      if (waitingForRoom && (idle || settled.outcomes.length + settled.unsent.length >= batchSize)) wake();
+    },
+    options.log,
+  );
+
+  function remember(c: InFlight): void {
+    inFlight.set(c.delivery.id, c);
+    count(inFlightByEndpoint, c.delivery.endpoint_id, 1);
+    count(inFlightByGroup, groupKey(c.delivery.endpoint_id, c.delivery.object_id), 1);
+  }
+
+  /** Takes settled deliveries out of the in-flight state; answers them by id. */
+  function forget({ outcomes, unsent }: SendResult): Map<string, InFlight> {
+    const taken = new Map<string, InFlight>();
+    for (const id of [...outcomes.map((o) => o.delivery_id), ...unsent]) {
+      const c = inFlight.get(id)!;
+      taken.set(id, c);
+      inFlight.delete(id);
+      count(inFlightByEndpoint, c.delivery.endpoint_id, -1);
+      count(inFlightByGroup, groupKey(c.delivery.endpoint_id, c.delivery.object_id), -1);
+    }
+    return taken;
+  }
+
+  /** Fans out and claims; `more`: it stopped at a limit (more is waiting: go again at once). */
+  async function dispatch(trx: Trx, token: string): Promise<{ more: boolean; claimed: Claimed[] }> {
+    let cursorQuery = trx.selectFrom('webhook_cursor').selectAll().where('name', '=', 'events');
+    if (postgres) cursorQuery = cursorQuery.forUpdate().skipLocked();
+    const cursor = await cursorQuery.executeTakeFirst();
+    if (!cursor) return { more: false, claimed: [] }; // another process is dispatching
+    // PostgreSQL gives each statement its own snapshot: the horizon is read before the endpoints,
+    // so every event below it was committed before the endpoints were read. Read after, it let
+    // orders committed just after an endpoint was enabled pass the cursor with no delivery.
+    const horizon = postgres
+      ? (await sql<{ h: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as h`.execute(trx)).rows[0].h
+      : '';
+    const endpoints = await trx.selectFrom('webhook_endpoints').selectAll().where('status', '=', 'enabled').execute();
+    // Claimed per endpoint, in flight and by this round. An endpoint with its fill (a slow one, or
+    // a backlog) waits for some of it to settle.
+    const taken = new Map(inFlightByEndpoint);
+    const roomOf = (e: WebhookEndpointsTable) => endpointInFlightLimit - (taken.get(e.id) ?? 0);
+    const room = inFlightLimit - inFlight.size;
+    // No more events than the endpoint with the most room can take: beyond that they would wait
+    // unclaimed, for the costlier claim query, where in the outbox they cost nothing.
+    const events = Math.min(batchSize, room, endpoints.length ? Math.max(...endpoints.map(roomOf)) : batchSize);
+    const { fannedOut, claimedNow } =
+      events > 0 ? await fanOut(trx, cursor.position, horizon, endpoints, token, events, room, taken) : NONE;
+    // Claims of a batch at a time: the claim query costs about the same for a few rows as for many.
+    const open = endpoints.filter((e) => roomOf(e) >= batchSize);
+    const limit = Math.min(batchSize, room - claimedNow.length);
+    const claimed = open.length && limit > 0 ? await claim(trx, token, open, limit, taken) : [];
+    waitingForRoom = events < batchSize || open.length < endpoints.length || claimed.length >= limit;
+    return {
+      more: (events > 0 && fannedOut >= events) || (limit > 0 && claimed.length >= limit),
+      claimed: [...claimedNow, ...claimed],
+    };
   }
 
   /**
    * Events after the cursor (on PostgreSQL, of transactions below `horizon`: finished when the
-   * round began) -> deliveries; moves the cursor. New deliveries to an endpoint with
-   * nothing pending are claimed as they are inserted (nothing can be ahead of them), which saves
-   * the claim's read and update for the common case.
+   * round began) -> deliveries; moves the cursor. New deliveries to an endpoint whose pending
+   * deliveries are all in flight from this process are claimed as they are inserted, unless one of
+   * their object is in flight (nothing else can be ahead of them; at most `room` of them), which
+   * saves the claim's read and update for the common case.
    */
   async function fanOut(
     trx: Trx,
@@ -140,36 +225,38 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
     horizon: string,
     endpoints: WebhookEndpointsTable[],
     token: string,
+    limit: number,
+    room: number,
+    taken: Map<string, number>,
   ): Promise<{ fannedOut: number; claimedNow: Claimed[] }> {
-    const none = { fannedOut: 0, claimedNow: [] };
     let events: Array<EventRow & { pos: string }>;
     let nextPosition: string;
     if (postgres) {
       const [fromTx, fromId] = splitPosition(position);
-      if (BigInt(horizon) <= BigInt(fromTx) && fromId === '') return none;
+      if (BigInt(horizon) <= BigInt(fromTx) && fromId === '') return NONE;
       if (endpoints.length === 0) {
         if (BigInt(horizon) > BigInt(fromTx)) await moveCursor(trx, `${horizon}:`);
-        return none;
+        return NONE;
       }
       events = (
         await sql<
           EventRow & { pos: string }
         >`select txid::text || ':' || id as pos, id, type, object_id, data, request_id, created_at
           from events where (txid, id) > (${fromTx}::xid8, ${fromId}) and txid < ${horizon}::xid8
-          order by txid, id limit ${batchSize}`.execute(trx)
+          order by txid, id limit ${limit}`.execute(trx)
       ).rows;
-      nextPosition = events.length === batchSize ? events[events.length - 1].pos : `${horizon}:`;
+      nextPosition = events.length === limit ? events[events.length - 1].pos : `${horizon}:`;
     } else {
       if (endpoints.length === 0) {
         const last = (await sql<{ p: number | null }>`select max(rowid) as p from events`.execute(trx)).rows[0].p ?? 0;
         if (String(last) !== position) await moveCursor(trx, String(last));
-        return none;
+        return NONE;
       }
       events = (
         await sql<EventRow & { pos: string }>`select rowid as pos, id, type, object_id, data, request_id, created_at
-          from events where rowid > ${Number(position)} order by rowid limit ${batchSize}`.execute(trx)
+          from events where rowid > ${Number(position)} order by rowid limit ${limit}`.execute(trx)
       ).rows;
-      if (events.length === 0) return none;
+      if (events.length === 0) return NONE;
       nextPosition = String(events[events.length - 1].pos);
     }
     const subscriptions = endpoints.map((e) => ({ endpoint: e, patterns: parseJson<string[]>(e.enabled_events, []) }));
@@ -185,31 +272,31 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
     if (wanted.length) {
       const first = await takeSeqs(trx, wanted.length);
       const at = iso(Date.now());
-      const idle = new Set<string>();
+      const clear = new Set<string>();
       for (const e of endpoints) {
-        const pending = await trx
-          .selectFrom('webhook_deliveries')
-          .select('id')
-          .where('status', '=', 'pending')
-          .where('endpoint_id', '=', e.id)
-          .limit(1)
-          .executeTakeFirst();
-        if (!pending) idle.add(e.id);
+        // Every in-flight delivery is pending: no more pending than in flight means none other.
+        const ours = inFlightByEndpoint.get(e.id) ?? 0;
+        const pending = await sql<{ n: number | string }>`select count(*) as n from (select 1 from webhook_deliveries
+            where status = 'pending' and endpoint_id = ${e.id} limit ${ours + 1}) as p`.execute(trx);
+        if (Number(pending.rows[0].n) === ours) clear.add(e.id);
       }
-      const retryAt = await waitingRetries(trx, wanted, idle, at);
+      const retryAt = await waitingRetries(trx, wanted, clear, at);
       const endpointById = new Map(endpoints.map((e) => [e.id, e]));
       const perGroup = new Map<string, number>();
       const claimedUntil = iso(Date.now() + leaseMs);
       const rows = wanted.map((w, i) => {
         const row = newDelivery(w.endpointId, w.event, first + i, at);
         const key = groupKey(w.endpointId, w.event.object_id);
-        if (!idle.has(w.endpointId)) {
+        if (!clear.has(w.endpointId)) {
           row.next_attempt_at = retryAt.get(key) ?? at;
           return row;
         }
         const n = (perGroup.get(key) ?? 0) + 1;
         perGroup.set(key, n);
-        if (n > GROUP_LIMIT) return row;
+        const m = (taken.get(w.endpointId) ?? 0) + 1;
+        if (n > GROUP_LIMIT || m > endpointInFlightLimit || claimedNow.length >= room || inFlightByGroup.has(key))
+          return row;
+        taken.set(w.endpointId, m);
         row.claim_token = token;
         row.claimed_until = claimedUntil;
         claimedNow.push({ delivery: row, event: w.event, endpoint: endpointById.get(w.endpointId)! });
@@ -230,12 +317,12 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
   async function waitingRetries(
     trx: Trx,
     wanted: Array<{ endpointId: string; event: EventRow }>,
-    idle: Set<string>,
+    clear: Set<string>,
     at: string,
   ): Promise<Map<string, string>> {
     const objectsByEndpoint = new Map<string, Set<string>>();
     for (const w of wanted) {
-      if (idle.has(w.endpointId)) continue;
+      if (clear.has(w.endpointId)) continue;
       const objects = objectsByEndpoint.get(w.endpointId) ?? new Set<string>();
       objects.add(w.event.object_id);
       objectsByEndpoint.set(w.endpointId, objects);
@@ -260,8 +347,17 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
     await trx.updateTable('webhook_cursor').set({ position }).where('name', '=', 'events').execute();
   }
 
-  /** Due deliveries whose earlier pending siblings (same endpoint and object) are all due with them. */
-  async function claim(trx: Trx, token: string, endpoints: WebhookEndpointsTable[]): Promise<Claimed[]> {
+  /**
+   * Due deliveries whose earlier pending siblings (same endpoint and object) are all due with them:
+   * at most `limit`, and as many of an endpoint's as fit beside what it has in flight.
+   */
+  async function claim(
+    trx: Trx,
+    token: string,
+    endpoints: WebhookEndpointsTable[],
+    limit: number,
+    taken: Map<string, number>,
+  ): Promise<Claimed[]> {
     const at = iso(Date.now());
     let query = trx
       .selectFrom('webhook_deliveries as d')
@@ -292,18 +388,21 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
         ),
       )
       .orderBy('d.seq')
-      .limit(batchSize);
+      .limit(Math.min(batchSize, limit));
     if (postgres) query = query.forUpdate().skipLocked();
     const candidates = await query.execute();
     const perGroup = new Map<string, number>();
-    const taken = candidates.filter((d) => {
+    const chosen = candidates.filter((d) => {
       const key = groupKey(d.endpoint_id, d.object_id);
       const n = (perGroup.get(key) ?? 0) + 1;
       perGroup.set(key, n);
-      return n <= GROUP_LIMIT;
+      const m = (taken.get(d.endpoint_id) ?? 0) + 1;
+      if (n > GROUP_LIMIT || m > endpointInFlightLimit) return false;
+      taken.set(d.endpoint_id, m);
+      return true;
     });
-    if (taken.length === 0) return [];
-    const ids = taken.map((d) => d.id);
+    if (chosen.length === 0) return [];
+    const ids = chosen.map((d) => d.id);
     await trx
       .updateTable('webhook_deliveries')
       .set({ claim_token: token, claimed_until: iso(Date.now() + leaseMs) })
@@ -312,126 +411,136 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
     const events = await trx
       .selectFrom('events')
       .select(['id', 'type', 'object_id', 'data', 'request_id', 'created_at'])
-      .where('id', 'in', [...new Set(taken.map((d) => d.event_id))])
+      .where('id', 'in', [...new Set(chosen.map((d) => d.event_id))])
       .execute();
     const eventById = new Map(events.map((e) => [e.id, e]));
     const endpointById = new Map(endpoints.map((e) => [e.id, e]));
-    return taken.flatMap((delivery) => {
+    return chosen.flatMap((delivery) => {
       const event = eventById.get(delivery.event_id);
       const endpoint = endpointById.get(delivery.endpoint_id);
       return event && endpoint ? [{ delivery, event, endpoint }] : [];
     });
   }
 
-  const sender = new Sender({ timeoutMs, excerptBytes: EXCERPT_BYTES, concurrency }, options.log);
-
   /** The claimed deliveries as the sender thread's requests, in order within each group. */
   function requests(claimed: Claimed[]): SendRequest[] {
-    const at = iso(Date.now());
+    const now = Date.now();
+    const at = iso(now);
     return claimed.map(({ delivery, event, endpoint }) => ({
       delivery_id: delivery.id,
       group: groupKey(delivery.endpoint_id, delivery.object_id),
+      endpoint_id: delivery.endpoint_id,
       url: endpoint.url,
       secrets:
         endpoint.previous_secret && endpoint.previous_secret_expires_at && endpoint.previous_secret_expires_at > at
           ? [endpoint.secret, endpoint.previous_secret]
           : [endpoint.secret],
+      start_by: now + timeoutMs,
       event,
     }));
   }
 
-  /** The attempts, the deliveries' new state and the endpoints' health, in one transaction. */
-  async function record(claimed: Claimed[], token: string, outcomes: SendOutcome[], unsent: string[]): Promise<void> {
-    const claimedById = new Map(claimed.map((c) => [c.delivery.id, c]));
-    await inTransaction(db, async (trx) => {
-      const at = Date.now();
-      const endpointHealth = new Map<string, { endpoint: WebhookEndpointsTable; ok: boolean; firstFailure?: string }>();
-      const updates: OutcomeUpdate[] = [];
-      const held: HeldBehind[] = [];
-      const endedAfterFailures: Place[] = [];
-      for (const o of outcomes) {
-        const { delivery, endpoint } = claimedById.get(o.delivery_id)!;
-        const health = endpointHealth.get(endpoint.id) ?? { endpoint, ok: false };
-        endpointHealth.set(endpoint.id, health);
-        const attemptCount = Number(delivery.attempt_count) + 1;
-        let status: WebhookDeliveriesTable['status'] = 'succeeded';
-        let nextRetryAt: string | null = null;
-        if (succeeded(o)) health.ok = true;
-        else {
-          health.firstFailure ??= o.attempted_at;
-          const wait = permanentFailure(o) ? undefined : schedule[attemptCount - 1];
-          if (wait !== undefined) nextRetryAt = iso(at + wait * (1 + jitter * (2 * random() - 1)));
-          status = nextRetryAt ? 'pending' : 'failed';
-        }
-        const place: Place = {
-          endpoint_id: delivery.endpoint_id,
-          object_id: delivery.object_id,
-          seq: Number(delivery.seq),
-        };
-        if (nextRetryAt) held.push({ ...place, until: nextRetryAt });
-        else if (attemptCount > 1) endedAfterFailures.push(place);
-        const attempt: WebhookAttempt = {
-          attempted_at: o.attempted_at,
-          status_code: o.status_code,
-          duration_ms: o.duration_ms,
-          response_excerpt: o.response_excerpt,
-          error: o.error,
-          next_retry_at: nextRetryAt,
-        };
-        updates.push({
-          id: delivery.id,
-          status,
-          attempt_count: attemptCount,
-          next_attempt_at: nextRetryAt,
-          last_status_code: o.status_code,
-          last_error: status === 'succeeded' ? null : (o.error ?? `HTTP ${o.status_code}`),
-          attempts: appendAttempt(delivery.attempts, attempt),
-          updated_at: iso(at),
-        });
+  /**
+   * The attempts, the deliveries' new state and the endpoints' health; the unsent deliveries'
+   * claims released. Each write matches the claim's token, so a claim that ran out and was taken
+   * by another process is left to it.
+   */
+  async function record(trx: Trx, { outcomes, unsent }: SendResult, claims: Map<string, InFlight>): Promise<void> {
+    const at = Date.now();
+    const endpointHealth = new Map<string, { endpoint: WebhookEndpointsTable; ok: boolean; firstFailure?: string }>();
+    const updates: OutcomeUpdate[] = [];
+    const held: HeldBehind[] = [];
+    const endedAfterFailures: Place[] = [];
+    for (const o of outcomes) {
+      const { delivery, endpoint, token } = claims.get(o.delivery_id)!;
+      const health = endpointHealth.get(endpoint.id) ?? { endpoint, ok: false };
+      endpointHealth.set(endpoint.id, health);
+      const attemptCount = Number(delivery.attempt_count) + 1;
+      let status: WebhookDeliveriesTable['status'] = 'succeeded';
+      let nextRetryAt: string | null = null;
+      if (succeeded(o)) health.ok = true;
+      else {
+        health.firstFailure ??= o.attempted_at;
+        const wait = permanentFailure(o) ? undefined : schedule[attemptCount - 1];
+        if (wait !== undefined) nextRetryAt = iso(at + wait * (1 + jitter * (2 * random() - 1)));
+        status = nextRetryAt ? 'pending' : 'failed';
       }
-      await writeOutcomes(trx, token, updates);
-      await holdBehindRetries(trx, held);
-      await releaseHeld(trx, endedAfterFailures, iso(at));
-      if (unsent.length)
-        await trx
-          .updateTable('webhook_deliveries')
-          .set({ claim_token: null, claimed_until: null })
-          .where('id', 'in', unsent)
-          .where('claim_token', '=', token)
-          .execute();
-      for (const { endpoint, ok, firstFailure } of endpointHealth.values()) {
-        if (ok) {
-          if (endpoint.failing_since)
-            await trx
-              .updateTable('webhook_endpoints')
-              .set({ failing_since: null })
-              .where('id', '=', endpoint.id)
-              .execute();
-          continue;
-        }
-        await noteFailure(trx, endpoint.id, firstFailure!, at);
+      const place: Place = {
+        endpoint_id: delivery.endpoint_id,
+        object_id: delivery.object_id,
+        seq: Number(delivery.seq),
+      };
+      if (nextRetryAt) held.push({ ...place, until: nextRetryAt });
+      else if (attemptCount > 1) endedAfterFailures.push(place);
+      const attempt: WebhookAttempt = {
+        attempted_at: o.attempted_at,
+        status_code: o.status_code,
+        duration_ms: o.duration_ms,
+        response_excerpt: o.response_excerpt,
+        error: o.error,
+        next_retry_at: nextRetryAt,
+      };
+      updates.push({
+        id: delivery.id,
+        claim_token: token,
+        status,
+        attempt_count: attemptCount,
+        next_attempt_at: nextRetryAt,
+        last_status_code: o.status_code,
+        last_error: status === 'succeeded' ? null : (o.error ?? `HTTP ${o.status_code}`),
+        attempts: appendAttempt(delivery.attempts, attempt),
+        updated_at: iso(at),
+      });
+    }
+    await writeOutcomes(trx, updates);
+    await holdBehindRetries(trx, held);
+    await releaseHeld(trx, endedAfterFailures, iso(at));
+    const unsentByToken = new Map<string, string[]>();
+    for (const id of unsent) {
+      const { token } = claims.get(id)!;
+      const ids = unsentByToken.get(token);
+      if (ids) ids.push(id);
+      else unsentByToken.set(token, [id]);
+    }
+    for (const [token, ids] of unsentByToken)
+      await trx
+        .updateTable('webhook_deliveries')
+        .set({ claim_token: null, claimed_until: null })
+        .where('id', 'in', ids)
+        .where('claim_token', '=', token)
+        .execute();
+    for (const { endpoint, ok, firstFailure } of endpointHealth.values()) {
+      if (ok) {
+        if (endpoint.failing_since)
+          await trx
+            .updateTable('webhook_endpoints')
+            .set({ failing_since: null })
+            .where('id', '=', endpoint.id)
+            .execute();
+        continue;
       }
-    });
+      await noteFailure(trx, endpoint.id, firstFailure!, at);
+    }
   }
 
   /** Each delivery's new state: one UPDATE for all, the new states as one JSON parameter. */
-  async function writeOutcomes(trx: Trx, token: string, updates: OutcomeUpdate[]): Promise<void> {
+  async function writeOutcomes(trx: Trx, updates: OutcomeUpdate[]): Promise<void> {
     if (updates.length === 0) return;
     const json = JSON.stringify(updates);
     if (postgres)
       await sql`update webhook_deliveries as d set status = v.status, attempt_count = v.attempt_count,
           next_attempt_at = v.next_attempt_at, claim_token = null, claimed_until = null,
           last_status_code = v.last_status_code, last_error = v.last_error, attempts = v.attempts, updated_at = v.updated_at
-        from json_to_recordset(${json}::json) as v(id text, status text, attempt_count int, next_attempt_at text,
-          last_status_code int, last_error text, attempts text, updated_at text)
-        where d.id = v.id and d.claim_token = ${token}`.execute(trx);
+        from json_to_recordset(${json}::json) as v(id text, claim_token text, status text, attempt_count int,
+          next_attempt_at text, last_status_code int, last_error text, attempts text, updated_at text)
+        where d.id = v.id and d.claim_token = v.claim_token`.execute(trx);
     else
       await sql`update webhook_deliveries set status = v.value->>'status', attempt_count = v.value->>'attempt_count',
           next_attempt_at = v.value->>'next_attempt_at', claim_token = null, claimed_until = null,
           last_status_code = v.value->>'last_status_code', last_error = v.value->>'last_error',
           attempts = v.value->>'attempts', updated_at = v.value->>'updated_at'
         from json_each(${json}) as v
-        where webhook_deliveries.id = v.value->>'id' and claim_token = ${token}`.execute(trx);
+        where webhook_deliveries.id = v.value->>'id' and claim_token = v.value->>'claim_token'`.execute(trx);
   }
 
   /**
@@ -513,14 +622,40 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
     });
   }
 
-  /** One round; true when it filled a batch (more is waiting: go again at once). */
+  /** The last round failed with settled deliveries to record: they were kept for this one. */
+  let recordRetried = false;
+
+  /**
+   * One round, in one transaction: records what the sender has settled, then fans out and claims;
+   * the claimed go to the sender once that commits. True when it stopped at a limit (more is
+   * waiting: go again at once).
+   */
   async function round(): Promise<boolean> {
-    const { fannedOut, claimed, token } = await dispatch();
-    if (claimed.length) {
-      const { outcomes, unsent } = await sender.send(requests(claimed));
-      await record(claimed, token, outcomes, unsent);
+    const done = settled;
+    settled = { outcomes: [], unsent: [] };
+    // Out of the in-flight state first: the fan-out and the claim then see what the record leaves.
+    const claims = forget(done);
+    const token = randomBytes(9).toString('base64url');
+    let result: { more: boolean; claimed: Claimed[] };
+    try {
+      result = await inTransaction(db, async (trx) => {
+        if (claims.size) await record(trx, done, claims);
+        return stopped ? { more: false, claimed: [] } : dispatch(trx, token);
+      });
+    } catch (err) {
+      // Nothing was written. The next round records them (their claims hold meanwhile); if that
+      // fails too they are let go, and sent again once their claims run out.
+      if (!recordRetried) {
+        for (const c of claims.values()) remember(c);
+        settled = { outcomes: [...done.outcomes, ...settled.outcomes], unsent: [...done.unsent, ...settled.unsent] };
+      }
+      recordRetried = !recordRetried && claims.size > 0;
+      throw err;
     }
-    return fannedOut >= batchSize || claimed.length >= batchSize;
+    recordRetried = false;
+    for (const c of result.claimed) remember({ ...c, token });
+    sender.submit(requests(result.claimed));
+    return result.more;
   }
 
   const loop = (async () => {
@@ -535,13 +670,14 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
     while (!stopped) {
       // Under load, a round every pollMs takes what accumulated: fewer, larger transactions.
       let worked = false;
+      woken = false;
       try {
         worked = await round();
       } catch (err) {
         if (stopped) break;
         options.log?.warn({ err }, 'webhook delivery round failed');
       }
-      if (worked || stopped) continue;
+      if (worked || stopped || woken) continue;
       await new Promise<void>((resolve) => {
         wakeUp = resolve;
         timer = setTimeout(resolve, pollMs);
@@ -554,15 +690,25 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
   return {
     async stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
-      wakeUp?.();
-      await Promise.all([sender.stop(), loop]);
+      wake();
+      await loop;
+      await sender.stop();
+      const last = settled;
+      const claims = forget(last);
+      if (claims.size)
+        await inTransaction(db, (trx) => record(trx, last, claims)).catch((err) =>
+          options.log?.warn({ err }, 'webhook worker: recording the last attempts failed'),
+        );
     },
-    wake() {
-      if (timer) clearTimeout(timer);
-      wakeUp?.();
-    },
+    wake,
   };
+}
+
+/** Adds `by` to a key's count; a count that reaches zero goes. */
+function count(counts: Map<string, number>, key: string, by: number): void {
+  const n = (counts.get(key) ?? 0) + by;
+  if (n) counts.set(key, n);
+  else counts.delete(key);
 }
 
 /** The deliveries of one object to one endpoint: sent in order, one group at a time. */
