@@ -178,7 +178,7 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
     return taken;
   }
 
-  /** Fans out and claims; `more`: it stopped at a limit (more is waiting: go again at once). */
+  /** Fans out and claims; `more`: it stopped at a batch's size (more is waiting: go again at once). */
   async function dispatch(trx: Trx, token: string): Promise<{ more: boolean; claimed: Claimed[] }> {
     let cursorQuery = trx.selectFrom('webhook_cursor').selectAll().where('name', '=', 'events');
     if (postgres) cursorQuery = cursorQuery.forUpdate().skipLocked();
@@ -207,7 +207,8 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
     const claimed = open.length && limit > 0 ? await claim(trx, token, open, limit, taken) : [];
     waitingForRoom = events < batchSize || open.length < endpoints.length || claimed.length >= limit;
     return {
-      more: (events > 0 && fannedOut >= events) || (limit > 0 && claimed.length >= limit),
+      // A limit of room, not of batch size: the next round waits for what settles (waitingForRoom).
+      more: (events === batchSize && fannedOut >= events) || (limit === batchSize && claimed.length >= limit),
       claimed: [...claimedNow, ...claimed],
     };
   }
@@ -627,8 +628,8 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
 
   /**
    * One round, in one transaction: records what the sender has settled, then fans out and claims;
-   * the claimed go to the sender once that commits. True when it stopped at a limit (more is
-   * waiting: go again at once).
+   * the claimed go to the sender once that commits. True when it stopped at a batch's size (more
+   * is waiting: go again at once).
    */
   async function round(): Promise<boolean> {
     const done = settled;
