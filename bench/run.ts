@@ -539,7 +539,7 @@ async function webhookScenario(base: string, createOrders: autocannon.Options, s
     // runs: a short run with delivery on, not counted, as the plain create run warms the rest.
     const warmUpSince = new Date().toISOString();
     await setStatus(endpoint.id, 'enabled');
-    await cannon('create order, webhooks warm-up', { ...runOptions, duration: 2 }, false);
+    await cannon('create order, webhooks warm-up', runOptions, false);
     await drain(warmUpSince);
     await setStatus(endpoint.id, 'disabled');
     // This machine's speed drifts by tens of percent within minutes: short runs in pairs, each pair
