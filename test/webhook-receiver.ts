@@ -1,5 +1,6 @@
 /** A real HTTP receiver on 127.0.0.1 for webhook tests: records every request, answers as told. */
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type Socket } from 'node:net';
 
 export interface Received {
@@ -22,7 +23,8 @@ export interface Receiver {
   waitFor(predicate: (received: Received[]) => boolean, timeoutMs?: number, what?: string): Promise<void>;
 }
 
-export async function startReceiver(port = 0): Promise<Receiver> {
+/** With `tls` (a PEM key and certificate) it serves https. */
+export async function startReceiver(port = 0, tls?: { key: string; cert: string }): Promise<Receiver> {
   const receiver: Receiver = {
     url: '',
     received: [],
@@ -41,7 +43,7 @@ export async function startReceiver(port = 0): Promise<Receiver> {
       }
     },
   };
-  const server: Server = createServer((req, res) => {
+  const server: Server = (tls ? createHttpsServer.bind(null, tls) : createServer)((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -62,7 +64,7 @@ export async function startReceiver(port = 0): Promise<Receiver> {
     });
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  receiver.url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hooks`;
+  receiver.url = `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as { port: number }).port}/hooks`;
   return receiver;
 }
 

@@ -1,14 +1,19 @@
 /**
  * Webhooks across real server processes (`opsline serve`) on one database: kill -9 during delivery
- * loses no event (at-least-once), and two servers on one PostgreSQL deliver each event once.
+ * loses no event (at-least-once), two servers on one PostgreSQL deliver each event once, and https
+ * endpoints are verified against the CAs the server trusts.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { openDatabase } from '../src/db/connection.js';
 import { createThrowawayDatabase } from '../src/db/throwaway-database.js';
+import { verifySignature } from '../src/modules/webhooks/index.js';
 import { dialect } from './helpers.js';
 import { sleep } from './support.js';
 import { startReceiver, type Receiver } from './webhook-receiver.js';
@@ -16,7 +21,10 @@ import { startReceiver, type Receiver } from './webhook-receiver.js';
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const adminKey = `sk_webhooks_${randomBytes(16).toString('hex')}`;
 
-function startServer(databaseUrl: string): Promise<{ child: ChildProcess; base: string }> {
+function startServer(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; base: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
     cwd: repoRoot,
     env: {
@@ -29,6 +37,7 @@ function startServer(databaseUrl: string): Promise<{ child: ChildProcess; base: 
       RATE_LIMIT_PER_MINUTE: '1000000',
       // A short timeout keeps the lease of a killed server's claims short (about 6 timeouts).
       WEBHOOK_TIMEOUT_MS: '500',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -88,6 +97,41 @@ async function eventIdsSince(databaseUrl: string, since: string): Promise<string
   } finally {
     await database.close();
   }
+}
+
+/** A self-signed certificate for 127.0.0.1 (openssl), or why there is none. */
+function selfSignedCertificate(): { key: string; cert: string; certFile: string; dir: string } | string {
+  const dir = mkdtempSync(join(tmpdir(), 'opsline-tls-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    return `openssl could not make a certificate (${(err as Error).message})`;
+  }
+  const certFile = join(dir, 'cert.pem');
+  return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(certFile, 'utf8'), certFile, dir };
 }
 
 const receivers: Receiver[] = [];
@@ -153,6 +197,48 @@ describe('webhooks across server processes', () => {
       await drop();
     }
   });
+
+  const certificate = selfSignedCertificate();
+  it(
+    'https: a certificate the server does not trust fails the attempt; trusted through NODE_EXTRA_CA_CERTS, the delivery goes and verifies',
+    { skip: typeof certificate === 'string' && certificate },
+    async () => {
+      const tls = certificate as Exclude<typeof certificate, string>;
+      const { url: databaseUrl, drop } = await createThrowawayDatabase(process.env.DATABASE_URL ?? '', 'whtls');
+      const receiver = await startReceiver(0, tls);
+      receivers.push(receiver);
+      let server = await startServer(databaseUrl);
+      try {
+        const ep = await call(server.base, 'POST', '/v1/webhook_endpoints', {
+          url: receiver.url,
+          enabled_events: ['customer.created'],
+        });
+        assert.equal(ep.status, 201, JSON.stringify(ep.body));
+        const customer = await call(server.base, 'POST', '/v1/customers', { email: 'wh-tls@example.com' });
+        assert.equal(customer.status, 201);
+        let delivery: any;
+        for (let i = 0; i < 100 && !delivery?.attempts.length; i++, await sleep(50))
+          delivery = (await call(server.base, 'GET', `/v1/webhook_deliveries?endpoint_id=${ep.body.id}`)).body.data[0];
+        assert.equal(delivery?.attempts[0]?.status_code, null, JSON.stringify(delivery));
+        assert.match(delivery.attempts[0].error, /SELF_SIGNED|CERT/);
+        assert.equal(delivery.status, 'pending', 'retried, as for any failure to connect');
+        assert.equal(receiver.received.length, 0, 'nothing went over a connection that did not verify');
+
+        await stopServer(server);
+        server = await startServer(databaseUrl, { NODE_EXTRA_CA_CERTS: tls.certFile });
+        assert.equal((await call(server.base, 'POST', `/v1/webhook_deliveries/${delivery.id}/retry`)).status, 200);
+        await receiver.waitFor((rs) => rs.length === 1, 10_000, 'the delivery over https');
+        const [got] = receiver.received;
+        assert.equal(got.webhookId, delivery.id);
+        assert.equal(got.event.data.object.id, customer.body.id);
+        assert.equal(verifySignature(got.body, got.signature, ep.body.secret, 300), true);
+      } finally {
+        await stopServer(server);
+        await drop();
+        rmSync(tls.dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it(
     'two server processes on one PostgreSQL deliver each event once',
