@@ -110,6 +110,7 @@ export class Sender {
       if (err) this.log?.warn({ err }, 'webhook sender thread failed');
       this.settle(thread, { outcomes: [], unsent: [...(this.outstanding.get(thread) ?? [])] }, true);
       this.outstanding.delete(thread);
+      this.drained.delete(thread);
     };
     thread.on('error', died);
     thread.on('exit', () => died());
