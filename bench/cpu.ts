@@ -11,6 +11,11 @@ export function statCpuSeconds(path: string): number {
   }
 }
 
+/** CPU seconds (user + system) a process's main thread has used so far. */
+export function mainThreadCpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+}
+
 /** CPU seconds (user + system) these processes have used so far. */
 export function cpuSeconds(pids: number[]): number {
   return pids.reduce((sum, p) => sum + statCpuSeconds(`/proc/${p}/stat`), 0);

@@ -22,7 +22,7 @@ import { inTransaction } from '../src/db/transaction.js';
 import { startWebhookWorker } from '../src/modules/webhooks/index.js';
 import { createWebhookEndpoint } from '../src/modules/webhooks/service.js';
 import { recordEvent } from '../src/platform/events.js';
-import { cpuSeconds, statCpuSeconds } from './cpu.js';
+import { cpuSeconds, mainThreadCpuSeconds } from './cpu.js';
 
 const EVENTS = Number(process.env.BENCH_WEBHOOK_EVENTS ?? 20_000);
 
@@ -37,7 +37,7 @@ const server = http.createServer((req, res) => {
 server.listen(0, '127.0.0.1', () => console.log(server.address().port));
 `;
 
-const mainThreadCpuMs = () => statCpuSeconds(`/proc/self/task/${process.pid}/stat`) * 1000;
+const mainThreadCpuMs = () => mainThreadCpuSeconds(process.pid) * 1000;
 
 /**
  * Counts the CPU of this database's backends from now until the returned function is called (ms).

@@ -283,7 +283,7 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
       }
       const retryAt = await waitingRetries(trx, wanted, clear, at);
       const endpointById = new Map(endpoints.map((e) => [e.id, e]));
-      const perGroup = new Map<string, number>();
+      const take = taker(taken);
       const claimedUntil = iso(Date.now() + leaseMs);
       const rows = wanted.map((w, i) => {
         const row = newDelivery(w.endpointId, w.event, first + i, at);
@@ -292,12 +292,7 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
           row.next_attempt_at = retryAt.get(key) ?? at;
           return row;
         }
-        const n = (perGroup.get(key) ?? 0) + 1;
-        perGroup.set(key, n);
-        const m = (taken.get(w.endpointId) ?? 0) + 1;
-        if (n > GROUP_LIMIT || m > endpointInFlightLimit || claimedNow.length >= room || inFlightByGroup.has(key))
-          return row;
-        taken.set(w.endpointId, m);
+        if (claimedNow.length >= room || inFlightByGroup.has(key) || !take(w.endpointId, w.event.object_id)) return row;
         row.claim_token = token;
         row.claimed_until = claimedUntil;
         claimedNow.push({ delivery: row, event: w.event, endpoint: endpointById.get(w.endpointId)! });
@@ -342,6 +337,24 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
       for (const w of waiting) if (w.until) retryAt.set(groupKey(endpointId, w.object_id), w.until);
     }
     return retryAt;
+  }
+
+  /**
+   * Decides, delivery by delivery in seq order, which this round claims: at most GROUP_LIMIT of one
+   * object to one endpoint, and no more of an endpoint than fit beside what `taken` counts for it
+   * (in flight and claimed by this round, counted on as it takes).
+   */
+  function taker(taken: Map<string, number>): (endpointId: string, objectId: string) => boolean {
+    const perGroup = new Map<string, number>();
+    return (endpointId, objectId) => {
+      const key = groupKey(endpointId, objectId);
+      const n = (perGroup.get(key) ?? 0) + 1;
+      perGroup.set(key, n);
+      const m = (taken.get(endpointId) ?? 0) + 1;
+      if (n > GROUP_LIMIT || m > endpointInFlightLimit) return false;
+      taken.set(endpointId, m);
+      return true;
+    };
   }
 
   async function moveCursor(trx: Trx, position: string): Promise<void> {
@@ -389,19 +402,11 @@ export function startWebhookWorker(db: DB, options: WebhookWorkerOptions = {}): 
         ),
       )
       .orderBy('d.seq')
-      .limit(Math.min(batchSize, limit));
+      .limit(limit);
     if (postgres) query = query.forUpdate().skipLocked();
     const candidates = await query.execute();
-    const perGroup = new Map<string, number>();
-    const chosen = candidates.filter((d) => {
-      const key = groupKey(d.endpoint_id, d.object_id);
-      const n = (perGroup.get(key) ?? 0) + 1;
-      perGroup.set(key, n);
-      const m = (taken.get(d.endpoint_id) ?? 0) + 1;
-      if (n > GROUP_LIMIT || m > endpointInFlightLimit) return false;
-      taken.set(d.endpoint_id, m);
-      return true;
-    });
+    const take = taker(taken);
+    const chosen = candidates.filter((d) => take(d.endpoint_id, d.object_id));
     if (chosen.length === 0) return [];
     const ids = chosen.map((d) => d.id);
     await trx
