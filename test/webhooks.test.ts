@@ -588,6 +588,36 @@ describe('webhook delivery', () => {
     slow.delayMs = () => 0;
   });
 
+  it('receivers that hang take no slot from an endpoint with nothing in flight', async () => {
+    await worker.stop();
+    // Two slots in all, one per endpoint: the two hanging receivers take both.
+    worker = startWebhookWorker(t.db, { ...workerOptions, concurrency: 2, perEndpoint: 1 });
+    try {
+      const hanging = [await receiver(), await receiver()];
+      for (const r of hanging) {
+        r.delayMs = () => 1_500;
+        await endpoint(r.url, ['customer.created']);
+      }
+      const other = await receiver();
+      await endpoint(other.url, ['customer.updated']);
+      const id = await createCustomer();
+      for (const r of hanging) await r.waitFor((rs) => rs.some(ofObject(id)), 5_000, 'a hanging receiver');
+      const updated = await t.api('PATCH', `/v1/customers/${id}`, { first_name: 'Ada' });
+      assert.equal(updated.status, 200, updated.raw);
+      await other.waitFor((rs) => rs.some(ofObject(id)), 5_000, 'the update at the other endpoint');
+      const answeredAt = Math.min(...hanging.map((r) => r.received.find(ofObject(id))!.receivedAt)) + 1_500;
+      const arrivedAt = other.received.find(ofObject(id))!.receivedAt;
+      assert.ok(
+        arrivedAt < answeredAt,
+        `the update arrived at ${arrivedAt}, before the first hanging answer at ${answeredAt}`,
+      );
+      for (const r of hanging) r.delayMs = () => 0;
+    } finally {
+      await worker.stop();
+      worker = startWebhookWorker(t.db, workerOptions);
+    }
+  });
+
   it('more waiting than an endpoint takes at once goes back and comes again: each event once, one attempt each', async () => {
     await worker.stop();
     // One group at a time, each answered in 100 ms; a group not started within the 300 ms timeout

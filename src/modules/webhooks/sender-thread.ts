@@ -64,12 +64,15 @@ parentPort!.on('message', (message: ToSender) => {
   startGroups();
 });
 
-/** Starts waiting groups while there is room, overall and for their endpoint. */
+/**
+ * Starts waiting groups while there is room, overall and for their endpoint. An endpoint with
+ * nothing being sent may start one group even when the overall limit is reached: a few endpoints
+ * whose receivers hang until the timeout could otherwise take every slot and stop the others.
+ */
 function startGroups(): void {
   for (const [endpoint, queue] of waiting) {
-    if (sendingTotal >= options.concurrency) return;
     let n = sending.get(endpoint) ?? 0;
-    while (queue.length && n < options.perEndpoint && sendingTotal < options.concurrency) {
+    while (queue.length && n < options.perEndpoint && (sendingTotal < options.concurrency || n === 0)) {
       n++;
       sendingTotal++;
       void sendGroup(queue.shift()!).then(() => {

@@ -32,7 +32,7 @@ export interface SendResult {
 export interface SenderOptions {
   timeoutMs: number;
   excerptBytes: number;
-  /** Groups sent at once. */
+  /** Groups sent at once; past it, an endpoint with none being sent still starts one. */
   concurrency: number;
   /** Groups of one endpoint sent at once: a slow endpoint takes no more, the others go on. */
   perEndpoint: number;
