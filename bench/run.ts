@@ -565,7 +565,9 @@ async function webhookScenario(base: string, createOrders: autocannon.Options, s
     const pct = (p: number) => lags[Math.min(lags.length - 1, Math.floor(lags.length * p))] ?? NaN;
     const perOrder = (seconds: number, orders: number) => ((seconds * 1000) / orders).toFixed(2);
     const change = (ratio: number) => `${((ratio - 1) * 100).toFixed(1)}%`;
-    const median = [...pairRatios].sort((a, b) => a - b)[Math.floor(pairRatios.length / 2)];
+    const sorted = [...pairRatios].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    const median = sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     return (
       // The median pair: one stall of the machine (seen: a run at a third of its speed) moves the
       // totals by several points, and the median not at all.
