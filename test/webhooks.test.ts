@@ -592,8 +592,8 @@ describe('webhook delivery', () => {
     await worker.stop();
     // Two slots in all, one per endpoint: the two hanging receivers take both.
     worker = startWebhookWorker(t.db, { ...workerOptions, concurrency: 2, perEndpoint: 1 });
+    const hanging = [await receiver(), await receiver()];
     try {
-      const hanging = [await receiver(), await receiver()];
       for (const r of hanging) {
         r.delayMs = () => 1_500;
         await endpoint(r.url, ['customer.created']);
@@ -611,8 +611,8 @@ describe('webhook delivery', () => {
         arrivedAt < answeredAt,
         `the update arrived at ${arrivedAt}, before the first hanging answer at ${answeredAt}`,
       );
-      for (const r of hanging) r.delayMs = () => 0;
     } finally {
+      for (const r of hanging) r.delayMs = () => 0;
       await worker.stop();
       worker = startWebhookWorker(t.db, workerOptions);
     }
