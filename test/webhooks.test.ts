@@ -6,7 +6,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { inTransaction } from '../src/db/transaction.js';
 import { recordEvent } from '../src/platform/events.js';
-import { startWebhookWorker, verifySignature, type WebhookWorker } from '../src/modules/webhooks/index.js';
+import {
+  startWebhookWorker,
+  verifySignature,
+  type WebhookWorker,
+  type WebhookWorkerOptions,
+} from '../src/modules/webhooks/index.js';
 import { verifySignature as clientVerifySignature } from '../clients/typescript/src/webhooks.js';
 import { dialect, getTestContext, unique, type TestContext } from './helpers.js';
 import { assertError, authHeader, newEmail, sleep } from './support.js';
@@ -53,6 +58,18 @@ async function createCustomer(): Promise<string> {
   const res = await t.api('POST', '/v1/customers', { email: newEmail('wh') });
   assert.equal(res.status, 201, res.raw);
   return res.body.id;
+}
+
+/** Runs `test` with the worker restarted with these options, then restarts the usual one. */
+async function withWorker(options: WebhookWorkerOptions, test: () => Promise<void>): Promise<void> {
+  await worker.stop();
+  worker = startWebhookWorker(t.db, { ...workerOptions, ...options });
+  try {
+    await test();
+  } finally {
+    await worker.stop();
+    worker = startWebhookWorker(t.db, workerOptions);
+  }
 }
 
 const ofObject = (id: string) => (r: { event: any }) => r.event.data?.object?.id === id;
@@ -589,41 +606,37 @@ describe('webhook delivery', () => {
   });
 
   it('receivers that hang take no slot from an endpoint with nothing in flight', async () => {
-    await worker.stop();
-    // Two slots in all, one per endpoint: the two hanging receivers take both.
-    worker = startWebhookWorker(t.db, { ...workerOptions, concurrency: 2, perEndpoint: 1 });
     const hanging = [await receiver(), await receiver()];
     try {
-      for (const r of hanging) {
-        r.delayMs = () => 1_500;
-        await endpoint(r.url, ['customer.created']);
-      }
-      const other = await receiver();
-      await endpoint(other.url, ['customer.updated']);
-      const id = await createCustomer();
-      for (const r of hanging) await r.waitFor((rs) => rs.some(ofObject(id)), 5_000, 'a hanging receiver');
-      const updated = await t.api('PATCH', `/v1/customers/${id}`, { first_name: 'Ada' });
-      assert.equal(updated.status, 200, updated.raw);
-      await other.waitFor((rs) => rs.some(ofObject(id)), 5_000, 'the update at the other endpoint');
-      const answeredAt = Math.min(...hanging.map((r) => r.received.find(ofObject(id))!.receivedAt)) + 1_500;
-      const arrivedAt = other.received.find(ofObject(id))!.receivedAt;
-      assert.ok(
-        arrivedAt < answeredAt,
-        `the update arrived at ${arrivedAt}, before the first hanging answer at ${answeredAt}`,
-      );
+      // Two slots in all, one per endpoint: the two hanging receivers take both.
+      await withWorker({ concurrency: 2, perEndpoint: 1 }, async () => {
+        for (const r of hanging) {
+          r.delayMs = () => 1_500;
+          await endpoint(r.url, ['customer.created']);
+        }
+        const other = await receiver();
+        await endpoint(other.url, ['customer.updated']);
+        const id = await createCustomer();
+        for (const r of hanging) await r.waitFor((rs) => rs.some(ofObject(id)), 5_000, 'a hanging receiver');
+        const updated = await t.api('PATCH', `/v1/customers/${id}`, { first_name: 'Ada' });
+        assert.equal(updated.status, 200, updated.raw);
+        await other.waitFor((rs) => rs.some(ofObject(id)), 5_000, 'the update at the other endpoint');
+        const answeredAt = Math.min(...hanging.map((r) => r.received.find(ofObject(id))!.receivedAt)) + 1_500;
+        const arrivedAt = other.received.find(ofObject(id))!.receivedAt;
+        assert.ok(
+          arrivedAt < answeredAt,
+          `the update arrived at ${arrivedAt}, before the first hanging answer at ${answeredAt}`,
+        );
+      });
     } finally {
       for (const r of hanging) r.delayMs = () => 0;
-      await worker.stop();
-      worker = startWebhookWorker(t.db, workerOptions);
     }
   });
 
   it('more waiting than an endpoint takes at once goes back and comes again: each event once, one attempt each', async () => {
-    await worker.stop();
     // One group at a time, each answered in 100 ms; a group not started within the 300 ms timeout
     // goes back unclaimed, to be claimed again.
-    worker = startWebhookWorker(t.db, { ...workerOptions, timeoutMs: 300, perEndpoint: 1 });
-    try {
+    await withWorker({ timeoutMs: 300, perEndpoint: 1 }, async () => {
       const r = await receiver();
       r.delayMs = () => 100;
       const ep = await endpoint(r.url, ['customer.created']);
@@ -642,10 +655,7 @@ describe('webhook delivery', () => {
       const mine = r.received.filter((x) => ids.includes(x.event.data.object.id));
       assert.equal(mine.length, 10);
       assert.equal(new Set(mine.map((x) => x.webhookId)).size, 10);
-    } finally {
-      await worker.stop();
-      worker = startWebhookWorker(t.db, workerOptions);
-    }
+    });
   });
 
   it('many orders at once: every event delivered exactly once (one process)', async () => {
